@@ -1,0 +1,44 @@
+# chargepay: `make dev` runs the whole embedded stack, `make test` installs and passes the tests.
+# Needs only python3 (>= 3.11, with venv/pip) and make; uv is installed with pip if missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
+RUN := $(UV) run --locked --no-sync
+
+# Time budgets per stage (seconds): the whole .ci/run stays well inside 90 min on 2 cores.
+LINT_BUDGET ?= 300
+TYPE_BUDGET ?= 600
+TEST_BUDGET ?= 2700
+
+.PHONY: install test lint typecheck pytest dev demo clean
+
+.bootstrap/bin/uv:
+	$(PYTHON) -m venv .bootstrap
+	.bootstrap/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --locked
+
+lint: install
+	timeout $(LINT_BUDGET) $(RUN) ruff check .
+	timeout $(LINT_BUDGET) $(RUN) ruff format --check .
+
+typecheck: install
+	timeout $(TYPE_BUDGET) $(RUN) mypy .
+
+pytest: install
+	timeout $(TEST_BUDGET) $(RUN) pytest -q -p no:cacheprovider
+
+test: lint typecheck pytest
+
+dev: install
+	$(RUN) python -m devstack
+
+demo: install
+	$(RUN) python -m devstack --demo
+
+clean:
+	rm -rf .data .bootstrap .venv .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pure building blocks shared by workflows, activities, the API and the emulators."""

@@ -1,0 +1,89 @@
+"""The operators file: which Monta accounts chargepay acts for, and their credentials.
+
+A terminal vendor serves several charge point operators; each one issues Partner API
+credentials on its own Monta account. The TOML file holds the non-secret parts and names
+the environment variables that carry the secrets, so the file can be committed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+OPERATOR_KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
+
+
+class OperatorConfigError(ValueError):
+    """The operators file is missing, malformed, or names an unset secret."""
+
+
+class Operator(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(pattern=OPERATOR_KEY.pattern)
+    name: str
+    monta_client_id: str
+    monta_client_secret: SecretStr
+    webhook_secrets: tuple[SecretStr, ...] = ()
+    default_paying_team_id: int
+    provider_slug: str = "chargepay"
+    # Requests per window Monta grants this credential (read back from /consumers/me).
+    rate_limit: int = 1000
+    rate_limit_window_s: float = 600.0
+    monta_base_url: str | None = None
+
+    @property
+    def monta_task_queue(self) -> str:
+        return f"monta-{self.key}"
+
+
+def _secret(env_name: str, operator: str, field: str) -> str:
+    value = os.environ.get(env_name)
+    if not value:
+        raise OperatorConfigError(f"operator {operator!r}: {field} env var {env_name} is not set")
+    return value
+
+
+def parse_operators(data: dict[str, object]) -> dict[str, Operator]:
+    raw = data.get("operators")
+    if not isinstance(raw, dict) or not raw:
+        raise OperatorConfigError("operators file has no [operators.<key>] tables")
+    result: dict[str, Operator] = {}
+    for key, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise OperatorConfigError(f"operator {key!r}: expected a table")
+        entry = dict(entry)
+        secret_env = entry.pop("client_secret_env", None)
+        if not isinstance(secret_env, str):
+            raise OperatorConfigError(f"operator {key!r}: client_secret_env is required")
+        hooks_env = entry.pop("webhook_secrets_env", None)
+        webhook_secrets: tuple[str, ...] = ()
+        if isinstance(hooks_env, str):
+            raw_secrets = _secret(hooks_env, key, "webhook_secrets")
+            # Two secrets are accepted while one is being rotated.
+            webhook_secrets = tuple(s.strip() for s in raw_secrets.split(",") if s.strip())
+        try:
+            result[key] = Operator(
+                key=key,
+                monta_client_secret=SecretStr(_secret(secret_env, key, "client_secret")),
+                webhook_secrets=tuple(SecretStr(s) for s in webhook_secrets),
+                **entry,
+            )
+        except ValueError as exc:
+            raise OperatorConfigError(f"operator {key!r}: {exc}") from exc
+    return result
+
+
+def load_operators(path: Path) -> dict[str, Operator]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise OperatorConfigError(f"operators file {path} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise OperatorConfigError(f"operators file {path}: {exc}") from exc
+    return parse_operators(data)

@@ -1,0 +1,78 @@
+"""Every knob chargepay reads, from the environment (prefix CHARGEPAY_) or `.env`.
+
+Durations are real-world seconds; `TIME_SCALE` divides them into wall-clock seconds so
+tests and benchmarks can run a 48 h hold or a 40 kWh charge in seconds (see core/clock.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.clock import Clock
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHARGEPAY_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # One clock: production 1; tests and benchmarks speed every duration up by this factor.
+    time_scale: float = Field(default=1.0, gt=0, validation_alias="TIME_SCALE")
+
+    # Temporal
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    session_task_queue: str = "chargepay-sessions"
+
+    # Operators: a TOML file; secrets come from the env vars it names.
+    operators_file: Path = Path("config/operators.toml")
+
+    # Monta Partner API
+    monta_base_url: str = "https://partner-api.monta.com"
+    monta_version: str = "v1"
+    # Monta's material disagrees on whether `price`/`priceLimit` are major or minor units.
+    monta_money_unit: Literal["major", "minor"] = "major"
+    monta_timeout_s: float = 10.0
+    monta_token_refresh_margin_s: float = 120.0
+
+    # Payments
+    payments_adapter: Literal["emulator", "stripe"] = "emulator"
+    payments_base_url: str = "http://127.0.0.1:8102"
+    payments_timeout_s: float = 10.0
+    stripe_api_key: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+
+    # Session behaviour (real-world seconds; divided by time_scale for timers)
+    start_timeout_s: float = 300.0
+    paused_timeout_s: float = 1800.0
+    stop_delivery_latency_s: float = 15.0
+    capture_margin_s: float = 3600.0
+    settle_timeout_s: float = 6 * 3600.0
+    webhook_silence_check_s: float = 300.0
+    expected_power_kw: Decimal = Decimal("11")
+    budget_safety_margin: Decimal = Decimal("0.05")
+    idle_reserve_minutes: int = 0
+    price_tolerance_ratio: Decimal = Decimal("0.02")
+    price_tolerance_minor: int = 5
+
+    # API
+    api_start_wait_s: float = 10.0
+    webhook_max_body_bytes: int = 2_000_000
+    webhook_signal_concurrency: int = 32
+    terminal_keys_file: Path = Path(".data/terminal_keys.json")
+    terminal_retry_horizon_s: float = 7 * 24 * 3600.0
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.time_scale)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Helpers the test suites share: free ports, server processes, Temporal environments."""

@@ -1,0 +1,1 @@
+"""Deterministic code only: workflows, their pydantic models and pure decision functions."""

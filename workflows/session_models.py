@@ -1,0 +1,87 @@
+"""The session workflow's input, configuration and status (shared with the API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.money import Money
+from workflows.contracts import SessionStateName
+
+
+class SessionConfig(BaseModel):
+    """Settings frozen into a session when it starts (workflows cannot read env).
+
+    Durations are real-world seconds; `time_scale` turns them into wall-clock timers.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    time_scale: float = 1.0
+    start_timeout_s: float = 300.0
+    paused_timeout_s: float = 1800.0
+    stop_delivery_latency_s: float = 15.0
+    capture_margin_s: float = 3600.0
+    settle_timeout_s: float = 6 * 3600.0
+    webhook_silence_check_s: float = 300.0
+    expected_power_kw: Decimal = Decimal("11")
+    budget_safety_margin: Decimal = Decimal("0.05")
+    idle_reserve_minutes: int = 0
+    price_tolerance_ratio: Decimal = Decimal("0.02")
+    price_tolerance_minor: int = 5
+    monta_task_queue: str = ""  # filled from the operator: monta-<operator>
+    provider_slug: str = "chargepay"
+
+
+class SessionRequest(BaseModel):
+    """What a terminal asks for: hold money on a card and charge at one charge point."""
+
+    model_config = ConfigDict(frozen=True)
+
+    operator: str = Field(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")
+    terminal_id: str = Field(pattern=r"^[A-Za-z0-9_.:]{1,64}$")
+    terminal_transaction_id: str = Field(pattern=r"^[A-Za-z0-9_.:]{1,64}$")
+    charge_point_id: int = Field(gt=0)
+    paying_team_id: int | None = Field(default=None, gt=0)
+    amount: Money
+    card_brand: str | None = Field(default=None, max_length=32)
+    card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    # Exactly one: a card-present hold placed by the terminal, or a vault token to authorize.
+    authorization_ref: str | None = Field(default=None, max_length=255)
+    payment_token: str | None = Field(default=None, max_length=255)
+    config: SessionConfig = SessionConfig()
+
+    @model_validator(mode="after")
+    def _one_payment_source(self) -> SessionRequest:
+        if (self.authorization_ref is None) == (self.payment_token is None):
+            raise ValueError("give exactly one of authorization_ref or payment_token")
+        return self
+
+
+class SessionStatus(BaseModel):
+    """The `status` query's answer; also what `wait_accepted` and `request_stop` return."""
+
+    session_id: str
+    state: SessionStateName
+    operator: str
+    charge_point_id: int
+    terminal_id: str
+    charge_id: int | None = None
+    short_code: str | None = None
+    consumed_kwh: Decimal = Decimal("0")
+    kwh_budget: Decimal | None = None
+    price_budget: Money | None = None
+    price: Money | None = None
+    authorized: Money | None = None
+    captured: Money | None = None
+    released: Money | None = None
+    uncollected: Money | None = None
+    attention: str | None = None
+    reason: str | None = None  # why rejected / start_failed / declined, machine-readable
+    last_error: str | None = None
+    started_at: datetime | None = None
+    stop_requested_at: datetime | None = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
