@@ -1,0 +1,1 @@
+"""Payload encryption for Temporal histories and the codec server the Temporal UI calls."""
