@@ -22,6 +22,10 @@ class CodecSettings(BaseSettings):
     codec_auth_token: str = ""
     # Comma-separated browser origins of the Temporal UI allowed to call the codec server.
     codec_cors_origins: str = "http://localhost:8080"
+    # The Temporal UI's OIDC provider: its access tokens are checked at this userinfo URL.
+    codec_oidc_userinfo_url: str = ""
+    # Comma-separated emails of the operations staff; empty accepts any user of the provider.
+    codec_oidc_allowed_emails: str = ""
 
 
 def build_codec(settings_like: object | None = None) -> AesGcmCodec | None:
