@@ -1,0 +1,1 @@
+"""Every side effect chargepay performs: Monta calls, payments, tariff lookups."""

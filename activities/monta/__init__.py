@@ -1,0 +1,1 @@
+"""Monta Partner API: the httpx client, its typed models and errors, and the activities."""

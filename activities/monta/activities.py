@@ -1,0 +1,309 @@
+"""The Monta activities of one operator (registered on its task queue `monta-<operator>`).
+
+Every Monta error leaves as the ApplicationError the workflow branches on (error_mapping).
+Starts and stops are idempotent: a start retry first looks for the charge it may already
+have created (by `partnerExternalId`), and a stop of an already stopping/stopped charge
+returns that charge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.monta.client import MontaClient
+from activities.monta.convert import (
+    TariffUnreadable,
+    charge_point_info,
+    snapshot_from_charge,
+    summary_from_transaction,
+    tariff_from_price_group,
+)
+from activities.monta.error_mapping import (
+    charge_point_unavailable,
+    is_charge_point_unavailable,
+    monta_errors,
+)
+from activities.monta.errors import MontaApiError
+from activities.monta.models import Charge, ChargeState, GenericPaymentSession, StartChargeRequest
+from core.money import MoneyUnit, currency_decimals, to_monta_amount
+from workflows.contracts import (
+    ERR_MONTA_CLIENT,
+    MONTA_ATTACH_PAYMENT,
+    MONTA_FIND_CHARGE,
+    MONTA_FIND_CHARGES_UPDATED_SINCE,
+    MONTA_GET_CHARGE,
+    MONTA_GET_CHARGE_TRANSACTIONS,
+    MONTA_GET_TARIFF,
+    MONTA_START_CHARGE,
+    MONTA_STOP_CHARGE,
+    AttachPaymentInput,
+    ChargePointInfo,
+    ChargeRef,
+    ChargeSnapshot,
+    FindChargeInput,
+    FindChargesUpdatedSinceInput,
+    FindChargesUpdatedSinceResult,
+    GetTariffInput,
+    PaymentSessionInfo,
+    StartChargeInput,
+    Tariff,
+    TariffQuote,
+    WalletTransactionSummary,
+)
+
+SESSION_PREFIX = "session-"
+ERR_TARIFF_UNAVAILABLE = "TariffUnavailable"  # no Monta price group and no local tariff
+KWH_LIMIT_RANGE = (Decimal(1), Decimal(500))
+MIN_PRICE_LIMIT = Decimal(1)  # the spec's minimum for priceLimit
+MAX_TRANSACTION_PAGES = 10
+
+LocalTariffs = Callable[[int], Tariff | None]
+
+
+def _payment_session(
+    info: PaymentSessionInfo, amount: Decimal | None = None
+) -> GenericPaymentSession:
+    return GenericPaymentSession(
+        provider=info.provider,
+        external_id=info.external_id,
+        card_brand=info.card_brand,
+        card_last4=info.card_last4,
+        amount=amount,
+    )
+
+
+def _is_stopping_or_ended(charge: Charge) -> bool:
+    return (
+        charge.state in ChargeState.STOP_REQUESTED_OR_ENDED
+        or charge.stopped_at is not None
+        or charge.completed_at is not None
+    )
+
+
+class MontaActivities:
+    def __init__(
+        self,
+        client: MontaClient,
+        money_unit: MoneyUnit,
+        tariff_ttl_s: float,
+        *,
+        local_tariffs: LocalTariffs | None = None,
+        vat_rate: Decimal | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.operator = client.operator
+        self.money_unit: MoneyUnit = money_unit
+        self._tariff_ttl_s = tariff_ttl_s
+        self._local_tariffs = local_tariffs
+        self._vat_rate = vat_rate
+        self._monotonic = monotonic
+        self._quotes: dict[int, tuple[float, TariffQuote]] = {}
+
+    def activities(self) -> Sequence[Callable[..., Any]]:
+        """Everything to register on this operator's Monta task queue."""
+        return [
+            self.get_tariff,
+            self.start_charge,
+            self.find_charge,
+            self.get_charge,
+            self.stop_charge,
+            self.find_charges_updated_since,
+            self.attach_payment,
+            self.get_charge_transactions,
+        ]
+
+    def _check_operator(self, operator: str) -> None:
+        if operator != self.operator:
+            raise ApplicationError(
+                f"Monta activity for operator {operator!r} ran on {self.operator!r}'s queue",
+                "WRONG_OPERATOR",
+                type=ERR_MONTA_CLIENT,
+                non_retryable=True,
+            )
+
+    def _snapshot(self, charge: Charge) -> ChargeSnapshot:
+        return snapshot_from_charge(charge, self.money_unit)
+
+    # ------------------------------------------------------------ tariff
+    @activity.defn(name=MONTA_GET_TARIFF)
+    async def get_tariff(self, req: GetTariffInput) -> TariffQuote:
+        self._check_operator(req.operator)
+        cached = self._quotes.get(req.charge_point_id)
+        # A cached "unavailable" is never trusted: availability changes, prices rarely do.
+        if cached and self._monotonic() < cached[0] and cached[1].charge_point.available:
+            return cached[1]
+        with monta_errors():
+            quote = await self._fetch_quote(req.charge_point_id)
+        self._quotes[req.charge_point_id] = (self._monotonic() + self._tariff_ttl_s, quote)
+        return quote
+
+    async def _fetch_quote(self, charge_point_id: int) -> TariffQuote:
+        try:
+            info = charge_point_info(await self.client.get_charge_point(charge_point_id))
+        except MontaApiError as exc:
+            if exc.http_status == 404:
+                raise charge_point_unavailable(exc) from exc
+            if exc.http_status != 403 or self._local_tariffs is None:
+                raise
+            # No charge-points:read scope: Monta will judge availability at start.
+            info = ChargePointInfo(id=charge_point_id, state="unknown", available=True)
+        return TariffQuote(charge_point=info, tariff=await self._tariff_for(info))
+
+    async def _tariff_for(self, info: ChargePointInfo) -> Tariff:
+        problem = "it has no price group"
+        if info.price_group_id is not None:
+            try:
+                group = await self.client.get_price_group(info.price_group_id)
+                return tariff_from_price_group(group, vat_rate=self._vat_rate)
+            except MontaApiError as exc:
+                if exc.http_status not in (403, 404):
+                    raise
+                problem = f"price group {info.price_group_id}: {exc}"
+            except TariffUnreadable as exc:
+                problem = str(exc)
+        local = self._local_tariffs(info.id) if self._local_tariffs else None
+        if local is not None:
+            return local
+        raise ApplicationError(
+            f"no tariff for charge point {info.id}: {problem}",
+            "NO_TARIFF",
+            type=ERR_TARIFF_UNAVAILABLE,
+            non_retryable=True,
+        )
+
+    # ------------------------------------------------------------ start
+    async def _find(self, partner_external_id: str) -> Charge | None:
+        page = await self.client.list_charges(partner_external_id=partner_external_id)
+        # Match exactly: a server that ignored the filter must not hand us someone's charge.
+        mine = [c for c in page.data if c.partner_external_id == partner_external_id]
+        return max(mine, key=lambda c: c.id) if mine else None
+
+    def _start_request(self, req: StartChargeInput) -> StartChargeRequest:
+        price_limit = None
+        if req.price_limit_minor is not None:
+            price_limit = to_monta_amount(
+                req.price_limit_minor, currency_decimals(req.currency), self.money_unit
+            )
+            if price_limit < MIN_PRICE_LIMIT:
+                price_limit = None  # below Monta's minimum; the kWh limit still caps the charge
+        low, high = KWH_LIMIT_RANGE
+        return StartChargeRequest(
+            paying_team_id=req.paying_team_id,
+            charge_point_id=req.charge_point_id,
+            kwh_limit=min(max(req.kwh_limit, low), high),
+            price_limit=price_limit,
+            price_group_id=req.price_group_id,
+            partner_external_id=req.partner_external_id,
+            generic_payment_session=_payment_session(req.payment_session),
+        )
+
+    @activity.defn(name=MONTA_START_CHARGE)
+    async def start_charge(self, req: StartChargeInput) -> ChargeSnapshot:
+        self._check_operator(req.operator)
+        with monta_errors():
+            if activity.info().attempt > 1:
+                # The previous attempt may have started the charge and lost the answer.
+                found = await self._find(req.partner_external_id)
+                if found is not None:
+                    return self._snapshot(found)
+            try:
+                charge = await self.client.start_charge(self._start_request(req))
+            except MontaApiError as exc:
+                if is_charge_point_unavailable(exc):
+                    raise charge_point_unavailable(exc) from exc
+                if exc.http_status == 409:  # e.g. a duplicate partnerExternalId: it is ours
+                    found = await self._find(req.partner_external_id)
+                    if found is not None:
+                        return self._snapshot(found)
+                raise
+            return self._snapshot(charge)
+
+    # ------------------------------------------------------------ read
+    @activity.defn(name=MONTA_FIND_CHARGE)
+    async def find_charge(self, req: FindChargeInput) -> ChargeSnapshot | None:
+        self._check_operator(req.operator)
+        with monta_errors():
+            found = await self._find(req.partner_external_id)
+        return self._snapshot(found) if found is not None else None
+
+    @activity.defn(name=MONTA_GET_CHARGE)
+    async def get_charge(self, req: ChargeRef) -> ChargeSnapshot:
+        self._check_operator(req.operator)
+        with monta_errors():
+            return self._snapshot(await self.client.get_charge(req.charge_id))
+
+    @activity.defn(name=MONTA_FIND_CHARGES_UPDATED_SINCE)
+    async def find_charges_updated_since(
+        self, req: FindChargesUpdatedSinceInput
+    ) -> FindChargesUpdatedSinceResult:
+        self._check_operator(req.operator)
+        latest: dict[int, Charge] = {}
+        newest = None
+        with monta_errors():
+            async for charge in self.client.iter_charges(
+                max_pages=req.max_pages, from_updated=req.since
+            ):
+                newest = charge.updated_at if newest is None else max(newest, charge.updated_at)
+                pid = charge.partner_external_id or ""
+                seen = latest.get(charge.id)
+                # Pages shift while charges change: keep the newest copy of each charge once.
+                if pid.startswith(SESSION_PREFIX) and (
+                    seen is None or seen.updated_at <= charge.updated_at
+                ):
+                    latest[charge.id] = charge
+        return FindChargesUpdatedSinceResult(
+            charges=[self._snapshot(c) for c in latest.values()], newest_updated_at=newest
+        )
+
+    @activity.defn(name=MONTA_GET_CHARGE_TRANSACTIONS)
+    async def get_charge_transactions(self, req: ChargeRef) -> list[WalletTransactionSummary]:
+        self._check_operator(req.operator)
+        out: list[WalletTransactionSummary] = []
+        with monta_errors():
+            for page_no in range(MAX_TRANSACTION_PAGES):
+                page = await self.client.list_wallet_transactions(
+                    reference_type="CHARGE", reference_id=req.charge_id, page=page_no
+                )
+                out.extend(
+                    summary_from_transaction(tx, self.money_unit)
+                    for tx in page.data
+                    if tx.reference_id == str(req.charge_id)
+                    and (tx.reference_type or "CHARGE").upper() == "CHARGE"
+                )
+                if page.is_last:
+                    break
+        return out
+
+    # ------------------------------------------------------------ stop, payment
+    @activity.defn(name=MONTA_STOP_CHARGE)
+    async def stop_charge(self, req: ChargeRef) -> ChargeSnapshot:
+        self._check_operator(req.operator)
+        with monta_errors():
+            try:
+                return self._snapshot(await self.client.stop_charge(req.charge_id))
+            except MontaApiError as exc:
+                if not exc.is_client_error or exc.http_status in (401, 403, 404, 429):
+                    raise
+                # Monta refuses to stop what is already stopping or over: that is success.
+                current = await self.client.get_charge(req.charge_id)
+                if _is_stopping_or_ended(current):
+                    return self._snapshot(current)
+                raise
+
+    @activity.defn(name=MONTA_ATTACH_PAYMENT)
+    async def attach_payment(self, req: AttachPaymentInput) -> None:
+        self._check_operator(req.operator)
+        amount = to_monta_amount(
+            req.captured.amount_minor, currency_decimals(req.captured.currency), self.money_unit
+        )
+        with monta_errors():
+            await self.client.patch_charge(
+                req.charge_id, generic_payment_session=_payment_session(req.payment_session, amount)
+            )
