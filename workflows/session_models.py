@@ -33,6 +33,8 @@ class SessionConfig(BaseModel):
     price_tolerance_minor: int = 5
     monta_task_queue: str = ""  # filled from the operator: monta-<operator>
     provider_slug: str = "chargepay"
+    # 0: continue-as-new when Temporal suggests it; tests set a small history length.
+    continue_as_new_after_events: int = 0
 
 
 class SessionRequest(BaseModel):

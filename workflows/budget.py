@@ -1,0 +1,103 @@
+"""How much energy a card hold buys: the session's soft budgets and Monta's hard caps.
+
+Formula (payments-and-peers.md §7), all money in minor units of the hold's currency,
+tariff prices net of VAT, the hold (and Monta's `price`) gross:
+
+    A_net  = A / (1 + VAT)
+    p_eff  = p_kWh + p_min * 60 / P_expected          (minor units per kWh, net)
+    E_max  = (A_net * (1 - m) - start_fee - idle_reserve) / p_eff
+
+`E_max` is our **soft** kWh budget: the session stops when consumed kWh plus the expected
+overshoot reaches it. The **hard** caps we hand Monta (`kwhLimit`, `priceLimit`) use the
+same formula with m = 0: if we are slow (worker down, webhooks late) the charger itself
+stops at what the hold buys, so the charge never costs more than was authorized, and the
+margin m is ours to spend on latency instead of being eaten twice.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.money import Money
+from workflows.contracts import Tariff
+from workflows.session_models import SessionConfig
+
+MONTA_KWH_LIMIT_MIN = Decimal("1")
+MONTA_KWH_LIMIT_MAX = Decimal("500")
+MIN_KWH_BUDGET = Decimal("1")
+_KWH_STEP = Decimal("0.001")
+
+
+class BudgetRejected(ValueError):
+    """The hold cannot pay for a session at this charge point; `code` is machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kwh_budget: Decimal  # soft: stop when consumed + overshoot reaches it
+    price_budget: Money  # soft: stop when the projected price reaches it (gross)
+    kwh_limit: Decimal  # hard cap for Monta, clamped to 1..500
+    price_limit: Money  # hard cap for Monta (gross, = the authorized amount)
+    effective_per_kwh_minor: Decimal  # p_eff, net
+
+
+def gross(net_minor: Decimal, vat_rate: Decimal) -> Decimal:
+    return net_minor * (1 + vat_rate)
+
+
+def idle_reserve_minor(tariff: Tariff, config: SessionConfig) -> int:
+    """min(idle cap, idle fee * expected idle minutes); cap 0 means uncapped."""
+    reserve = tariff.idle_per_minute_minor * config.idle_reserve_minutes
+    return min(reserve, tariff.idle_cap_minor) if tariff.idle_cap_minor else reserve
+
+
+def effective_per_kwh(tariff: Tariff, expected_power_kw: Decimal) -> Decimal:
+    per_minute = Decimal(tariff.per_minute_minor) * 60 / expected_power_kw
+    return Decimal(tariff.per_kwh_minor) + per_minute
+
+
+def _energy(authorized: Money, tariff: Tariff, config: SessionConfig, margin: Decimal) -> Decimal:
+    a_net = Decimal(authorized.amount_minor) / (1 + tariff.vat_rate)
+    spendable = a_net * (1 - margin) - tariff.start_fee_minor
+    spendable -= idle_reserve_minor(tariff, config)
+    p_eff = effective_per_kwh(tariff, config.expected_power_kw)
+    if p_eff <= 0:
+        return MONTA_KWH_LIMIT_MAX  # free energy: only the hard cap bounds it
+    return max(Decimal(0), spendable / p_eff).quantize(_KWH_STEP, rounding=ROUND_DOWN)
+
+
+def compute_budget(authorized: Money, tariff: Tariff, config: SessionConfig) -> Budget:
+    """The session's budgets, or BudgetRejected (currency mismatch, less than 1 kWh)."""
+    if authorized.currency != tariff.currency.upper():
+        raise BudgetRejected(
+            "currency_mismatch",
+            f"card currency {authorized.currency} differs from the charge point's "
+            f"{tariff.currency.upper()}",
+        )
+    margin = config.budget_safety_margin
+    kwh_budget = _energy(authorized, tariff, config, margin)
+    if kwh_budget < MIN_KWH_BUDGET:
+        raise BudgetRejected(
+            "budget_too_small",
+            f"{authorized} buys {kwh_budget} kWh at this tariff; at least "
+            f"{MIN_KWH_BUDGET} kWh is needed",
+        )
+    hard = _energy(authorized, tariff, config, Decimal(0))
+    kwh_limit = min(max(hard, MONTA_KWH_LIMIT_MIN), MONTA_KWH_LIMIT_MAX)
+    price_budget_minor = int(
+        (Decimal(authorized.amount_minor) * (1 - margin)).to_integral_value(ROUND_DOWN)
+    )
+    return Budget(
+        kwh_budget=min(kwh_budget, kwh_limit),
+        price_budget=Money(amount_minor=price_budget_minor, currency=authorized.currency),
+        kwh_limit=kwh_limit,
+        price_limit=authorized,
+        effective_per_kwh_minor=effective_per_kwh(tariff, config.expected_power_kw),
+    )

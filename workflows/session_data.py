@@ -1,0 +1,44 @@
+"""The session workflow's whole state, one pydantic model carried across continue-as-new."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from core.money import Money
+from workflows.budget import Budget
+from workflows.contracts import Authorization, ChargePointInfo, SessionStateName, Tariff
+from workflows.merge import ChargeView
+
+
+class SessionData(BaseModel):
+    state: SessionStateName = "pricing"
+    created_at: datetime | None = None
+    charge_point: ChargePointInfo | None = None
+    tariff: Tariff | None = None
+    authorization: Authorization | None = None
+    budget: Budget | None = None
+    charge_id: int | None = None
+    accepted_at: datetime | None = None
+    view: ChargeView | None = None
+    last_signal_at: datetime | None = None
+    self_reads: int = 0  # the session's own Monta reads (bounded: webhooks/watcher feed it)
+    stop_requested: str | None = None  # who asked: terminal, operator, ...
+    stop_requested_at: datetime | None = None
+    stop_reason: str | None = None  # why the session stopped the charge
+    stop_sent_at: datetime | None = None
+    captured: Money | None = None
+    released: Money | None = None
+    uncollected: Money | None = None
+    settled_price: Money | None = None
+    attention: str | None = None
+    reason: str | None = None  # machine-readable reason of a failed final state
+    last_error: str | None = None
+    finished_at: datetime | None = None
+    runs: int = 1  # how many runs (continue-as-new) this session took
+
+    @property
+    def consumed_kwh(self) -> Decimal:
+        return self.view.snapshot.consumed_kwh if self.view else Decimal(0)
