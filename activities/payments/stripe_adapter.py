@@ -1,0 +1,215 @@
+"""Stripe PaymentIntents with `capture_method=manual`, through the official `stripe` package
+(its async client over httpx; no SDK retries: Temporal retries with the same key).
+
+Every write sends `Idempotency-Key`. Capture and void also read the intent first and
+record their key in the intent's metadata, so a retry is safe even where the server does
+not honour idempotency keys (localstripe): already captured with our key -> the first
+result; with another key -> AlreadyCaptured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import stripe
+
+from activities.payments import errors as e
+from activities.payments import stripe_intents as si
+from activities.payments.protocol import Capabilities
+from core.money import Money
+from workflows.contracts import (
+    Authorization,
+    AuthorizeInput,
+    CaptureInput,
+    CaptureResult,
+    IncrementInput,
+    VerifyInput,
+    VoidInput,
+    VoidResult,
+)
+
+T = TypeVar("T")
+
+CAPABILITIES = Capabilities(
+    adapter="stripe",
+    card_present_verify=True,
+    card_not_present_authorize=True,
+    increment=True,
+    idempotency="server+adapter",
+    authoritative_expiry=False,
+    notes=(
+        "verify expects a PaymentIntent in requires_capture (placed by Stripe Terminal)",
+        "increment only where Stripe reports incremental_authorization available",
+        "expires_at is capture_before when Stripe returns it, else created + 48 h / 7 days",
+        "authorize idempotency relies on Stripe's server-side Idempotency-Key only",
+    ),
+)
+
+
+def _decline_code(exc: stripe.StripeError) -> str:
+    body: dict[str, Any] = exc.json_body if isinstance(exc.json_body, dict) else {}
+    error = body.get("error") or {}
+    return str(error.get("decline_code") or exc.code or "card_declined")
+
+
+def _map(exc: stripe.StripeError) -> e.PaymentError:
+    """Stripe's documented errors -> our typed errors (see payments-and-peers.md §2.1)."""
+    status = exc.http_status or 0
+    message = f"stripe {status}: {exc.user_message or exc}"
+    if isinstance(exc, stripe.CardError):
+        return e.PaymentDeclined(_decline_code(exc), message)
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or status >= 500:
+        return e.PaymentUnavailable(message)
+    if status == 409:  # a concurrent request with the same key: retry later
+        return e.PaymentUnavailable(message)
+    if status == 404:
+        return e.AuthorizationNotFound(message)
+    if exc.code == "amount_too_large":
+        return e.AmountAboveAuthorized(message)
+    return e.PaymentRequestInvalid(message)
+
+
+async def _call(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except stripe.StripeError as exc:
+        raise _map(exc) from exc
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str = "https://api.stripe.com",
+        timeout_s: float = 10.0,
+    ) -> None:
+        self._http = stripe.HTTPXClient(timeout=timeout_s)
+        client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base.rstrip("/")},
+            http_client=self._http,
+            max_network_retries=0,
+        )
+        self._client = client
+        self._intents = client.v1.payment_intents
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return CAPABILITIES
+
+    # ------------------------------------------------------------ reading
+    async def _load(self, intent_id: str) -> dict[str, Any]:
+        pi = await _call(self._intents.retrieve_async(intent_id, {"expand": ["latest_charge"]}))
+        return pi.to_dict()
+
+    async def _card(self, pi: dict[str, Any]) -> si.CardDetails:
+        card = si.card_details(pi)
+        if card.brand is not None:
+            return card
+        # localstripe: no payment_method_details; the PaymentMethod has brand and last 4.
+        pm_id = (si.charge_of(pi) or {}).get("payment_method") or pi.get("payment_method")
+        if not isinstance(pm_id, str):
+            return card
+        pm = (await _call(self._client.v1.payment_methods.retrieve_async(pm_id))).to_dict()
+        pm_card = pm.get("card") or pm.get("card_present") or {}
+        return si.CardDetails(brand=pm_card.get("brand"), last4=pm_card.get("last4"))
+
+    async def _authorization(self, pi: dict[str, Any], *, card_present: bool) -> Authorization:
+        if pi.get("status") != "requires_capture":
+            raise si.state_error(pi)
+        return si.to_authorization(pi, await self._card(pi), card_present=card_present)
+
+    async def _mark(self, pi: dict[str, Any], name: str, key: str) -> None:
+        """Record which idempotency key moves this intent's money (adapter-side replay)."""
+        await _call(
+            self._intents.update_async(
+                str(pi["id"]), {"metadata": {name: key}}, {"idempotency_key": f"{key}/mark"}
+            )
+        )
+
+    # ------------------------------------------------------------ protocol
+    async def verify(self, request: VerifyInput) -> Authorization:
+        pi = await self._load(request.authorization_ref)
+        return await self._authorization(pi, card_present=True)
+
+    async def authorize(self, request: AuthorizeInput) -> Authorization:
+        params: Any = {
+            "amount": request.amount.amount_minor,
+            "currency": request.amount.currency.lower(),
+            "payment_method": request.payment_token,
+            "capture_method": "manual",
+            "confirm": True,
+        }
+        options: Any = {"idempotency_key": request.idempotency_key}
+        created = await _call(self._intents.create_async(params, options))
+        pi = await self._load(created.id)
+        return await self._authorization(pi, card_present=False)
+
+    async def capture(self, request: CaptureInput) -> CaptureResult:
+        pi = await self._load(request.authorization_id)
+        if pi.get("status") == "requires_capture":
+            authorized = si.authorized_money(pi)
+            if request.amount.currency != authorized.currency:
+                raise e.PaymentRequestInvalid(f"capture in {request.amount.currency}")
+            if request.amount.amount_minor > authorized.amount_minor:
+                raise e.AmountAboveAuthorized(
+                    f"{request.amount} exceeds the authorized {authorized}"
+                )
+            await self._mark(pi, si.CAPTURE_KEY, request.idempotency_key)
+            params: Any = {"amount_to_capture": request.amount.amount_minor}
+            options: Any = {"idempotency_key": request.idempotency_key}
+            try:
+                await _call(self._intents.capture_async(str(pi["id"]), params, options))
+            except e.PaymentRequestInvalid:
+                pass  # e.g. a concurrent capture: the state read below decides
+            pi = await self._load(request.authorization_id)
+        if pi.get("status") == "succeeded":
+            if si.metadata_key(pi, si.CAPTURE_KEY) != request.idempotency_key:
+                raise si.state_error(pi)
+            authorized = si.authorized_money(pi)
+            captured = si.captured_minor(pi)
+            return CaptureResult(
+                captured=Money(amount_minor=captured, currency=authorized.currency),
+                released=Money(
+                    amount_minor=authorized.amount_minor - captured, currency=authorized.currency
+                ),
+            )
+        raise si.state_error(pi)
+
+    async def void(self, request: VoidInput) -> VoidResult:
+        pi = await self._load(request.authorization_id)
+        if pi.get("status") == "requires_capture":
+            await self._mark(pi, si.VOID_KEY, request.idempotency_key)
+            options: Any = {"idempotency_key": request.idempotency_key}
+            try:
+                await _call(self._intents.cancel_async(str(pi["id"]), None, options))
+            except e.PaymentRequestInvalid:
+                pass  # the state read below decides
+            pi = await self._load(request.authorization_id)
+        if pi.get("status") == "canceled":
+            if si.metadata_key(pi, si.VOID_KEY) != request.idempotency_key:
+                raise si.state_error(pi)
+            return VoidResult(released=si.authorized_money(pi))
+        raise si.state_error(pi)
+
+    async def increment(self, request: IncrementInput) -> Authorization:
+        pi = await self._load(request.authorization_id)
+        await self._authorization(pi, card_present=True)  # must still be open
+        authorized = si.authorized_money(pi)
+        if request.extra.currency != authorized.currency:
+            raise e.PaymentRequestInvalid(f"increment in {request.extra.currency}")
+        if si.card_details(pi).increment_available is False:
+            raise e.IncrementUnsupported(f"{pi['id']}: incremental authorization unavailable")
+        params: Any = {"amount": authorized.amount_minor + request.extra.amount_minor}
+        options: Any = {"idempotency_key": request.idempotency_key}
+        try:
+            await self._intents.increment_authorization_async(str(pi["id"]), params, options)
+        except stripe.StripeError as exc:
+            if exc.http_status in (400, 404) and not isinstance(exc, stripe.CardError):
+                raise e.IncrementUnsupported(f"stripe {exc.http_status}: {exc}") from exc
+            raise _map(exc) from exc
+        return await self._authorization(await self._load(str(pi["id"])), card_present=True)
+
+    async def aclose(self) -> None:
+        await self._http.close_async()
