@@ -20,6 +20,7 @@ from activities.monta import jsonio
 from activities.monta.errors import (
     MontaApiError,
     MontaProtocolError,
+    MontaRateLimited,
     MontaTransportError,
     error_from_response,
 )
@@ -86,11 +87,13 @@ class MontaClient:
         monta_version: str = "v1",
         refresh_margin_s: float = 120,
         operator: str = "",
+        time_scale: float = 1.0,
         transport: httpx.AsyncBaseTransport | None = None,
         now: Now = utc_now,
     ) -> None:
         self.operator = operator or client_id
         self.monta_version = monta_version
+        self.time_scale = time_scale
         self._client_id = client_id
         self._client_secret = client_secret
         self._http = httpx.AsyncClient(
@@ -114,6 +117,7 @@ class MontaClient:
             # The margin is a real-world duration; token expiry instants are wall-clock.
             refresh_margin_s=settings.clock.wall_seconds(settings.monta_token_refresh_margin_s),
             operator=operator.key,
+            time_scale=settings.time_scale,
             **kw,
         )
 
@@ -179,7 +183,7 @@ class MontaClient:
             )
             if resp.is_success:
                 return data
-            err = error_from_response(resp, data, endpoint)
+            err = self._error(resp, data, endpoint)
             if (
                 attempt == 1
                 and resp.status_code == 401
@@ -190,10 +194,16 @@ class MontaClient:
             raise err
         raise AssertionError("unreachable")
 
+    def _error(self, resp: httpx.Response, data: Any, endpoint: str) -> MontaApiError:
+        err = error_from_response(resp, data, endpoint)
+        if isinstance(err, MontaRateLimited) and err.resets_in_s is not None:
+            err.retry_after_s = err.resets_in_s / self.time_scale
+        return err
+
     async def _token_call(self, path: str, endpoint: str, body: dict[str, str]) -> Token:
         resp, data = await self._send("POST", path, endpoint, body=body)
         if not resp.is_success:
-            raise error_from_response(resp, data, endpoint)
+            raise self._error(resp, data, endpoint)
         return _parse(Token, data, endpoint)
 
     async def _login(self) -> Token:

@@ -65,8 +65,8 @@ def charge_point_unavailable(exc: MontaApiError) -> ApplicationError:
 def to_application_error(exc: MontaError) -> ApplicationError:
     if isinstance(exc, MontaRateLimited):
         delay = None
-        if exc.resets_in_s is not None:
-            delay = max(timedelta(seconds=exc.resets_in_s), MIN_RETRY_DELAY)
+        if exc.retry_after_s is not None:
+            delay = max(timedelta(seconds=exc.retry_after_s), MIN_RETRY_DELAY)
         return ApplicationError(
             str(exc),
             exc.error_code,

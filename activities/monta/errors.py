@@ -53,7 +53,9 @@ class MontaRateLimited(MontaClientError):
     """429: the credential's quota for the current window is used up."""
 
     def __init__(self, http_status: int, *, resets_in_s: float | None, **kw: Any) -> None:
-        self.resets_in_s = resets_in_s
+        self.resets_in_s = resets_in_s  # as Monta reports it: real-world seconds
+        # Wall-clock seconds to wait; the client divides by TIME_SCALE (equal in production).
+        self.retry_after_s = resets_in_s
         super().__init__(http_status, **kw)
 
 

@@ -224,8 +224,12 @@ class PriceGroup(MontaModel):
     master_price: Pricing | None = None
     tariffs: list[Pricing] | None = None
     fees: list[Pricing] | None = None
-    # Not in Monta's v1 schema (VAT is set per country there); read when present.
-    vat_rate: Decimal | None = None
+    # Not in Monta's v1 schema (VAT is set per country there); read when present, in %.
+    vat_percentage: Decimal | None = None
+
+    @property
+    def vat_rate(self) -> Decimal | None:
+        return None if self.vat_percentage is None else self.vat_percentage / 100
 
 
 # ---------------------------------------------------------------- wallet transactions
