@@ -16,7 +16,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.monta.client import MontaClient
+from activities.monta.client import MAX_PER_PAGE, MontaClient
 from activities.monta.convert import (
     TariffUnreadable,
     charge_point_info,
@@ -95,6 +95,7 @@ class MontaActivities:
         *,
         local_tariffs: LocalTariffs | None = None,
         vat_rate: Decimal | None = None,
+        page_size: int = MAX_PER_PAGE,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -103,6 +104,7 @@ class MontaActivities:
         self._tariff_ttl_s = tariff_ttl_s
         self._local_tariffs = local_tariffs
         self._vat_rate = vat_rate
+        self._page_size = page_size
         self._monotonic = monotonic
         self._quotes: dict[int, tuple[float, TariffQuote]] = {}
 
@@ -248,7 +250,7 @@ class MontaActivities:
         newest = None
         with monta_errors():
             async for charge in self.client.iter_charges(
-                max_pages=req.max_pages, from_updated=req.since
+                max_pages=req.max_pages, per_page=self._page_size, from_updated=req.since
             ):
                 newest = charge.updated_at if newest is None else max(newest, charge.updated_at)
                 pid = charge.partner_external_id or ""
@@ -269,7 +271,10 @@ class MontaActivities:
         with monta_errors():
             for page_no in range(MAX_TRANSACTION_PAGES):
                 page = await self.client.list_wallet_transactions(
-                    reference_type="CHARGE", reference_id=req.charge_id, page=page_no
+                    reference_type="CHARGE",
+                    reference_id=req.charge_id,
+                    page=page_no,
+                    per_page=self._page_size,
                 )
                 out.extend(
                     summary_from_transaction(tx, self.money_unit)

@@ -1,0 +1,202 @@
+"""Activity logic against the in-process fake: retries that find the lost start, stops that
+Monta refuses because the charge already ended, the tariff cache, error mapping."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.monta.activities import MontaActivities
+from activities.monta.client import MontaClient
+from core.money import Money
+from tests.monta.fake_monta import FakeMonta, charge_json, error, page_json
+from workflows.contracts import (
+    ERR_CHARGE_POINT_UNAVAILABLE,
+    ERR_MONTA_CLIENT,
+    ERR_MONTA_RATE_LIMITED,
+    AttachPaymentInput,
+    ChargeRef,
+    GetTariffInput,
+    PaymentSessionInfo,
+    StartChargeInput,
+)
+
+PAYMENT = PaymentSessionInfo(
+    provider="chargepay", external_id="K7Q2", card_brand="VISA", card_last4="4242"
+)
+
+
+def make(fake: FakeMonta, unit: str = "major", clock: list[float] | None = None) -> MontaActivities:
+    client = MontaClient(
+        "https://monta.test",
+        "alpha-client",
+        "s",
+        timeout_s=5,
+        operator="alpha",
+        transport=fake.transport(),
+        now=fake.clock,
+    )
+    ticks = clock if clock is not None else [0.0]
+    return MontaActivities(client, unit, tariff_ttl_s=60, monotonic=lambda: ticks[0])  # type: ignore[arg-type]
+
+
+def start_input(pid: str = "session-alpha-t1-1", **kw: object) -> StartChargeInput:
+    fields: dict[str, object] = {
+        "operator": "alpha",
+        "charge_point_id": 101,
+        "paying_team_id": 1001,
+        "partner_external_id": pid,
+        "kwh_limit": Decimal("600"),
+        "price_limit_minor": 2500,
+        "currency": "EUR",
+        "payment_session": PAYMENT,
+    }
+    fields.update(kw)
+    return StartChargeInput.model_validate(fields)
+
+
+def env_at(attempt: int) -> ActivityEnvironment:
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=attempt)
+    return env
+
+
+async def test_first_attempt_starts_with_monta_units_and_clamped_kwh() -> None:
+    fake = FakeMonta()
+    sent: list[dict[str, object]] = []
+
+    def start(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content, parse_float=Decimal))
+        return httpx.Response(
+            200, json=charge_json(11, state="starting", partnerExternalId="session-alpha-t1-1")
+        )
+
+    fake.routes["POST /charges"] = start
+    snap = await env_at(1).run(make(fake).start_charge, start_input())
+    assert snap.charge_id == 11 and snap.state == "starting"
+    assert sent[0]["priceLimit"] == Decimal("25.00") and sent[0]["kwhLimit"] == 500
+    assert [r.method for r in fake.api_requests()] == ["POST"]  # no lookup on attempt 1
+
+
+async def test_retry_returns_the_charge_the_lost_attempt_created() -> None:
+    fake = FakeMonta()
+    other = charge_json(3, partnerExternalId="session-alpha-t1-OTHER")
+    mine = charge_json(12, partnerExternalId="session-alpha-t1-1")
+    fake.routes["GET /charges"] = lambda r: httpx.Response(
+        200, json=page_json([other, mine], 0, 100, 2)
+    )
+    fake.routes["POST /charges"] = lambda r: pytest.fail("must not start a second charge")
+    snap = await env_at(2).run(make(fake).start_charge, start_input())
+    assert snap.charge_id == 12
+    (lookup,) = fake.api_requests()
+    assert lookup.url.params["partnerExternalId"] == "session-alpha-t1-1"
+
+
+async def test_busy_charge_point_is_non_retryable_charge_point_unavailable() -> None:
+    fake = FakeMonta()
+    fake.routes["POST /charges"] = lambda r: error(400, "CHARGE_POINT_BUSY")
+    with pytest.raises(ApplicationError) as info:
+        await env_at(1).run(make(fake).start_charge, start_input())
+    assert info.value.type == ERR_CHARGE_POINT_UNAVAILABLE and info.value.non_retryable
+    assert list(info.value.details) == ["CHARGE_POINT_BUSY"]
+
+
+async def test_start_rate_limited_maps_to_retry_delay() -> None:
+    fake = FakeMonta()
+    fake.routes["POST /charges"] = lambda r: error(
+        429, "TOO_MANY_REQUESTS", headers={"RateLimit-ResetsIn": "17"}
+    )
+    with pytest.raises(ApplicationError) as info:
+        await env_at(1).run(make(fake).start_charge, start_input())
+    assert info.value.type == ERR_MONTA_RATE_LIMITED and not info.value.non_retryable
+    assert info.value.next_retry_delay == timedelta(seconds=17)
+
+
+@pytest.mark.parametrize(
+    ("state", "ok"), [("stopped", True), ("completed", True), ("charging", False)]
+)
+async def test_stop_refused_for_an_ended_charge_returns_it(state: str, ok: bool) -> None:
+    fake = FakeMonta()
+    fake.routes["GET /charges/5/stop"] = lambda r: error(400, "CHARGE_ALREADY_STOPPED")
+    fake.routes["GET /charges/5"] = lambda r: httpx.Response(200, json=charge_json(5, state=state))
+    run = env_at(1).run(make(fake).stop_charge, ChargeRef(operator="alpha", charge_id=5))
+    if ok:
+        assert (await run).state == state
+    else:
+        with pytest.raises(ApplicationError) as info:
+            await run
+        assert info.value.type == ERR_MONTA_CLIENT and info.value.non_retryable
+
+
+async def test_tariff_is_cached_per_charge_point_until_ttl() -> None:
+    fake = FakeMonta()
+    cp = {
+        "id": 101,
+        "name": "Harbour 1",
+        "state": "available",
+        "type": "ac",
+        "maxKw": 11,
+        "priceGroupId": 11,
+    }
+    money = {"amount": 45, "currency": {"identifier": "EUR", "decimals": 2}, "locale": "en"}
+    fake.routes["GET /charge-points/101"] = lambda r: httpx.Response(200, json=cp)
+    fake.routes["GET /price-groups/11"] = lambda r: httpx.Response(
+        200,
+        json={
+            "id": 11,
+            "name": "AC",
+            "masterPrice": {"type": "kwh", "price": money},
+            "vatPercentage": 25,
+        },
+    )
+    clock = [0.0]
+    acts = make(fake, clock=clock)
+    req = GetTariffInput(operator="alpha", charge_point_id=101)
+    first = await env_at(1).run(acts.get_tariff, req)
+    clock[0] = 59.0
+    second = await env_at(1).run(acts.get_tariff, req)
+    assert first == second and len(fake.api_requests()) == 2
+    clock[0] = 61.0
+    await env_at(1).run(acts.get_tariff, req)
+    assert len(fake.api_requests()) == 4
+    assert first.tariff.per_kwh_minor == 45 and first.tariff.vat_rate == Decimal("0.25")
+
+
+async def test_attach_payment_sends_the_whole_session_with_amount() -> None:
+    fake = FakeMonta()
+    sent: list[dict[str, object]] = []
+
+    def patch(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content, parse_float=Decimal))
+        return httpx.Response(200, json=charge_json(5))
+
+    fake.routes["PATCH /charges/5"] = patch
+    captured = Money(amount_minor=1234, currency="EUR")
+    req = AttachPaymentInput(
+        operator="alpha", charge_id=5, payment_session=PAYMENT, captured=captured
+    )
+    await env_at(1).run(make(fake, unit="minor").attach_payment, req)
+    assert sent == [
+        {
+            "genericPaymentSession": {
+                "provider": "chargepay",
+                "externalId": "K7Q2",
+                "cardBrand": "VISA",
+                "cardLast4": "4242",
+                "amount": 1234,
+            }
+        }
+    ]
+
+
+async def test_activity_for_another_operator_is_refused() -> None:
+    with pytest.raises(ApplicationError) as info:
+        await env_at(1).run(make(FakeMonta()).get_charge, ChargeRef(operator="bravo", charge_id=1))
+    assert info.value.non_retryable
