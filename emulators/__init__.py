@@ -1,0 +1,1 @@
+"""Emulators of the outside world chargepay talks to (Monta, the card acquirer)."""

@@ -1,0 +1,185 @@
+"""The FastAPI app: routes, Monta-style errors, rate limits, faults, ground-truth log, ticker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from emulators.monta import (
+    routes_auth,
+    routes_charges,
+    routes_control,
+    routes_points,
+    routes_wallet,
+    routes_webhooks,
+)
+from emulators.monta.config import EmuConfig
+from emulators.monta.errors import MontaError, error_body, error_response
+from emulators.monta.faults import HttpFault
+from emulators.monta.world import World, now
+
+API_PREFIX = "/api/v1"
+_DATE_VERSIONS = {"2024-01-18", "2024-07-01"}
+
+
+def operation_id(app: FastAPI, request: Request) -> str | None:
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return getattr(route, "operation_id", None)
+    return None
+
+
+def _error(status: int, code: str, message: str, context: dict[str, Any] | None = None) -> Response:
+    return JSONResponse(error_body(status, code, message, context=context), status_code=status)
+
+
+async def _with_fault(
+    fault: HttpFault,
+    request: Request,
+    call_next: Callable[[Request], Awaitable[Response]],
+    world: World,
+    key: str,
+) -> Response:
+    if fault.kind == "5xx":
+        return _error(500, "INTERNAL_SERVER_ERROR", "Injected fault: internal error")
+    if fault.kind == "429":
+        return _error(
+            429,
+            "TOO_MANY_REQUESTS",
+            "Rate limit exceeded (injected)",
+            world.limiter.exceeded_context(key, now()),
+        )
+    if fault.kind == "timeout":  # hang before doing anything; the work is NOT done
+        await asyncio.sleep(fault.delay)
+        return _error(504, "GATEWAY_TIMEOUT", "Injected fault: upstream timeout")
+    if fault.kind == "slow":
+        await asyncio.sleep(fault.delay)
+        return await call_next(request)
+    # commit_then_drop: do the work, then hold the answer past the client's timeout and
+    # answer 504 instead of the real result (the connection is not aborted).
+    await call_next(request)
+    await asyncio.sleep(fault.delay)
+    return _error(504, "GATEWAY_TIMEOUT", "Injected fault: response lost after commit")
+
+
+def create_app(cfg: EmuConfig) -> FastAPI:
+    world = World(cfg)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(_ticker(world)), asyncio.create_task(world.webhooks.run(now))]
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
+
+    app = FastAPI(title="Monta Partner API emulator", lifespan=lifespan)
+    app.state.world = world
+    for module in (
+        routes_auth,
+        routes_points,
+        routes_charges,
+        routes_wallet,
+        routes_webhooks,
+        routes_control,
+    ):
+        app.include_router(module.router)
+
+    @app.exception_handler(MontaError)
+    async def _monta(request: Request, exc: MontaError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return _error(400, "BAD_REQUEST", "Invalid request", {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = "RESOURCE_NOT_FOUND" if exc.status_code == 404 else "BAD_REQUEST"
+        if exc.status_code == 405:
+            code = "METHOD_NOT_ALLOWED"
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.middleware("http")
+    async def monta_edge(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not request.url.path.startswith(API_PREFIX):
+            return await call_next(request)
+        t = now()
+        op = operation_id(app, request)
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        cred = world.tokens.resolve(token, t)
+        request.state.cred = cred
+        if cred is not None:
+            key = cred.clientId
+            allowed, headers = world.limiter.hit(key, t)
+        else:  # token endpoints and bad tokens: fair use, never 429
+            key, allowed = "anonymous", True
+            headers = world.limiter.headers(key, t, policy="Fair-Use")
+        fault = world.faults.match(op) if allowed else None
+        if not allowed:
+            resp = _error(
+                429,
+                "TOO_MANY_REQUESTS",
+                "Rate limit exceeded",
+                world.limiter.exceeded_context(key, t),
+            )
+        elif fault is not None:
+            resp = await _with_fault(fault, request, call_next, world, key)
+        else:
+            resp = await call_next(request)
+        resp.headers.update(headers)
+        version = request.headers.get("monta-version")
+        if version in _DATE_VERSIONS:
+            resp.headers.update(
+                {
+                    "Deprecation": "true",
+                    "Sunset": "Sat, 01 Jan 2028 00:00:00 GMT",
+                    "X-Api-Version-Hint": "v1" if version == "2024-01-18" else "v2",
+                }
+            )
+        world.log_request(
+            {
+                "t": t,
+                "client_id": cred.clientId if cred else None,
+                "operator": cred.operator if cred else None,
+                "method": request.method,
+                "path": request.url.path,
+                "operation": op,
+                "status": resp.status_code,
+            }
+        )
+        return resp
+
+    return app
+
+
+async def _ticker(world: World) -> None:
+    """One task drives every charge: cheap enough for hundreds of concurrent charges."""
+    cfg = world.cfg
+    interval = min(max(cfg.wall(cfg.meter_interval_s) / 5, 0.05), 0.5)
+    while True:
+        await asyncio.sleep(interval)
+        t = now()
+        world.tick(t)
+        world.tokens.purge(t)

@@ -1,0 +1,47 @@
+"""Request dependencies: the world, the calling credential, scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from emulators.monta.auth import has_scope
+from emulators.monta.errors import MontaError, invalid_token
+from emulators.monta.seed import CredentialSeed
+from emulators.monta.world import World
+
+
+def world(request: Request) -> World:
+    w: World = request.app.state.world
+    return w
+
+
+def caller(request: Request) -> CredentialSeed:
+    """The credential behind the bearer token (resolved once by the middleware)."""
+    cred: CredentialSeed | None = getattr(request.state, "cred", None)
+    if cred is None:
+        raise invalid_token()
+    return cred
+
+
+def require(*scopes: str) -> Callable[[Request], CredentialSeed]:
+    """Any one of `scopes` suffices (e.g. control-charging or control-public-charging)."""
+
+    def check(request: Request) -> CredentialSeed:
+        cred = caller(request)
+        if not any(has_scope(cred.scopes, s) for s in scopes):
+            raise MontaError(
+                403,
+                "ACCESS_FORBIDDEN",
+                "Operator doesn't have access to resource",
+                readable=f"Missing scope: {' or '.join(scopes)}",
+            )
+        return cred
+
+    return check
+
+
+WorldDep = Annotated[World, Depends(world)]
+Caller = Annotated[CredentialSeed, Depends(caller)]
