@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     webhook_signal_concurrency: int = 32
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
+    # Namespace retention shorter than the retry horizon at API start-up: log or refuse.
+    api_retention_check: Literal["off", "warn", "refuse"] = "warn"
 
     @property
     def clock(self) -> Clock:
