@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     price_tolerance_minor: int = 5
 
     # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
     api_start_wait_s: float = 10.0
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
