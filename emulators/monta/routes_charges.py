@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -24,6 +24,11 @@ _CONTROL = Annotated[
     CredentialSeed, Depends(require("control-charging:write", "control-public-charging:write"))
 ]
 _READ = Annotated[CredentialSeed, Depends(require("charge-transactions:read"))]
+
+
+ChargeStateFilter = Literal[
+    "reserved", "starting", "charging", "stopping", "paused", "scheduled", "stopped", "completed"
+]
 
 
 class GenericPaymentSession(BaseModel):
@@ -131,14 +136,14 @@ def list_charges(
     teamId: int | None = None,
     chargePointId: int | None = None,
     siteId: int | None = None,
-    state: str | None = None,
+    state: ChargeStateFilter | None = None,
     fromDate: str | None = None,
     toDate: str | None = None,
     fromUpdatedDate: str | None = None,
     fromCompletedDate: str | None = None,
     toCompletedDate: str | None = None,
     partnerExternalId: str | None = None,
-    operatorRole: str | None = None,
+    operatorRole: Literal["owner", "payer"] | None = None,
     cred: _READ,
     w: WorldDep,
 ) -> dict[str, Any]:

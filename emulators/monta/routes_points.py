@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -16,6 +16,21 @@ from emulators.monta.world import World
 
 Scope_price_groups_read = Annotated[CredentialSeed, Depends(require("price-groups:read"))]
 router = APIRouter(prefix="/api/v1")
+PointStateFilter = Literal[
+    "available",
+    "busy",
+    "busy-blocked",
+    "busy-charging",
+    "busy-non-charging",
+    "busy-non-released",
+    "busy-reserved",
+    "busy-scheduled",
+    "error",
+    "disconnected",
+    "passive",
+    "maintenance",
+    "other",
+]
 _READ = Annotated[CredentialSeed, Depends(require("charge-points:read"))]
 
 
@@ -35,7 +50,7 @@ def list_points(
     perPage: int = 10,
     siteId: int | None = None,
     teamId: int | None = None,
-    state: str | None = None,
+    state: PointStateFilter | None = None,
     fromUpdatedDate: str | None = None,
     partnerExternalId: str | None = Query(default=None),
     cred: _READ,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from emulators.monta import serialize
 from emulators.monta.deps import WorldDep, require
@@ -16,6 +16,28 @@ Scope_wallet_transactions_read = Annotated[
     CredentialSeed, Depends(require("wallet-transactions:read"))
 ]
 router = APIRouter(prefix="/api/v1")
+# The wallet endpoint is strict about dates: yyyy-MM-ddTHH:mm:ssZ, no fractions.
+_STRICT_DATE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+ReferenceType = Literal[
+    "TEAM",
+    "COMPANY_REFERRAL",
+    "USER_REFERRAL",
+    "ORDER",
+    "SUBSCRIPTION_PURCHASE",
+    "CHARGE",
+    "BANK_ACCOUNT",
+    "WALLET_BANK_ACCOUNT",
+    "STRIPE_CHARGE",
+    "SUBSCRIPTION",
+    "TRANSACTION",
+    "PROMO_CODE_USE",
+    "TEAM_MEMBER_FEE_PURCHASE",
+    "WALLET",
+    "PAYTER_PAYMENT_SESSION",
+    "ADYEN_PAYMENT",
+    "POWER_BANK_PAYOUT",
+    "OTHER",
+]
 
 
 @router.get("/wallet-transactions", operation_id="get-wallet-transactions")
@@ -25,12 +47,12 @@ def list_transactions(
     perPage: int = 10,
     operatorId: int | None = None,
     teamId: int | None = None,
-    fromDate: str | None = None,
-    toDate: str | None = None,
+    fromDate: Annotated[str | None, Query(pattern=_STRICT_DATE)] = None,
+    toDate: Annotated[str | None, Query(pattern=_STRICT_DATE)] = None,
     referenceId: str | None = None,
-    referenceType: str | None = None,
-    state: str | None = None,
-    group: str | None = None,
+    referenceType: ReferenceType | None = None,
+    state: Literal["complete", "pending", "failed", "reserved", "other"] | None = None,
+    group: Literal["deposit", "withdraw", "charge", "other"] | None = None,
     cred: Scope_wallet_transactions_read,
     w: WorldDep,
 ) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
@@ -124,13 +124,11 @@ def list_entries(
     *,
     page: int = 0,
     perPage: int = 10,
-    status: str | None = None,
+    status: Literal["pending", "completed", "failed"] | None = None,
     cred: Scope_webhooks_read,
     w: WorldDep,
 ) -> dict[str, Any]:
     page, perPage = paging(page, perPage)
-    if status is not None and status not in ("pending", "completed", "failed"):
-        raise bad_request("`status` must be pending, completed or failed", {"status": status})
     rows = [
         e
         for e in reversed(w.webhooks.entries)
