@@ -15,6 +15,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.monta.activities import MontaActivities
 from activities.monta.client import MontaClient
 from activities.monta.errors import MontaScopeError
+from activities.monta.models import WebhookConfig
 from activities.monta.scopes import check_consumer
 from core.money import Money
 from tests.monta.conftest import alpha_client
@@ -233,3 +234,17 @@ async def test_paging_finds_only_session_charges_across_pages(client: MontaClien
         FindChargesUpdatedSinceInput(operator="alpha", since=since, max_pages=1),
     )
     assert len(capped.charges) == 2
+
+
+async def test_webhook_config_round_trip(client: MontaClient) -> None:
+    config = WebhookConfig(
+        webhook_url="https://chargepay.example/v1/webhooks/monta/alpha",
+        webhook_secret="alpha-webhook-secret-0001",
+        event_types=["charges"],
+        custom_headers={"headers": {"X-Chargepay-Operator": "alpha"}},
+    )
+    saved = await client.put_webhook_config(config)
+    assert (saved.webhook_url, saved.event_types) == (config.webhook_url, ["charges"])
+    assert await client.get_webhook_config() == saved
+    await client.delete_webhook_config()
+    assert await client.get_webhook_config() is None

@@ -59,8 +59,7 @@ async def test_worker_retries_a_start_through_5xx(
             workflow_runner=UnsandboxedWorkflowRunner(),
         ):
             snap = await temporal_env.client.execute_workflow(
-                StartOnceWorkflow.run, req, id=pid, task_queue=queue,
-                result_type=ChargeSnapshot,
+                StartOnceWorkflow.run, req, id=pid, task_queue=queue
             )  # fmt: skip
         statuses = {s: n for (ep, s), n in client.metrics.requests.items() if ep == "start-charge"}
     truth = emu.truth()
