@@ -1,0 +1,1 @@
+"""chargepay's HTTP API: terminal sessions, quotes, Monta webhooks, health."""

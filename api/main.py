@@ -1,0 +1,83 @@
+"""The FastAPI app: `create_app(settings, temporal_client=None)`; OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.dependencies import AppState
+from api.errors import install_error_handlers
+from api.keystore import KeyStore
+from api.quotes import QuoteService
+from api.retention import RetentionTooShort, check_retention
+from api.routers import health, quotes, sessions, webhooks
+from codec.converter import build_data_converter
+from core.operators import load_operators
+from settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+async def connect_temporal(settings: Settings) -> Client:
+    """Lazy: the API starts (and /healthz answers) even while Temporal is still down."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=build_data_converter(settings),
+        lazy=True,
+    )
+
+
+async def _startup_checks(state: AppState) -> None:
+    assert state.temporal is not None
+    s = state.settings
+    try:
+        await check_retention(state.temporal, s.terminal_retry_horizon_s, s.api_retention_check)
+    except RetentionTooShort:
+        raise
+    except Exception as exc:  # Temporal not up yet: the API still serves webhooks with 503
+        log.warning("could not check namespace retention: %s", exc)
+
+
+def create_app(settings: Settings | None = None, temporal_client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state = AppState(
+        settings=settings,
+        operators=load_operators(settings.operators_file),
+        keys=KeyStore(settings.terminal_keys_file),
+        temporal=temporal_client,
+    )
+    quote_service = QuoteService(settings)
+    state.extras["quotes"] = quote_service
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        owned = state.temporal is None
+        if owned:
+            state.temporal = await connect_temporal(settings)
+        await _startup_checks(state)
+        try:
+            yield
+        finally:
+            await quote_service.aclose()
+            if owned:
+                state.temporal = None
+
+    app = FastAPI(
+        title="chargepay",
+        version="1",
+        description=(
+            "Paid EV charging sessions for payment terminals on Monta's Partner API. "
+            "Every error answers `{error, message, details}` with a stable `error` code."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.chargepay = state
+    install_error_handlers(app)
+    for router in (sessions.router, quotes.router, webhooks.router, health.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,104 @@
+"""Tariff quotes for terminals: the ad-hoc price (AFIR price transparency) and what an
+amount buys, from the same Monta activity code and budget formula the session uses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel
+from temporalio.exceptions import ApplicationError
+
+from activities.monta.activities import ERR_TARIFF_UNAVAILABLE, MontaActivities
+from activities.monta.client import MontaClient
+from api.errors import ApiError
+from core.money import Money
+from core.operators import Operator
+from settings import Settings
+from workflows import contracts as c
+from workflows.budget import Budget, BudgetRejected, compute_budget, gross
+from workflows.session_models import SessionConfig
+
+TARIFF_TTL_S = 60.0  # wall seconds: prices change rarely, and the session re-reads anyway
+
+
+class GrossPrices(BaseModel):
+    """What the driver pays per unit, VAT included, in (possibly fractional) minor units."""
+
+    start_fee_minor: Decimal
+    per_kwh_minor: Decimal
+    per_minute_minor: Decimal
+    idle_per_minute_minor: Decimal
+
+
+class Quote(BaseModel):
+    charge_point: c.ChargePointInfo
+    tariff: c.Tariff  # net of VAT, integer minor units
+    gross: GrossPrices
+    amount: Money | None = None
+    budget: Budget | None = None  # what `amount` buys (present when an amount was given)
+
+
+def gross_prices(tariff: c.Tariff) -> GrossPrices:
+    def g(minor: int) -> Decimal:
+        return gross(Decimal(minor), tariff.vat_rate).normalize()
+
+    return GrossPrices(
+        start_fee_minor=g(tariff.start_fee_minor),
+        per_kwh_minor=g(tariff.per_kwh_minor),
+        per_minute_minor=g(tariff.per_minute_minor),
+        idle_per_minute_minor=g(tariff.idle_per_minute_minor),
+    )
+
+
+_ERRORS: dict[str | None, tuple[int, str]] = {
+    c.ERR_CHARGE_POINT_UNAVAILABLE: (404, "charge_point_not_found"),
+    ERR_TARIFF_UNAVAILABLE: (409, "tariff_unavailable"),
+    c.ERR_MONTA_UNAVAILABLE: (503, "monta_unavailable"),
+    c.ERR_MONTA_RATE_LIMITED: (503, "monta_unavailable"),
+}
+
+
+class QuoteService:
+    """One Monta client per operator, opened on first use, with the activity's tariff cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._monta: dict[str, MontaActivities] = {}
+
+    def _activities(self, operator: Operator) -> MontaActivities:
+        acts = self._monta.get(operator.key)
+        if acts is None:
+            client = MontaClient.from_operator(operator, self.settings)
+            acts = MontaActivities(client, self.settings.monta_money_unit, TARIFF_TTL_S)
+            self._monta[operator.key] = acts
+        return acts
+
+    async def tariff(self, operator: Operator, charge_point_id: int) -> c.TariffQuote:
+        req = c.GetTariffInput(operator=operator.key, charge_point_id=charge_point_id)
+        try:
+            return await self._activities(operator).get_tariff(req)
+        except ApplicationError as exc:
+            http, code = _ERRORS.get(exc.type, (502, "monta_error"))
+            raise ApiError(http, code, exc.message) from exc
+
+    async def quote(
+        self, operator: Operator, config: SessionConfig, charge_point_id: int, amount: Money | None
+    ) -> Quote:
+        tq = await self.tariff(operator, charge_point_id)
+        budget = None
+        if amount is not None:
+            try:
+                budget = compute_budget(amount, tq.tariff, config)
+            except BudgetRejected as exc:
+                raise ApiError(422, "rejected", str(exc), {"reason": exc.code}) from exc
+        return Quote(
+            charge_point=tq.charge_point,
+            tariff=tq.tariff,
+            gross=gross_prices(tq.tariff),
+            amount=amount,
+            budget=budget,
+        )
+
+    async def aclose(self) -> None:
+        for acts in self._monta.values():
+            await acts.client.aclose()

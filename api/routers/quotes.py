@@ -1,0 +1,43 @@
+"""`GET /v1/charge-points/{id}/quote`: the price before the driver pays, and what a hold buys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.auth import Terminal, require_charge_point
+from api.dependencies import State, operator_of
+from api.errors import ApiError, error_responses
+from api.quotes import Quote, QuoteService
+from api.schemas import MAX_AMOUNT_MINOR
+from api.session_config import session_config
+from core.money import Money
+
+router = APIRouter(prefix="/v1/charge-points", tags=["quotes"])
+
+
+@router.get(
+    "/{charge_point_id}/quote",
+    response_model=Quote,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+    summary="Tariff (net, gross, VAT) and what `amount` buys in kWh",
+)
+async def quote(
+    charge_point_id: Annotated[int, Path(gt=0, le=2**53)],
+    scope: Terminal,
+    state: State,
+    amount: Annotated[
+        int | None, Query(gt=0, le=MAX_AMOUNT_MINOR, description="minor units")
+    ] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+) -> Quote:
+    require_charge_point(scope, charge_point_id)
+    if (amount is None) != (currency is None):
+        raise ApiError(422, "invalid_request", "give both amount and currency, or neither")
+    operator = operator_of(state, scope.operator)
+    service = state.extras["quotes"]
+    assert isinstance(service, QuoteService)
+    money = Money(amount_minor=amount, currency=currency) if amount and currency else None
+    config = session_config(state.settings, operator)
+    return await service.quote(operator, config, charge_point_id, money)

@@ -1,0 +1,114 @@
+"""`POST /v1/webhooks/monta/{operator}`: signed batches from Monta become workflow signals.
+
+2xx only once Temporal accepted every signal for our sessions; 5xx otherwise, so Monta
+redelivers the batch (replays are harmless: merging snapshots is idempotent). A signal to
+a session that already finished is accepted-and-ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Request
+from pydantic import BaseModel
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.monta import jsonio
+from api.dependencies import State, operator_of
+from api.errors import ApiError, error_responses
+from api.session_service import RPC_TIMEOUT
+from api.webhook_batch import InvalidBatch, read_batch
+from core import signature
+from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+Outcome = Literal["signalled", "finished", "failed"]
+
+
+class WebhookAck(BaseModel):
+    entries: int
+    signalled: int
+    finished: int  # sessions already over: accepted and ignored
+    not_ours: int
+    unreadable: int
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "payload_too_large", f"body above {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"body above {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore) -> Outcome:
+    assert snap.partner_external_id is not None
+    async with gate:
+        try:
+            handle = client.get_workflow_handle(snap.partner_external_id)
+            await handle.signal(SIGNAL_CHARGE_UPDATED, snap, rpc_timeout=RPC_TIMEOUT)
+            return "signalled"
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:  # unknown or already completed
+                return "finished"
+            log.warning("signal to %s failed: %s", snap.partner_external_id, exc)
+            return "failed"
+        except Exception as exc:  # any failure means Monta must redeliver
+            log.warning("signal to %s failed: %r", snap.partner_external_id, exc)
+            return "failed"
+
+
+@router.post(
+    "/monta/{operator}",
+    response_model=WebhookAck,
+    responses=error_responses(400, 401, 404, 413, 503),
+    summary="Monta webhook batch (signed with the operator's webhook secret)",
+)
+async def monta_webhook(
+    operator: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")],
+    request: Request,
+    state: State,
+    x_monta_signature: Annotated[str | None, Header(max_length=200)] = None,
+) -> WebhookAck:
+    op = operator_of(state, operator)
+    raw = await _read_capped(request, state.settings.webhook_max_body_bytes)
+    secrets = [s.get_secret_value() for s in op.webhook_secrets]
+    if not signature.verify(secrets, raw, x_monta_signature):
+        raise ApiError(401, "invalid_signature", "X-Monta-Signature does not match")
+    try:
+        batch = read_batch(jsonio.loads(raw), operator, state.settings.monta_money_unit)
+    except (ValueError, InvalidBatch) as exc:
+        raise ApiError(400, "invalid_payload", f"not a webhook batch: {exc}") from exc
+    outcomes: list[Outcome] = []
+    if batch.snapshots:
+        if state.temporal is None:
+            raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
+        gate = asyncio.Semaphore(state.settings.webhook_signal_concurrency)
+        outcomes = list(
+            await asyncio.gather(*(_signal(state.temporal, s, gate) for s in batch.snapshots))
+        )
+    failed = outcomes.count("failed")
+    if failed:
+        raise ApiError(
+            503,
+            "temporal_unavailable",
+            f"{failed} of {len(outcomes)} signals were not accepted; redeliver",
+        )
+    return WebhookAck(
+        entries=batch.entries,
+        signalled=outcomes.count("signalled"),
+        finished=outcomes.count("finished"),
+        not_ours=batch.not_ours,
+        unreadable=batch.unreadable,
+    )

@@ -1,0 +1,107 @@
+"""Request and response bodies of the terminal-facing routes (OpenAPI shows these)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.money import Money
+from workflows.contracts import SessionStateName
+
+ID_PATTERN = r"^[A-Za-z0-9_.:]{1,64}$"
+MAX_AMOUNT_MINOR = 1_000_000_00  # a card hold above a million major units is a typo
+
+
+class StartSessionBody(BaseModel):
+    """`SessionRequest` minus what the key implies (operator, terminal) and the config."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "terminal_transaction_id": "tx-0001",
+                    "charge_point_id": 101,
+                    "amount": {"amount_minor": 5000, "currency": "EUR"},
+                    "card_brand": "VISA",
+                    "card_last4": "4242",
+                    "authorization_ref": "hold_123",
+                }
+            ]
+        },
+    )
+
+    terminal_transaction_id: str = Field(
+        pattern=ID_PATTERN, description="The terminal's idempotency key for this payment."
+    )
+    charge_point_id: int = Field(gt=0, le=2**53)
+    paying_team_id: int | None = Field(default=None, gt=0, le=2**53)
+    amount: Money = Field(description="The hold, in minor units of its currency.")
+    card_brand: str | None = Field(default=None, max_length=32)
+    card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
+    authorization_ref: str | None = Field(
+        default=None, min_length=1, max_length=255, description="The hold the terminal placed."
+    )
+    payment_token: str | None = Field(
+        default=None, min_length=1, max_length=255, description="Or a vault token to authorize."
+    )
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, v: Money) -> Money:
+        if not 0 < v.amount_minor <= MAX_AMOUNT_MINOR:
+            raise ValueError(f"amount_minor must be between 1 and {MAX_AMOUNT_MINOR}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_payment_source(self) -> StartSessionBody:
+        if (self.authorization_ref is None) == (self.payment_token is None):
+            raise ValueError("give exactly one of authorization_ref or payment_token")
+        return self
+
+    def digest(self) -> str:
+        """Idempotency fingerprint: the same transaction id must come with the same body."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SessionAccepted(BaseModel):
+    """202: the start is under way but took longer than the API waits; poll `status_url`."""
+
+    session_id: str
+    state: str = "pending"
+    status_url: str
+
+
+class StopBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="terminal", min_length=1, max_length=200)
+
+
+class SessionSummary(BaseModel):
+    """One row of the list, from Temporal visibility (no query to the workflow)."""
+
+    session_id: str
+    state: str | None
+    operator: str | None
+    terminal_id: str | None
+    charge_point_id: int | None
+    charge_id: int | None
+    card_last4: str | None
+    attention: str | None
+    workflow_status: str | None
+    started_at: datetime
+    closed_at: datetime | None
+
+
+class SessionPage(BaseModel):
+    sessions: list[SessionSummary]
+    next_page_token: str | None = None
+
+
+StateFilter = SessionStateName

@@ -1,0 +1,23 @@
+"""The SessionConfig a new session freezes: every field that settings.py also has, plus the
+operator's Monta queue and provider slug (workflows cannot read the environment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.operators import Operator
+from settings import Settings
+from workflows.session_models import SessionConfig
+
+
+def session_config(settings: Settings, operator: Operator) -> SessionConfig:
+    shared: dict[str, Any] = {
+        name: getattr(settings, name)
+        for name in SessionConfig.model_fields
+        if hasattr(settings, name)
+    }
+    return SessionConfig(
+        **shared,
+        monta_task_queue=operator.monta_task_queue,
+        provider_slug=operator.provider_slug,
+    )

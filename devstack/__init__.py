@@ -1,0 +1,1 @@
+"""`make dev`: the whole embedded stack in one command (`python -m devstack [--demo]`)."""

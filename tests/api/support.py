@@ -1,0 +1,67 @@
+"""Shared helpers for API tests: dev env values, keys, signed webhook bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from api.keys import create_key
+from core import signature
+from devstack.envfile import read_env_file
+
+DEV_ENV = read_env_file()
+ALPHA_SECRET = DEV_ENV["CHARGEPAY_ALPHA_WEBHOOK_SECRETS"].split(",")[0]
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def new_key(path: Path, terminal: str, cps: Sequence[int], operator: str = "alpha") -> str:
+    return create_key(path, operator, terminal, list(cps))[1]
+
+
+def session_body(tx: str, cp: int = 101, amount: int = 5000, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "terminal_transaction_id": tx,
+        "charge_point_id": cp,
+        "amount": {"amount_minor": amount, "currency": "EUR"},
+        "authorization_ref": f"hold_{tx}",
+        "card_brand": "VISA",
+        "card_last4": "4242",
+    }
+    body.update(extra)
+    return body
+
+
+def charge_entry(
+    session_id: str | None, charge_id: int, kwh: str, updated_at: str, state: str = "charging"
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": charge_id,
+        "state": state,
+        "consumedKwh": kwh,
+        "updatedAt": updated_at,
+        "chargePointId": 101,
+        "price": "1.50",
+        "currency": {"identifier": "EUR", "decimals": 2},
+    }
+    if session_id is not None:
+        payload["partnerExternalId"] = session_id
+    return {
+        "entityType": "charge",
+        "entityId": str(charge_id),
+        "eventType": "updated",
+        "payload": payload,
+    }
+
+
+def signed_batch(
+    entries: Sequence[Mapping[str, Any]], secret: str = ALPHA_SECRET
+) -> tuple[bytes, dict[str, str]]:
+    raw = json.dumps(
+        {"entries": list(entries), "pending": 0, "timestamp": 1}, separators=(",", ":")
+    ).encode()
+    return raw, {signature.HEADER: signature.sign(secret, raw), "Content-Type": "application/json"}
