@@ -13,7 +13,7 @@ from activities.payments import errors as e
 from activities.payments.emulator_adapter import EmulatorGateway
 from core.money import Money
 from tests.support.acquirer import AcquirerEmulator, HoldDeclined, acquirer_emulator
-from workflows.contracts import AuthorizeInput, CaptureInput, VerifyInput
+from workflows.contracts import AuthorizeInput, CaptureInput, VerifyInput, VoidInput
 
 pytestmark = pytest.mark.integration
 
@@ -162,3 +162,16 @@ def test_hold_expiry_follows_time_scale(log_dir: Path) -> None:
         assert lifetime.total_seconds() == pytest.approx(2.0)  # 2 h / 3600
         acq.reset()
         assert acq.truth()["holds"] == []
+
+
+async def test_slow_fault_delays_then_commits(acquirer: AcquirerEmulator) -> None:
+    ref = acquirer.place_hold("term-s", 900, "EUR")
+    acquirer.set_faults([{"operation": "void", "kind": "slow", "count": 1, "delay_s": 0.2}])
+    gateway = EmulatorGateway(acquirer.url)
+    try:
+        result = await gateway.void(VoidInput(authorization_id=ref, idempotency_key="slow-void"))
+    finally:
+        acquirer.clear_faults()
+        await gateway.aclose()
+    assert result.released.amount_minor == 900
+    assert acquirer.hold(ref)["status"] == "voided"
