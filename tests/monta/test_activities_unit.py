@@ -200,3 +200,22 @@ async def test_activity_for_another_operator_is_refused() -> None:
     with pytest.raises(ApplicationError) as info:
         await env_at(1).run(make(FakeMonta()).get_charge, ChargeRef(operator="bravo", charge_id=1))
     assert info.value.non_retryable
+
+
+def test_factory_builds_from_operator_and_settings() -> None:
+    from pydantic import SecretStr
+
+    from activities.monta.factory import build_monta_activities
+    from core.operators import Operator
+    from settings import Settings
+
+    op = Operator(
+        key="alpha", name="Alpha", monta_client_id="alpha-client",
+        monta_client_secret=SecretStr("s"), default_paying_team_id=1001,
+        monta_base_url="http://127.0.0.1:1",
+    )  # fmt: skip
+    settings = Settings(TIME_SCALE=60, monta_money_unit="minor", monta_token_refresh_margin_s=120)
+    acts = build_monta_activities(op, settings)
+    assert (acts.operator, acts.money_unit, acts.client.time_scale) == ("alpha", "minor", 60)
+    assert acts.client.tokens._margin_s == 2.0  # 120 real-world seconds at 60x
+    assert str(acts.client._http.base_url) == "http://127.0.0.1:1/api/v1/"
