@@ -47,6 +47,7 @@ ERR_ALREADY_VOIDED = "AlreadyVoided"
 ERR_AMOUNT_ABOVE_AUTHORIZED = "AmountAboveAuthorized"
 ERR_INCREMENT_UNSUPPORTED = "IncrementUnsupported"
 ERR_PAYMENT_UNAVAILABLE = "PaymentUnavailable"  # retryable: 5xx, transport, timeout
+ERR_PAYMENT_REQUEST_INVALID = "PaymentRequestInvalid"  # malformed request, zero capture
 
 
 class _Model(BaseModel):
