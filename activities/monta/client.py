@@ -220,42 +220,50 @@ class MontaClient:
             {"refreshToken": refresh_token},
         )
 
+    async def _fetch(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        endpoint: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> M:
+        data = await self._call(method, path, endpoint, params=params, body=body)
+        return _parse(model, data, endpoint)
+
     # ------------------------------------------------------------ consumer
     async def get_consumer(self) -> Consumer:
-        ep = "get-current-consumer"
-        return _parse(Consumer, await self._call("GET", "/consumers/me", ep), ep)
+        return await self._fetch(Consumer, "GET", "/consumers/me", "get-current-consumer")
 
     # ------------------------------------------------------------ charge points, prices
     async def list_charge_points(
         self, page: int = 0, per_page: int = MAX_PER_PAGE
     ) -> Page[ChargePoint]:
-        ep = "get-charge-points"
-        data = await self._call(
-            "GET", "/charge-points", ep, params=_query(page=page, perPage=per_page)
+        params = _query(page=page, perPage=per_page)
+        return await self._fetch(
+            Page[ChargePoint], "GET", "/charge-points", "get-charge-points", params=params
         )
-        return _parse(Page[ChargePoint], data, ep)
 
     async def get_charge_point(self, charge_point_id: int) -> ChargePoint:
-        ep = "get-charge-point"
-        return _parse(
-            ChargePoint, await self._call("GET", f"/charge-points/{charge_point_id}", ep), ep
-        )
+        path = f"/charge-points/{charge_point_id}"
+        return await self._fetch(ChargePoint, "GET", path, "get-charge-point")
 
     async def get_price_group(self, price_group_id: int) -> PriceGroup:
-        ep = "getPriceGroup"
-        return _parse(
-            PriceGroup, await self._call("GET", f"/price-groups/{price_group_id}", ep), ep
-        )
+        path = f"/price-groups/{price_group_id}"
+        return await self._fetch(PriceGroup, "GET", path, "getPriceGroup")
 
     # ------------------------------------------------------------ charges
     async def start_charge(self, request: StartChargeRequest) -> Charge:
-        ep = "start-charge"
-        data = await self._call("POST", "/charges", ep, body=request.to_wire())
-        return _parse(StartChargeResponse, data, ep).charge
+        body = request.to_wire()
+        started = await self._fetch(
+            StartChargeResponse, "POST", "/charges", "start-charge", body=body
+        )
+        return started.charge
 
     async def get_charge(self, charge_id: int) -> Charge:
-        ep = "get-charge"
-        return _parse(Charge, await self._call("GET", f"/charges/{charge_id}", ep), ep)
+        return await self._fetch(Charge, "GET", f"/charges/{charge_id}", "get-charge")
 
     async def list_charges(
         self,
@@ -269,7 +277,6 @@ class MontaClient:
         charge_point_id: int | None = None,
     ) -> Page[Charge]:
         """`partner_external_id=""` asks Monta for charges without one (spec behaviour)."""
-        ep = "get-charges"
         params = _query(
             partnerExternalId=partner_external_id,
             state=state,
@@ -280,7 +287,7 @@ class MontaClient:
             page=page,
             perPage=per_page,
         )
-        return _parse(Page[Charge], await self._call("GET", "/charges", ep, params=params), ep)
+        return await self._fetch(Page[Charge], "GET", "/charges", "get-charges", params=params)
 
     async def iter_charges(
         self, *, max_pages: int | None = None, per_page: int = MAX_PER_PAGE, **filters: Any
@@ -297,8 +304,7 @@ class MontaClient:
 
     async def stop_charge(self, charge_id: int) -> Charge:
         """`GET /charges/{id}/stop`: a GET with no body, per the spec."""
-        ep = "stop-charge"
-        return _parse(Charge, await self._call("GET", f"/charges/{charge_id}/stop", ep), ep)
+        return await self._fetch(Charge, "GET", f"/charges/{charge_id}/stop", "stop-charge")
 
     async def patch_charge(
         self,
@@ -309,7 +315,6 @@ class MontaClient:
         partner_custom_payload: dict[str, Any] | None = None,
     ) -> Charge:
         """PATCH overwrites `genericPaymentSession` as a whole: always send the full object."""
-        ep = "patch-charge"
         body: dict[str, Any] = {}
         if generic_payment_session is not None:
             body["genericPaymentSession"] = generic_payment_session.to_wire()
@@ -317,7 +322,8 @@ class MontaClient:
             body["partnerExternalId"] = partner_external_id
         if partner_custom_payload is not None:
             body["partnerCustomPayload"] = partner_custom_payload
-        return _parse(Charge, await self._call("PATCH", f"/charges/{charge_id}", ep, body=body), ep)
+        path = f"/charges/{charge_id}"
+        return await self._fetch(Charge, "PATCH", path, "patch-charge", body=body)
 
     # ------------------------------------------------------------ wallet transactions
     async def list_wallet_transactions(
@@ -327,28 +333,35 @@ class MontaClient:
         page: int = 0,
         per_page: int = MAX_PER_PAGE,
     ) -> Page[WalletTransaction]:
-        ep = "get-wallet-transactions"
         params = _query(
             referenceType=reference_type, referenceId=reference_id, page=page, perPage=per_page
         )
-        data = await self._call("GET", "/wallet-transactions", ep, params=params)
-        return _parse(Page[WalletTransaction], data, ep)
+        return await self._fetch(
+            Page[WalletTransaction],
+            "GET",
+            "/wallet-transactions",
+            "get-wallet-transactions",
+            params=params,
+        )
 
     # ------------------------------------------------------------ webhook config
     async def get_webhook_config(self) -> WebhookConfig | None:
         """None when no config exists (Monta answers 404)."""
-        ep = "get-webhook-config"
         try:
-            return _parse(WebhookConfig, await self._call("GET", "/webhooks/config", ep), ep)
+            return await self._fetch(WebhookConfig, "GET", "/webhooks/config", "get-webhook-config")
         except MontaApiError as exc:
             if exc.http_status == 404:
                 return None
             raise
 
     async def put_webhook_config(self, config: WebhookConfig) -> WebhookConfig:
-        ep = "update-webhook-config"
-        data = await self._call("PUT", "/webhooks/config", ep, body=config.to_wire())
-        return _parse(WebhookConfig, data, ep)
+        return await self._fetch(
+            WebhookConfig,
+            "PUT",
+            "/webhooks/config",
+            "update-webhook-config",
+            body=config.to_wire(),
+        )
 
     async def delete_webhook_config(self) -> None:
         await self._call("DELETE", "/webhooks/config", "delete-webhook-config")
