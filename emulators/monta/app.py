@@ -31,11 +31,16 @@ API_PREFIX = "/api/v1"
 _DATE_VERSIONS = {"2024-01-18", "2024-07-01"}
 
 
-def operation_id(app: FastAPI, request: Request) -> str | None:
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return getattr(route, "operation_id", None)
+_API_MODULES = (routes_auth, routes_points, routes_charges, routes_wallet, routes_webhooks)
+
+
+def operation_id(request: Request) -> str | None:
+    """The spec's operationId of the route this request will hit (None if none)."""
+    for module in _API_MODULES:
+        for route in module.router.routes:
+            match, _ = route.matches(request.scope)
+            if match == Match.FULL:
+                return getattr(route, "operation_id", None)
     return None
 
 
@@ -125,7 +130,7 @@ def create_app(cfg: EmuConfig) -> FastAPI:
         if not request.url.path.startswith(API_PREFIX):
             return await call_next(request)
         t = now()
-        op = operation_id(app, request)
+        op = operation_id(request)
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         cred = world.tokens.resolve(token, t)

@@ -59,6 +59,7 @@ class Charge:
     idle_s: Decimal = Decimal(0)  # emulated seconds paused (idle fee)
     last_tick: float = 0.0
     stopping_until: float | None = None
+    flow_while_stopping: bool = False
     resume_at: float | None = None
     pause_done: bool = False
     unplugged: bool = False

@@ -38,6 +38,8 @@ class Physics:
     def request_stop(self, c: Charge, now: float, reason: str) -> None:
         """Idempotent: only a running charge moves to `stopping`."""
         if c.state in ("starting", "charging", "paused"):
+            # Energy keeps flowing until the charger has actually stopped, if it was flowing.
+            c.flow_while_stopping = c.state == "charging"
             c.stop_reason = reason
             c.stopping_until = now + self.cfg.wall(self.cfg.stop_delay_s)
             self._to(c, "stopping", now)
@@ -70,8 +72,10 @@ class Physics:
         if c.state == "starting":
             self._starting(c, now)
         elif c.state in ("charging", "stopping"):
-            if c.started_at is not None:
+            if c.state == "charging" or c.flow_while_stopping:
                 self._flow(c, now, emu)
+            else:
+                c.charging_s += emu
             if c.state == "stopping" and c.stopping_until is not None and now >= c.stopping_until:
                 self._stopped(c, now)
         elif c.state == "paused":
@@ -137,8 +141,8 @@ class Physics:
         if c.soc_limit is not None:
             need = (float(c.soc_limit) - c.car.start_soc) / (100 - c.car.start_soc)
             caps.append((Decimal(repr(max(0.0, need) * c.car.battery_kwh)), "soc-limit-reached"))
+        caps.append((Decimal(repr(c.car.battery_kwh)), "full"))
         if c.state == "charging":
-            caps.append((Decimal(repr(c.car.battery_kwh)), "full"))
             if c.car.unplug_after_kwh is not None:
                 caps.append((Decimal(repr(c.car.unplug_after_kwh)), "unplug"))
             if c.car.pause_after_kwh is not None and not c.pause_done:
@@ -158,7 +162,9 @@ class Physics:
         cap, why = min(hits, key=lambda h: h[0])
         self._add_energy(c, max(c.kwh, cap), now)
         c.power_kw = 0.0
-        if why in _LIMIT_REASONS:
+        if c.state == "stopping":  # already on its way out: the charger just stops flowing
+            c.flow_while_stopping = False
+        elif why in _LIMIT_REASONS:
             if why == "kwh-limit-reached" and c.kwh_limit_crossed_at is None:
                 c.kwh_limit_crossed_at = now
             self.request_stop(c, now, why)
@@ -189,7 +195,8 @@ class Physics:
     def _after_stop(self, c: Charge, now: float) -> None:
         assert c.stopped_at is not None
         cd = self.cfg.wall(self.cfg.complete_delay_s)
-        if self.point(c.charge_point_id).releaseDetection:
+        # Release detection needs a cable that was plugged in.
+        if self.point(c.charge_point_id).releaseDetection and c.cable_plugged_in_at is not None:
             if c.state == "stopped" and (c.unplugged or now >= c.stopped_at + cd * 0.25):
                 self._to(c, "releasing", now)
             if c.state == "releasing" and (c.unplugged or now >= c.stopped_at + cd * 0.5):
