@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from temporalio.exceptions import ApplicationError
 
 from activities.monta.activities import ERR_TARIFF_UNAVAILABLE, MontaActivities
-from activities.monta.client import MontaClient
+from activities.monta.factory import build_monta_activities
 from api.errors import ApiError
 from core.money import Money
 from core.operators import Operator
@@ -18,7 +18,7 @@ from workflows import contracts as c
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
 from workflows.session_models import SessionConfig
 
-TARIFF_TTL_S = 60.0  # wall seconds: prices change rarely, and the session re-reads anyway
+TARIFF_TTL_S = 60.0  # real seconds: prices change rarely, and the session re-reads anyway
 
 
 class GrossPrices(BaseModel):
@@ -68,8 +68,7 @@ class QuoteService:
     def _activities(self, operator: Operator) -> MontaActivities:
         acts = self._monta.get(operator.key)
         if acts is None:
-            client = MontaClient.from_operator(operator, self.settings)
-            acts = MontaActivities(client, self.settings.monta_money_unit, TARIFF_TTL_S)
+            acts = build_monta_activities(operator, self.settings, tariff_ttl_s=TARIFF_TTL_S)
             self._monta[operator.key] = acts
         return acts
 

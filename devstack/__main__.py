@@ -1,0 +1,74 @@
+"""`make dev` / `make demo`: run the embedded stack until Ctrl-C, or one demo session.
+
+python -m devstack [--demo] [--time-scale 30] [--data-dir .data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from devstack.demo import curl_start, place_hold, provision_demo_key, run_demo
+from devstack.envfile import REPO
+from devstack.stack import Stack, StackConfig, StackPorts
+
+
+def _banner(stack: Stack, key: str, hold_ref: str) -> str:
+    ui = stack.temporal_ui_url or "(headless)"
+    return f"""
+chargepay dev stack is up (TIME_SCALE={stack.config.time_scale}); logs in {stack.config.log_dir}
+
+  API docs        {stack.api_url}/docs
+  Temporal UI     {ui}
+  Temporal gRPC   {stack.temporal_address}
+  Monta emulator  {stack.monta_url}/_emulator/truth   (control: /_emulator/...)
+  Acquirer        {stack.payments_url}/_emulator/truth
+  Webhooks        {stack.api_url}/v1/webhooks/monta/{{alpha,bravo}} (registered with the emulator)
+
+Demo terminal key (alpha / DEMO1): {key}
+A demo hold was placed on the acquirer ({hold_ref}). Start a session with:
+
+{curl_start(stack.api_url, key, hold_ref)}
+
+Then: curl -sS -H 'Authorization: Bearer {key}' {stack.api_url}/v1/sessions/<session_id>
+Ctrl-C stops everything.
+"""
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    p.add_argument("--demo", action="store_true", help="run one session end to end and exit")
+    p.add_argument("--time-scale", type=float, default=30.0)
+    p.add_argument("--data-dir", type=Path, default=REPO / ".data")
+    p.add_argument("--free-ports", action="store_true", help="pick free ports")
+    args = p.parse_args()
+    ports = StackPorts.free() if args.free_ports else StackPorts()
+    stack = Stack(StackConfig(args.data_dir, ports, time_scale=args.time_scale))
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    print("starting Temporal, emulators, worker and API ...", flush=True)
+    with stack:
+        key = provision_demo_key(stack.config.keys_file)
+        if args.demo:
+            final = run_demo(stack.api_url, stack.payments_url, key)
+            print("outcome:\n" + json.dumps(final, indent=2))
+            return 0 if final.get("state") == "completed" else 1
+        print(_banner(stack, key, place_hold(stack.payments_url)), flush=True)
+        while not stop.wait(1.0):
+            stack.check_alive()
+        print("\nstopping ...", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

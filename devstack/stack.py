@@ -1,0 +1,229 @@
+"""The whole embedded stack as processes: Temporal dev server (SQLite under the data dir,
+search attributes registered, retention above the terminals' retry horizon), the Monta and
+acquirer emulators, the worker and the API, with each operator's webhook registered.
+
+Used by `make dev` (fixed ports) and by the integration tests (free ports, via
+tests/api/stack.py). Ctrl-C / `stop()` stops the children in reverse order.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from devstack.envfile import REPO, read_env_file
+from devstack.procs import Proc, base_env, free_port, http_ok, spawn, tcp_open, wait_until
+from workflows.search_attributes import dev_server_flags
+
+BIN = Path(sys.executable).parent
+# Closed sessions stay findable for 8 days: longer than the default 7-day retry horizon.
+DEFAULT_RETENTION = "192h"
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    monta: int = 8101
+    payments: int = 8102
+    api: int = 8000
+
+    @classmethod
+    def free(cls) -> StackPorts:
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    ports: StackPorts = field(default_factory=StackPorts)
+    time_scale: float = 30.0
+    task_queue: str = "chargepay-sessions"
+    headless_ui: bool = False
+    retention: str = DEFAULT_RETENTION
+    env: dict[str, str] = field(default_factory=dict)  # extra env for chargepay processes
+    monta_env: dict[str, str] = field(default_factory=dict)  # MONTA_EMU_* overrides
+    payments_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def keys_file(self) -> Path:
+        return self.data_dir / "terminal_keys.json"
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.procs: dict[str, Proc] = {}
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def ports(self) -> StackPorts:
+        return self.config.ports
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.ports.temporal}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    @property
+    def monta_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.monta}"
+
+    @property
+    def payments_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.payments}"
+
+    @property
+    def temporal_ui_url(self) -> str | None:
+        return None if self.config.headless_ui else f"http://127.0.0.1:{self.ports.temporal_ui}"
+
+    def chargepay_env(self) -> dict[str, str]:
+        """`.env.example` as defaults, the environment over it, the stack's wiring on top."""
+        c = self.config
+        return {
+            **read_env_file(),
+            **base_env(),
+            "TIME_SCALE": str(c.time_scale),
+            "CHARGEPAY_TEMPORAL_ADDRESS": self.temporal_address,
+            "CHARGEPAY_SESSION_TASK_QUEUE": c.task_queue,
+            "CHARGEPAY_MONTA_BASE_URL": self.monta_url,
+            "CHARGEPAY_PAYMENTS_BASE_URL": self.payments_url,
+            "CHARGEPAY_PAYMENTS_ADAPTER": "emulator",
+            "CHARGEPAY_TERMINAL_KEYS_FILE": str(c.keys_file),
+            "CHARGEPAY_API_PORT": str(self.ports.api),
+            **c.env,
+        }
+
+    # ------------------------------------------------------------------ Temporal
+    def start_temporal(self) -> None:
+        c = self.config
+        c.data_dir.mkdir(parents=True, exist_ok=True)
+        ui = ["--headless"] if c.headless_ui else ["--ui-port", str(self.ports.temporal_ui)]
+        argv = [
+            str(BIN / "temporal"), "server", "start-dev",
+            "--db-filename", str(c.data_dir / "temporal.sqlite"),
+            "--ip", "127.0.0.1",
+            "--port", str(self.ports.temporal),
+            "--log-level", "warn",
+            *ui,
+            *dev_server_flags(),
+        ]  # fmt: skip
+        proc = spawn("temporal", argv, base_env(), c.log_dir, self.ports.temporal)
+        self.procs["temporal"] = proc
+        wait_until(lambda: tcp_open(self.ports.temporal), "Temporal", proc)
+        wait_until(self._set_retention, "Temporal namespace", proc)
+
+    def _set_retention(self) -> bool:
+        argv = [
+            str(BIN / "temporal"), "operator", "namespace", "update",
+            "--namespace", "default",
+            "--retention", self.config.retention,
+            "--address", self.temporal_address,
+        ]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, timeout=30, check=False)
+        return done.returncode == 0
+
+    def stop_temporal(self) -> None:
+        proc = self.procs.pop("temporal", None)
+        if proc is not None:
+            proc.stop()
+
+    # ------------------------------------------------------------------ chargepay + emulators
+    def _python(self, name: str, args: list[str], env: dict[str, str], port: int | None) -> Proc:
+        proc = spawn(name, [sys.executable, *args], env, self.config.log_dir, port)
+        self.procs[name] = proc
+        return proc
+
+    def start_emulators(self) -> None:
+        c = self.config
+        env = {**base_env(), "TIME_SCALE": str(c.time_scale)}
+        monta = self._python(
+            "monta-emulator",
+            ["-m", "emulators.monta", "--port", str(self.ports.monta)],
+            {**env, **c.monta_env},
+            self.ports.monta,
+        )
+        pay = self._python(
+            "acquirer-emulator",
+            ["-m", "emulators.payments", "--port", str(self.ports.payments)],
+            {**env, **c.payments_env},
+            self.ports.payments,
+        )
+        wait_until(lambda: http_ok(f"{self.monta_url}/_emulator/health"), "Monta emulator", monta)
+        wait_until(lambda: http_ok(f"{self.payments_url}/_emulator/health"), "acquirer", pay)
+
+    def start_worker(self) -> None:
+        if not (REPO / "worker.py").exists():
+            raise RuntimeError("worker.py is missing: the session worker cannot start")
+        self._python("worker", ["worker.py"], self.chargepay_env(), None)
+
+    def stop_worker(self) -> None:
+        proc = self.procs.pop("worker", None)
+        if proc is not None:
+            proc.stop()
+
+    def start_api(self) -> None:
+        api = self._python(
+            "api",
+            ["-m", "api", "--port", str(self.ports.api)],
+            self.chargepay_env(),
+            self.ports.api,
+        )
+        wait_until(lambda: http_ok(f"{self.api_url}/healthz"), "API", api)
+
+    def register_webhooks(self) -> str:
+        """`python -m api.webhooks_register` against the emulator, as in production."""
+        done = subprocess.run(
+            [sys.executable, "-m", "api.webhooks_register", "--public-url", self.api_url],
+            cwd=REPO,
+            env=self.chargepay_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"webhook registration failed: {done.stderr or done.stdout}")
+        return done.stdout
+
+    # ------------------------------------------------------------------ whole stack
+    def start(self) -> Stack:
+        try:
+            self.start_temporal()
+            self.start_emulators()
+            self.start_worker()
+            self.start_api()
+            self.register_webhooks()
+            self.check_alive()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def check_alive(self) -> None:
+        for proc in self.procs.values():
+            proc.check_alive()
+
+    def stop(self) -> None:
+        for name in ("api", "worker", "monta-emulator", "acquirer-emulator", "temporal"):
+            proc = self.procs.pop(name, None)
+            if proc is not None:
+                proc.stop()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
