@@ -10,29 +10,29 @@ import pytest
 import pytest_asyncio
 
 from activities.monta.client import MontaClient
-from tests.monta.emu import EmuHandle, run_emulator
+from tests.support.monta_emulator import MontaEmulator, monta_emulator
 
 ALPHA = ("alpha-client", "alpha-secret-change-me")
 
 
-def alpha_client(emu: EmuHandle, *, timeout_s: float = 5.0, **kw: object) -> MontaClient:
+def alpha_client(emu: MontaEmulator, *, timeout_s: float = 5.0, **kw: object) -> MontaClient:
     return MontaClient(emu.base_url, *ALPHA, timeout_s=timeout_s, operator="alpha", **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
-def emu_module(log_dir: Path) -> Iterator[EmuHandle]:
-    with run_emulator(log_dir, time_scale=100.0) as emu:
+def emu_module(log_dir: Path) -> Iterator[MontaEmulator]:
+    with monta_emulator(log_dir, time_scale=100.0) as emu:
         yield emu
 
 
 @pytest.fixture
-def emu(emu_module: EmuHandle) -> EmuHandle:
+def emu(emu_module: MontaEmulator) -> MontaEmulator:
     emu_module.reset()
     emu_module.set_faults([])
     return emu_module
 
 
 @pytest_asyncio.fixture
-async def client(emu: EmuHandle) -> AsyncIterator[MontaClient]:
+async def client(emu: MontaEmulator) -> AsyncIterator[MontaClient]:
     async with alpha_client(emu) as c:
         yield c

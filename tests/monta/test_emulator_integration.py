@@ -19,7 +19,7 @@ from activities.monta.models import WebhookConfig
 from activities.monta.scopes import check_consumer
 from core.money import Money
 from tests.monta.conftest import alpha_client
-from tests.monta.emu import EmuHandle
+from tests.support.monta_emulator import MontaEmulator
 from workflows.contracts import (
     ERR_CHARGE_POINT_UNAVAILABLE,
     ERR_MONTA_UNAVAILABLE,
@@ -58,7 +58,7 @@ def env_at(attempt: int) -> ActivityEnvironment:
     return env
 
 
-def charges_with(emu: EmuHandle, pid: str) -> list[dict[str, object]]:
+def charges_with(emu: MontaEmulator, pid: str) -> list[dict[str, object]]:
     return [c for c in emu.truth()["charges"] if c["partnerExternalId"] == pid]
 
 
@@ -80,7 +80,7 @@ def completed(snap: ChargeSnapshot) -> bool:
 
 
 # ---------------------------------------------------------------- scopes
-async def test_scope_check_at_startup(emu: EmuHandle, client: MontaClient) -> None:
+async def test_scope_check_at_startup(emu: MontaEmulator, client: MontaClient) -> None:
     assert await check_consumer(client, "alpha") == []
     async with MontaClient(
         emu.base_url, "limited-client", "limited-secret-change-me", timeout_s=5
@@ -125,7 +125,7 @@ async def test_tariff_quotes_for_two_currencies_and_unknown_point(client: MontaC
     [(106, "CHARGE_POINT_BUSY"), (107, "CHARGE_POINT_OFFLINE"), (999, "RESOURCE_NOT_FOUND")],
 )
 async def test_start_rejections_are_charge_point_unavailable(
-    emu: EmuHandle, client: MontaClient, charge_point_id: int, code: str
+    emu: MontaEmulator, client: MontaClient, charge_point_id: int, code: str
 ) -> None:
     acts = MontaActivities(client, "major", tariff_ttl_s=60)
     with pytest.raises(ApplicationError) as info:
@@ -136,7 +136,7 @@ async def test_start_rejections_are_charge_point_unavailable(
 
 
 async def test_5xx_start_is_retryable_and_the_retry_starts_once(
-    emu: EmuHandle, client: MontaClient
+    emu: MontaEmulator, client: MontaClient
 ) -> None:
     acts = MontaActivities(client, "major", tariff_ttl_s=60)
     emu.set_faults([{"operation": "start-charge", "kind": "5xx", "count": 1}])
@@ -148,7 +148,7 @@ async def test_5xx_start_is_retryable_and_the_retry_starts_once(
     assert [c["id"] for c in charges_with(emu, "session-5xx")] == [snap.charge_id]
 
 
-async def test_lost_start_response_is_recovered_without_a_second_charge(emu: EmuHandle) -> None:
+async def test_lost_start_response_is_recovered_without_a_second_charge(emu: MontaEmulator) -> None:
     emu.set_faults(
         [{"operation": "start-charge", "kind": "commit_then_drop", "count": 1, "delay_s": 5}]
     )
@@ -169,7 +169,7 @@ async def test_lost_start_response_is_recovered_without_a_second_charge(emu: Emu
 
 # ---------------------------------------------------------------- stop, payment, paging
 async def test_stop_is_idempotent_and_stopping_a_completed_charge_returns_it(
-    emu: EmuHandle, client: MontaClient
+    emu: MontaEmulator, client: MontaClient
 ) -> None:
     acts = MontaActivities(client, "major", tariff_ttl_s=60)
     started = await env_at(1).run(acts.start_charge, start_input("session-stop"))

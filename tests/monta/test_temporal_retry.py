@@ -14,7 +14,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.monta.activities import MontaActivities
 from tests.monta.conftest import alpha_client
-from tests.monta.emu import EmuHandle
+from tests.support.monta_emulator import MontaEmulator
 from workflows.contracts import MONTA_START_CHARGE, ChargeSnapshot, StartChargeInput
 from workflows.contracts import PaymentSessionInfo as Payment
 
@@ -39,7 +39,7 @@ class StartOnceWorkflow:
 
 
 async def test_worker_retries_a_start_through_5xx(
-    temporal_env: WorkflowEnvironment, emu: EmuHandle
+    temporal_env: WorkflowEnvironment, emu: MontaEmulator
 ) -> None:
     emu.set_faults([{"operation": "start-charge", "kind": "5xx", "count": 2}])
     pid = f"session-alpha-t9-{uuid.uuid4().hex[:8]}"

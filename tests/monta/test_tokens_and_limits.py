@@ -15,7 +15,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.monta.activities import MontaActivities
 from activities.monta.errors import MontaRateLimited
 from tests.monta.conftest import alpha_client
-from tests.monta.emu import EmuHandle, run_emulator
+from tests.support.monta_emulator import MontaEmulator, monta_emulator
 from workflows.contracts import ERR_MONTA_RATE_LIMITED, ChargeRef
 
 pytestmark = pytest.mark.integration
@@ -25,16 +25,16 @@ REFRESH_WALL_S = 3.0
 
 
 @pytest.fixture(scope="module")
-def short_tokens(log_dir: Path) -> Iterator[EmuHandle]:
+def short_tokens(log_dir: Path) -> Iterator[MontaEmulator]:
     env = {
         "MONTA_EMU_TOKEN_TTL_S": str(ACCESS_WALL_S * SCALE),
         "MONTA_EMU_REFRESH_TTL_S": str(REFRESH_WALL_S * SCALE),
     }
-    with run_emulator(log_dir, time_scale=SCALE, env=env) as emu:
+    with monta_emulator(log_dir, time_scale=SCALE, env=env) as emu:
         yield emu
 
 
-async def test_concurrent_calls_refresh_the_token_once(short_tokens: EmuHandle) -> None:
+async def test_concurrent_calls_refresh_the_token_once(short_tokens: MontaEmulator) -> None:
     async with alpha_client(short_tokens, refresh_margin_s=0.5) as client:
         await client.get_consumer()
         # Past the refresh point (expiry - margin), still inside the refresh token's life.
@@ -46,7 +46,7 @@ async def test_concurrent_calls_refresh_the_token_once(short_tokens: EmuHandle) 
 
 
 async def test_expired_token_and_refused_refresh_fall_back_to_login(
-    short_tokens: EmuHandle,
+    short_tokens: MontaEmulator,
 ) -> None:
     # A client whose clock runs 10 s slow believes its tokens are fresh when Monta does not:
     # Monta answers 401, the refresh is refused too, and the client logs in again.
@@ -66,7 +66,7 @@ async def test_expired_token_and_refused_refresh_fall_back_to_login(
 async def test_rate_limit_maps_to_retry_after_resets_in(log_dir: Path) -> None:
     scale = 10.0
     env = {"MONTA_EMU_RATE_LIMIT": "3", "MONTA_EMU_RATE_WINDOW_S": "600"}
-    with run_emulator(log_dir, time_scale=scale, env=env) as emu:
+    with monta_emulator(log_dir, time_scale=scale, env=env) as emu:
         async with alpha_client(emu, time_scale=scale) as client:
             for _ in range(3):
                 await client.get_consumer()
