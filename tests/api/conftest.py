@@ -16,8 +16,10 @@ from temporalio.worker import Worker
 
 from api.main import create_app
 from settings import Settings
+from tests.api.stack import RunningStack, running_stack
 from tests.api.standin import StandInSession
 from tests.api.support import DEV_ENV
+from tests.support.processes import REPO
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +59,12 @@ async def api_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
             yield ApiHarness(http, settings, keys_file, temporal_env)
+
+
+@pytest.fixture(scope="module")
+def stack(log_dir: Path) -> Iterator[RunningStack]:
+    """The real stack as processes (one per test module that uses it)."""
+    if not (REPO / "worker.py").exists():
+        pytest.skip("worker.py has not landed yet: the real stack cannot run sessions")
+    with running_stack(log_dir, time_scale=60.0) as s:
+        yield s

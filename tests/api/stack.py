@@ -1,0 +1,100 @@
+"""The whole stack as processes on free ports, as a plain context manager (tests, benchmarks).
+
+with running_stack(log_dir, time_scale=60) as s:
+    key = s.new_key("T1", [101])
+    hold = s.place_hold("T1", 1500, "EUR")
+    s.api.post("/v1/sessions", json=..., headers=auth(key))
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.keys import create_key
+from devstack.stack import Stack, StackConfig, StackPorts
+from workflows.contracts import FINAL_STATES
+
+APPROVED_CARD = "4242424242424242"
+
+
+@dataclass
+class RunningStack:
+    stack: Stack
+    api: httpx.Client
+
+    def new_key(self, terminal: str, cps: Sequence[int], operator: str = "alpha") -> str:
+        return create_key(self.stack.config.keys_file, operator, terminal, list(cps))[1]
+
+    def place_hold(
+        self, terminal: str, amount_minor: int, currency: str = "EUR", card: str = APPROVED_CARD
+    ) -> str:
+        body = {
+            "terminal_id": terminal,
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "card_number": card,
+        }
+        resp = httpx.post(f"{self.stack.payments_url}/v1/terminal/holds", json=body, timeout=10)
+        resp.raise_for_status()
+        return str(resp.json()["authorization_ref"])
+
+    def monta_truth(self) -> Any:
+        return httpx.get(f"{self.stack.monta_url}/_emulator/truth", timeout=10).json()
+
+    def acquirer_truth(self) -> Any:
+        return httpx.get(f"{self.stack.payments_url}/_emulator/truth", timeout=10).json()
+
+    def status(self, key: str, session_id: str) -> Any:
+        resp = self.api.get(
+            f"/v1/sessions/{session_id}", headers={"Authorization": f"Bearer {key}"}
+        )
+        resp.raise_for_status()
+        return resp.json()
+
+    def wait_state(
+        self,
+        key: str,
+        session_id: str,
+        states: set[str] | frozenset[str] = FINAL_STATES,
+        timeout_s: float = 240.0,
+    ) -> Any:
+        """Poll the status until it reaches one of `states` (a bound, not a timed assertion)."""
+        deadline = time.monotonic() + timeout_s
+        status: Any = None
+        while time.monotonic() < deadline:
+            self.stack.check_alive()
+            status = self.status(key, session_id)
+            if status["state"] in states:
+                return status
+            time.sleep(0.25)
+        raise TimeoutError(f"{session_id} still {status and status['state']} after {timeout_s}s")
+
+
+@contextmanager
+def running_stack(
+    log_dir: Path | None = None,
+    *,
+    time_scale: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    monta_env: Mapping[str, str] | None = None,
+) -> Iterator[RunningStack]:
+    """Temporal dev server + both emulators + worker + API, each a process on a free port."""
+    data_dir = Path(tempfile.mkdtemp(prefix="chargepay-stack-", dir=log_dir))
+    config = StackConfig(
+        data_dir=data_dir,
+        ports=StackPorts.free(),
+        time_scale=time_scale,
+        headless_ui=True,
+        env={"CHARGEPAY_API_START_WAIT_S": "20", **(env or {})},
+        monta_env=dict(monta_env or {}),
+    )
+    with Stack(config) as stack, httpx.Client(base_url=stack.api_url, timeout=60) as api:
+        yield RunningStack(stack, api)
