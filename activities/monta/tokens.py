@@ -51,7 +51,7 @@ class TokenCache:
         now = self._now()
         lifetime = token.access_token_expiration_date - now
         # A margin longer than the token's life would refresh on every call: cap it at half.
-        margin = min(timedelta(seconds=self._margin_s), lifetime / 2)
+        margin = max(timedelta(0), min(timedelta(seconds=self._margin_s), lifetime / 2))
         self._token = token
         self._refresh_at = token.access_token_expiration_date - margin
 
