@@ -34,6 +34,7 @@ class EmuConfig:
     webhook_batch_size: int = 100
     money_unit: Literal["major", "minor"] = "major"
     rng_seed: int = 0
+    extra_points: int = 0  # extra available AC points per operator, for load tests
 
     @property
     def clock(self) -> Clock:
@@ -61,4 +62,5 @@ class EmuConfig:
             webhook_max_age_s=_f("MONTA_EMU_WEBHOOK_MAX_AGE_S", 86400.0),
             money_unit="minor" if unit == "minor" else "major",
             rng_seed=int(_f("MONTA_EMU_SEED_RNG", 0)),
+            extra_points=int(_f("MONTA_EMU_EXTRA_POINTS", 0)),
         )

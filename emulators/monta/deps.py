@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,12 +13,12 @@ from emulators.monta.seed import CredentialSeed
 from emulators.monta.world import World
 
 
-def world(request: Request) -> World:
+async def world(request: Request) -> World:
     w: World = request.app.state.world
     return w
 
 
-def caller(request: Request) -> CredentialSeed:
+def caller_of(request: Request) -> CredentialSeed:
     """The credential behind the bearer token (resolved once by the middleware)."""
     cred: CredentialSeed | None = getattr(request.state, "cred", None)
     if cred is None:
@@ -26,11 +26,16 @@ def caller(request: Request) -> CredentialSeed:
     return cred
 
 
-def require(*scopes: str) -> Callable[[Request], CredentialSeed]:
+async def caller(request: Request) -> CredentialSeed:
+    return caller_of(request)
+
+
+def require(*scopes: str) -> Callable[[Request], Awaitable[CredentialSeed]]:
     """Any one of `scopes` suffices (e.g. control-charging or control-public-charging)."""
 
-    def check(request: Request) -> CredentialSeed:
-        cred = caller(request)
+    # async: FastAPI runs sync dependencies in a thread pool; the world is single-threaded.
+    async def check(request: Request) -> CredentialSeed:
+        cred = caller_of(request)
         if not any(has_scope(cred.scopes, s) for s in scopes):
             raise MontaError(
                 403,

@@ -39,13 +39,13 @@ def _token_pair(w: World, client_id: str) -> dict[str, Any]:
 
 
 @router.post("/auth/token", operation_id="get-access-token-with-client-credentials")
-def token(body: TokenRequest, w: WorldDep) -> dict[str, Any]:
+async def token(body: TokenRequest, w: WorldDep) -> dict[str, Any]:
     cred = w.tokens.login(body.clientId, body.clientSecret)
     return _token_pair(w, cred.clientId)
 
 
 @router.post("/auth/refresh", operation_id="get-access-token-with-refresh-token")
-def refresh(body: RefreshRequest, w: WorldDep) -> dict[str, Any]:
+async def refresh(body: RefreshRequest, w: WorldDep) -> dict[str, Any]:
     client_id = w.tokens.use_refresh(body.refreshToken, now())
     return _token_pair(w, client_id)
 
@@ -67,10 +67,10 @@ def consumer_json(w: World, cred: CredentialSeed) -> dict[str, Any]:
 
 
 @router.get("/consumers/me", operation_id="get-current-consumer")
-def consumer(cred: Caller, w: WorldDep) -> dict[str, Any]:
+async def consumer(cred: Caller, w: WorldDep) -> dict[str, Any]:
     return consumer_json(w, cred)
 
 
 @router.get("/auth/me", operation_id="get-auth-information", deprecated=True)
-def auth_me(cred: Caller, w: WorldDep) -> dict[str, Any]:
+async def auth_me(cred: Caller, w: WorldDep) -> dict[str, Any]:
     return consumer_json(w, cred)

@@ -74,7 +74,7 @@ def visible_charge(w: World, cred: CredentialSeed, charge_id: int) -> Charge:
 
 
 @router.post("/charges", operation_id="start-charge")
-def start_charge(body: StartChargeRequest, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
+async def start_charge(body: StartChargeRequest, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
     point = visible_point(w, cred, body.chargePointId)
     team_op = w.seed.team_operator(body.payingTeamId)
     if team_op is None or team_op.key != cred.operator:
@@ -129,7 +129,7 @@ def start_charge(body: StartChargeRequest, cred: _CONTROL, w: WorldDep) -> dict[
 
 
 @router.get("/charges", operation_id="get-charges")
-def list_charges(
+async def list_charges(
     *,
     page: int = 0,
     perPage: int = 10,
@@ -180,12 +180,12 @@ def list_charges(
 
 
 @router.get("/charges/{chargeId}", operation_id="get-charge")
-def get_charge(chargeId: int, cred: _READ, w: WorldDep) -> dict[str, Any]:
+async def get_charge(chargeId: int, cred: _READ, w: WorldDep) -> dict[str, Any]:
     return w.charge_json(visible_charge(w, cred, chargeId))
 
 
 @router.get("/charges/{chargeId}/stop", operation_id="stop-charge")
-def stop_charge(chargeId: int, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
+async def stop_charge(chargeId: int, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
     """Idempotent: a charge already stopping or ended is returned unchanged."""
     c = visible_charge(w, cred, chargeId)
     t = now()
@@ -195,7 +195,7 @@ def stop_charge(chargeId: int, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
 
 
 @router.patch("/charges/{chargeId}", operation_id="patch-charge")
-def patch_charge(
+async def patch_charge(
     chargeId: int,
     body: PatchCharge,
     cred: Scope_charges_write,

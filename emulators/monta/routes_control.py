@@ -32,29 +32,29 @@ class PointBody(BaseModel):
 
 
 @router.get("/health")
-def health() -> dict[str, Any]:
+async def health() -> dict[str, Any]:
     return {"ok": True}
 
 
 @router.post("/reset")
-def reset(w: WorldDep) -> dict[str, Any]:
+async def reset(w: WorldDep) -> dict[str, Any]:
     w.reset()
     return {"ok": True}
 
 
 @router.put("/faults")
-def put_faults(spec: FaultSpec, w: WorldDep) -> dict[str, Any]:
+async def put_faults(spec: FaultSpec, w: WorldDep) -> dict[str, Any]:
     w.faults.set(spec)
     return w.faults.view()
 
 
 @router.get("/faults")
-def get_faults(w: WorldDep) -> dict[str, Any]:
+async def get_faults(w: WorldDep) -> dict[str, Any]:
     return w.faults.view()
 
 
 @router.put("/charge-points/{point_id}")
-def put_point(point_id: int, body: PointBody, w: WorldDep) -> dict[str, Any]:
+async def put_point(point_id: int, body: PointBody, w: WorldDep) -> dict[str, Any]:
     if point_id not in w.points:
         raise not_found(f"charge point {point_id}")
     if body.state is not None:
@@ -66,7 +66,7 @@ def put_point(point_id: int, body: PointBody, w: WorldDep) -> dict[str, Any]:
 
 
 @router.post("/charges/{charge_id}/unplug")
-def unplug(charge_id: int, w: WorldDep) -> dict[str, Any]:
+async def unplug(charge_id: int, w: WorldDep) -> dict[str, Any]:
     c = w.charges.get(charge_id)
     if c is None:
         raise not_found(f"charge {charge_id}")
@@ -75,5 +75,5 @@ def unplug(charge_id: int, w: WorldDep) -> dict[str, Any]:
 
 
 @router.get("/truth")
-def truth(w: WorldDep, since: float = 0.0) -> dict[str, Any]:
+async def truth(w: WorldDep, since: float = 0.0) -> dict[str, Any]:
     return w.truth(since)

@@ -44,7 +44,7 @@ def visible_point(w: World, cred: CredentialSeed, point_id: int) -> ChargePointS
 
 
 @router.get("/charge-points", operation_id="get-charge-points")
-def list_points(
+async def list_points(
     *,
     page: int = 0,
     perPage: int = 10,
@@ -79,12 +79,12 @@ def list_points(
 
 
 @router.get("/charge-points/{chargePointId}", operation_id="get-charge-point")
-def get_point(chargePointId: int, cred: _READ, w: WorldDep) -> dict[str, Any]:
+async def get_point(chargePointId: int, cred: _READ, w: WorldDep) -> dict[str, Any]:
     return w.point_json(visible_point(w, cred, chargePointId))
 
 
 @router.get("/price-groups/{id}", operation_id="getPriceGroup")
-def get_price_group(
+async def get_price_group(
     id: int,
     cred: Scope_price_groups_read,
     w: WorldDep,

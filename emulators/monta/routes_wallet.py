@@ -41,7 +41,7 @@ ReferenceType = Literal[
 
 
 @router.get("/wallet-transactions", operation_id="get-wallet-transactions")
-def list_transactions(
+async def list_transactions(
     *,
     page: int = 0,
     perPage: int = 10,

@@ -79,7 +79,7 @@ def _consumer_id(w: World, client_id: str) -> int:
 
 
 @router.get("/webhooks/config", operation_id="get-webhook-config")
-def get_config(cred: Scope_manage_webhooks_read, w: WorldDep) -> dict[str, Any]:
+async def get_config(cred: Scope_manage_webhooks_read, w: WorldDep) -> dict[str, Any]:
     cfg = w.webhooks.configs.get(cred.clientId)
     if cfg is None:
         raise not_found("webhook config")
@@ -87,7 +87,7 @@ def get_config(cred: Scope_manage_webhooks_read, w: WorldDep) -> dict[str, Any]:
 
 
 @router.put("/webhooks/config", operation_id="update-webhook-config")
-def put_config(
+async def put_config(
     body: WebhookConfigBody,
     cred: Scope_manage_webhooks_write,
     w: WorldDep,
@@ -112,7 +112,7 @@ def put_config(
 
 
 @router.delete("/webhooks/config", operation_id="delete-webhook-config", status_code=204)
-def delete_config(cred: Scope_manage_webhooks_delete, w: WorldDep) -> Response:
+async def delete_config(cred: Scope_manage_webhooks_delete, w: WorldDep) -> Response:
     if w.webhooks.configs.pop(cred.clientId, None) is None:
         raise not_found("webhook config")
     w.webhooks.queue.pop(cred.clientId, None)
@@ -120,7 +120,7 @@ def delete_config(cred: Scope_manage_webhooks_delete, w: WorldDep) -> Response:
 
 
 @router.get("/webhooks/entries", operation_id="get-webhook-entries")
-def list_entries(
+async def list_entries(
     *,
     page: int = 0,
     perPage: int = 10,

@@ -84,3 +84,17 @@ class Seed(BaseModel):
 
 def load_seed(path: Path) -> Seed:
     return Seed.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def with_extra_points(seed: Seed, per_operator: int) -> Seed:
+    """Clone each operator's first AC point `per_operator` times (ids op_id * 100000 + n)."""
+    extra = []
+    for op in seed.operators:
+        template = next(p for p in seed.chargePoints if p.operator == op.key and p.type == "ac")
+        extra += [
+            template.model_copy(
+                update={"id": op.id * 100_000 + n, "name": f"Load {n}", "state": "available"}
+            )
+            for n in range(1, per_operator + 1)
+        ]
+    return seed.model_copy(update={"chargePoints": [*seed.chargePoints, *extra]})

@@ -15,7 +15,13 @@ from emulators.monta.model import Car, Charge
 from emulators.monta.physics import Physics
 from emulators.monta.pricing import to_wire
 from emulators.monta.ratelimit import RateLimiter
-from emulators.monta.seed import ChargePointSeed, PriceGroupSeed, Seed, load_seed
+from emulators.monta.seed import (
+    ChargePointSeed,
+    PriceGroupSeed,
+    Seed,
+    load_seed,
+    with_extra_points,
+)
 from emulators.monta.wallet import charge_transaction
 from emulators.monta.webhooks import Webhooks
 
@@ -42,7 +48,7 @@ class World:
         self.reset()
 
     def reset(self) -> None:
-        self.seed: Seed = load_seed(self.cfg.seed_path)
+        self.seed: Seed = with_extra_points(load_seed(self.cfg.seed_path), self.cfg.extra_points)
         self.points = {p.id: p for p in self.seed.chargePoints}
         self.groups = {g.id: g for g in self.seed.priceGroups}
         self.tokens = TokenStore(self.seed.credentials)
@@ -52,6 +58,7 @@ class World:
         self.webhooks.clear()
         self.charges: dict[int, Charge] = {}
         self.active: dict[int, Charge] = {}
+        self.on_point: dict[int, Charge] = {}  # the charge holding each point
         self.point_state: dict[int, str] = {p.id: p.state for p in self.seed.chargePoints}
         self.point_updated: dict[int, float] = {
             p.id: serialize.SEED_CREATED_AT for p in self.points.values()
@@ -69,10 +76,7 @@ class World:
 
     def occupant(self, point_id: int) -> Charge | None:
         """The charge holding the point (until its cable is released or it completes)."""
-        for c in self.active.values():
-            if c.charge_point_id == point_id and c.state not in ("released", "completed"):
-                return c
-        return None
+        return self.on_point.get(point_id)
 
     def monta_point_state(self, point_id: int) -> str:
         manual = self.point_state[point_id]
@@ -120,6 +124,7 @@ class World:
         c.states.append({"t": t, "state": c.state})
         self.charges[c.id] = c
         self.active[c.id] = c
+        self.on_point[point.id] = c
         self.webhooks.enqueue(operator, c.id, "created", self.charge_json(c), t)
         return c
 
@@ -133,6 +138,8 @@ class World:
         c.meter.append(
             {"t": t, "kwh": float(c.kwh), "price": to_wire(price, c.currency, self.cfg.money_unit)}
         )
+        if c.state in ("released", "completed") and self.on_point.get(c.charge_point_id) is c:
+            del self.on_point[c.charge_point_id]
         if c.state == "completed":
             self.active.pop(c.id, None)
             self.point_updated[c.charge_point_id] = t
