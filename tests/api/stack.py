@@ -52,6 +52,13 @@ class RunningStack:
     def acquirer_truth(self) -> Any:
         return httpx.get(f"{self.stack.payments_url}/_emulator/truth", timeout=10).json()
 
+    def start(self, key: str, body: Mapping[str, Any]) -> httpx.Response:
+        return self.api.post("/v1/sessions", json=dict(body), headers=auth(key))
+
+    def stop(self, key: str, session_id: str, reason: str = "terminal") -> httpx.Response:
+        url = f"/v1/sessions/{session_id}/stop"
+        return self.api.post(url, json={"reason": reason}, headers=auth(key))
+
     def status(self, key: str, session_id: str) -> Any:
         resp = self.api.get(
             f"/v1/sessions/{session_id}", headers={"Authorization": f"Bearer {key}"}
