@@ -20,6 +20,7 @@ import httpx
 
 from api.keys import create_key
 from devstack.stack import Stack, StackConfig, StackPorts
+from tests.api.support import auth
 from workflows.contracts import FINAL_STATES
 
 APPROVED_CARD = "4242424242424242"
