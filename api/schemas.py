@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.money import Money
 from workflows.contracts import SessionStateName
@@ -15,24 +15,19 @@ ID_PATTERN = r"^[A-Za-z0-9_.:]{1,64}$"
 MAX_AMOUNT_MINOR = 1_000_000_00  # a card hold above a million major units is a typo
 
 
+class HoldAmount(Money):
+    """The hold: positive, and below an amount that can only be a typo."""
+
+    amount_minor: int = Field(gt=0, le=MAX_AMOUNT_MINOR)
+    currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+
+
 class StartSessionBody(BaseModel):
     """`SessionRequest` minus what the key implies (operator, terminal) and the config."""
 
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "terminal_transaction_id": "tx-0001",
-                    "charge_point_id": 101,
-                    "amount": {"amount_minor": 5000, "currency": "EUR"},
-                    "card_brand": "VISA",
-                    "card_last4": "4242",
-                    "authorization_ref": "hold_123",
-                }
-            ]
-        },
     )
 
     terminal_transaction_id: str = Field(
@@ -40,7 +35,7 @@ class StartSessionBody(BaseModel):
     )
     charge_point_id: int = Field(gt=0, le=2**53)
     paying_team_id: int | None = Field(default=None, gt=0, le=2**53)
-    amount: Money = Field(description="The hold, in minor units of its currency.")
+    amount: HoldAmount = Field(description="The hold, in minor units of its currency.")
     card_brand: str | None = Field(default=None, max_length=32)
     card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     authorization_ref: str | None = Field(
@@ -49,13 +44,6 @@ class StartSessionBody(BaseModel):
     payment_token: str | None = Field(
         default=None, min_length=1, max_length=255, description="Or a vault token to authorize."
     )
-
-    @field_validator("amount")
-    @classmethod
-    def _positive(cls, v: Money) -> Money:
-        if not 0 < v.amount_minor <= MAX_AMOUNT_MINOR:
-            raise ValueError(f"amount_minor must be between 1 and {MAX_AMOUNT_MINOR}")
-        return v
 
     @model_validator(mode="after")
     def _one_payment_source(self) -> StartSessionBody:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -230,34 +231,45 @@ def visibility_query(
     return " AND ".join(parts)
 
 
+_TOKEN_CHECK = 8  # bytes of SHA-256 in front of Temporal's token: garbage never reaches it
+
+
+def _encode_token(raw: bytes) -> str:
+    framed = hashlib.sha256(raw).digest()[:_TOKEN_CHECK] + raw
+    return base64.urlsafe_b64encode(framed).decode().rstrip("=")
+
+
 def _decode_token(token: str | None) -> bytes | None:
     if not token:
         return None
+    bad = ApiError(422, "invalid_request", "page_token is not a token this API issued")
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii") + b"==")
+        framed = base64.urlsafe_b64decode(token.encode("ascii") + b"==")
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise ApiError(422, "invalid_request", "page_token is not a token we issued") from exc
+        raise bad from exc
+    check, raw = framed[:_TOKEN_CHECK], framed[_TOKEN_CHECK:]
+    if not raw or hashlib.sha256(raw).digest()[:_TOKEN_CHECK] != check:
+        raise bad
+    return raw
 
 
 async def list_sessions(
     client: Client, query: str, page_size: int, page_token: str | None
 ) -> SessionPage:
+    token = _decode_token(page_token)
     it = client.list_workflows(
-        query,
-        page_size=page_size,
-        next_page_token=_decode_token(page_token),
-        rpc_timeout=RPC_TIMEOUT,
+        query, page_size=page_size, next_page_token=token, rpc_timeout=RPC_TIMEOUT
     )
     try:
         await it.fetch_next_page()
     except RPCError as exc:
-        if exc.status == RPCStatusCode.INVALID_ARGUMENT:
-            raise ApiError(422, "invalid_request", "page_token is not valid") from exc
+        transient = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+        if token is not None and exc.status not in transient:
+            raise ApiError(422, "invalid_request", "page_token is no longer valid") from exc
         raise
     rows = [_summary(wf) for wf in it.current_page or []]
     nxt = it.next_page_token
-    token = base64.urlsafe_b64encode(nxt).decode().rstrip("=") if nxt else None
-    return SessionPage(sessions=rows, next_page_token=token)
+    return SessionPage(sessions=rows, next_page_token=_encode_token(nxt) if nxt else None)
 
 
 def _summary(wf: Any) -> SessionSummary:

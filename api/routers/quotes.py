@@ -24,13 +24,21 @@ router = APIRouter(prefix="/v1/charge-points", tags=["quotes"])
     summary="Tariff (net, gross, VAT) and what `amount` buys in kWh",
 )
 async def quote(
-    charge_point_id: Annotated[int, Path(gt=0, le=2**53)],
+    charge_point_id: Annotated[int, Path(gt=0, le=2**53, openapi_examples={"ac": {"value": 101}})],
     scope: Terminal,
     state: State,
     amount: Annotated[
-        int | None, Query(gt=0, le=MAX_AMOUNT_MINOR, description="minor units")
+        int | None,
+        Query(
+            gt=0,
+            le=MAX_AMOUNT_MINOR,
+            description="minor units",
+            openapi_examples={"hold": {"value": 1500}},
+        ),
     ] = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+    currency: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", openapi_examples={"eur": {"value": "EUR"}})
+    ] = None,
 ) -> Quote:
     require_charge_point(scope, charge_point_id)
     if (amount is None) != (currency is None):

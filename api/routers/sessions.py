@@ -26,7 +26,38 @@ from workflows.session_models import SessionRequest, SessionStatus
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 SessionId = Annotated[
-    str, Path(pattern=r"^session-[a-z0-9_]{1,32}-[A-Za-z0-9_.:]{1,64}-[A-Za-z0-9_.:]{1,64}$")
+    str,
+    Path(
+        pattern=r"^session-[a-z0-9_]{1,32}-[A-Za-z0-9_.:]{1,64}-[A-Za-z0-9_.:]{1,64}$",
+        openapi_examples={"session": {"value": "session-alpha-T1-tx_0001"}},
+    ),
+]
+StartBody = Annotated[
+    StartSessionBody,
+    Body(
+        openapi_examples={
+            "card_present": {
+                "summary": "A hold the terminal placed",
+                "value": {
+                    "terminal_transaction_id": "tx_0001",
+                    "charge_point_id": 101,
+                    "amount": {"amount_minor": 1500, "currency": "EUR"},
+                    "card_brand": "VISA",
+                    "card_last4": "4242",
+                    "authorization_ref": "hold_0001",
+                },
+            },
+            "card_not_present": {
+                "summary": "A vault token to authorize",
+                "value": {
+                    "terminal_transaction_id": "tx_0002",
+                    "charge_point_id": 101,
+                    "amount": {"amount_minor": 1500, "currency": "EUR"},
+                    "payment_token": "tok_visa",
+                },
+            },
+        }
+    ),
 ]
 
 # A final state the start ended in -> (HTTP status, error code).
@@ -62,7 +93,7 @@ def _start_answer(status: SessionStatus) -> SessionStatus:
     summary="Start a paid session (answers once Monta accepted the start)",
 )
 async def start(
-    body: StartSessionBody, scope: Terminal, state: State, client: Temporal, request: Request
+    body: StartBody, scope: Terminal, state: State, client: Temporal, request: Request
 ) -> Any:
     operator = operator_of(state, scope.operator)
     require_charge_point(scope, body.charge_point_id)

@@ -27,6 +27,7 @@ from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
+_OPERATOR_EXAMPLES = {"alpha": {"value": "alpha"}, "bravo": {"value": "bravo"}}
 Outcome = Literal["signalled", "finished", "failed"]
 
 
@@ -76,7 +77,9 @@ async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore)
     summary="Monta webhook batch (signed with the operator's webhook secret)",
 )
 async def monta_webhook(
-    operator: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")],
+    operator: Annotated[
+        str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$", openapi_examples=_OPERATOR_EXAMPLES)
+    ],
     request: Request,
     state: State,
     x_monta_signature: Annotated[str | None, Header(max_length=200)] = None,
