@@ -1,0 +1,1 @@
+"""chargepay's benchmarks: `python -m bench --quick|--full` writes bench/results/latest.json."""
