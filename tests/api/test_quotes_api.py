@@ -1,0 +1,62 @@
+"""The quote route against the Monta emulator: tariff, gross prices, what a hold buys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from settings import Settings
+from tests.api.support import auth, new_key
+from tests.support.monta_emulator import monta_emulator
+
+
+@pytest_asyncio.fixture(scope="module")
+async def quote_api(
+    temporal_env: WorkflowEnvironment,
+    log_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    dev_secrets: None,
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    keys_file = tmp_path_factory.mktemp("qkeys") / "keys.json"
+    key = new_key(keys_file, "Q1", [101, 108])
+    with monta_emulator(log_dir, time_scale=60) as monta:
+        settings = Settings(
+            terminal_keys_file=keys_file, monta_base_url=monta.url, api_retention_check="off"
+        )
+        app = create_app(settings, temporal_client=temporal_env.client)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            yield http, key
+
+
+async def test_quote_shows_tariff_and_budget(quote_api: tuple[httpx.AsyncClient, str]) -> None:
+    http, key = quote_api
+    r = await http.get("/v1/charge-points/101/quote?amount=1500&currency=EUR", headers=auth(key))
+    assert r.status_code == 200, r.text
+    q = r.json()
+    assert q["tariff"]["currency"] == "EUR" and q["tariff"]["per_kwh_minor"] > 0
+    vat = Decimal(q["tariff"]["vat_rate"])
+    assert Decimal(q["gross"]["per_kwh_minor"]) == q["tariff"]["per_kwh_minor"] * (1 + vat)
+    assert Decimal(q["budget"]["kwh_budget"]) > 0
+    assert q["budget"]["price_limit"] == {"amount_minor": 1500, "currency": "EUR"}
+    bare = await http.get("/v1/charge-points/101/quote", headers=auth(key))
+    assert bare.status_code == 200 and bare.json()["budget"] is None
+
+
+async def test_quote_rejections(quote_api: tuple[httpx.AsyncClient, str]) -> None:
+    http, key = quote_api
+    r = await http.get("/v1/charge-points/108/quote?amount=5000&currency=EUR", headers=auth(key))
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "currency_mismatch"
+    r = await http.get("/v1/charge-points/101/quote?amount=50&currency=EUR", headers=auth(key))
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "budget_too_small"
+    r = await http.get("/v1/charge-points/102/quote", headers=auth(key))
+    assert r.status_code == 403
+    r = await http.get("/v1/charge-points/101/quote?amount=50", headers=auth(key))
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
