@@ -60,6 +60,7 @@ async def test_openapi_fuzz_has_no_server_errors(
                     "--seed", "20261123",
                     "--request-timeout", "30",
                     "--workers", "1",
+                    cwd=tmp_path,  # its example database stays out of the repo
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.STDOUT,
                 )  # fmt: skip
