@@ -1,0 +1,1 @@
+"""Logs, metrics and traces for the worker and the API (the operator's view)."""

@@ -1,0 +1,97 @@
+"""The few calls `worker.py` and the API make to switch logs, metrics and traces on.
+
+Worker:
+    obs = setup_worker()                      # JSON logs, /metrics on :9464, SDK runtime
+    client = await Client.connect(..., runtime=obs.runtime, interceptors=obs.client_interceptors)
+    Worker(client, ..., interceptors=obs.worker_interceptors)
+    gauges = obs.start_gauges(client)         # one visibility poller per worker process
+    ...; obs.close()
+
+API (`create_app`):
+    client_interceptors = instrument_api(app) # GET /metrics, FastAPI spans if tracing is on
+    Client.connect(..., interceptors=client_interceptors)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.runtime import Runtime
+from temporalio.worker import Interceptor
+
+from observability.config import ObservabilitySettings
+from observability.exposition import add_metrics_route, sdk_runtime, start_metrics_server
+from observability.gauges import run_gauges
+from observability.interceptor import metrics_interceptor
+from observability.logging import configure_logging
+from observability.tracing import TracingHandle, configure_tracing
+
+
+@dataclass
+class WorkerObservability:
+    settings: ObservabilitySettings
+    runtime: Runtime | None
+    tracing: TracingHandle | None
+    metrics_server: ThreadingHTTPServer | None
+    worker_interceptors: list[Interceptor] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def client_interceptors(self) -> list[Any]:
+        """Tracing goes on the client: Temporal applies it to the workers built on it too."""
+        return [self.tracing.interceptor] if self.tracing else []
+
+    def start_gauges(self, client: Client) -> asyncio.Task[None]:
+        task = asyncio.create_task(run_gauges(client, self.settings.gauges_interval_s))
+        self._tasks.append(task)
+        return task
+
+    def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
+            self.metrics_server.server_close()
+        if self.tracing is not None:
+            self.tracing.shutdown()
+
+
+def setup_worker(
+    service: str = "worker", settings: ObservabilitySettings | None = None
+) -> WorkerObservability:
+    settings = settings or ObservabilitySettings()
+    configure_logging(service, settings.log_level, settings.log_format)
+    server = (
+        start_metrics_server(
+            settings.metrics_host, settings.metrics_port, settings.sdk_metrics_address
+        )
+        if settings.metrics_port
+        else None
+    )
+    return WorkerObservability(
+        settings=settings,
+        runtime=sdk_runtime(settings.sdk_metrics_address),
+        tracing=configure_tracing(service, settings),
+        metrics_server=server,
+        worker_interceptors=[metrics_interceptor()],
+    )
+
+
+def setup_api_logging(settings: ObservabilitySettings | None = None) -> None:
+    settings = settings or ObservabilitySettings()
+    configure_logging("api", settings.log_level, settings.log_format)
+
+
+def instrument_api(app: Any, settings: ObservabilitySettings | None = None) -> list[Any]:
+    """/metrics on the app; with tracing on, FastAPI spans. Returns the client interceptors."""
+    add_metrics_route(app)
+    tracing = configure_tracing("api", settings)
+    if tracing is None:
+        return []
+    tracing.instrument_app(app)
+    app.state.tracing = tracing
+    return [tracing.interceptor]
