@@ -1,0 +1,201 @@
+"""One open-sessions phase: start N sessions, measure ingest and the floor while they charge,
+wait until all are final, then read the ground truth."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from bench import calls, truth
+from bench.context import CHARGEPAY_CLIENT_ID, BenchContext
+from bench.ingest import measure as measure_ingest
+from bench.load import (
+    Planned,
+    Started,
+    StartFailed,
+    final_status,
+    gather_bounded,
+    history_rows,
+    running_count,
+    start_session,
+)
+from bench.machine import rss_mb
+from bench.plan import OpenPhase, Plan
+from bench.probes import start_probe, stop_floor
+from bench.shape import EventRow
+from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
+from workflows.session_models import SessionConfig, SessionStatus
+
+SAMPLE_S = 1.0
+RESULT_CONCURRENCY = 16
+
+
+@dataclass
+class Sampler:
+    """Worker RSS and open sessions, once a second, while the phase runs."""
+
+    pid: int
+    terminal: str
+    samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, open, MB)
+
+    async def run(self, ctx: BenchContext, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            rss = rss_mb(self.pid)
+            try:
+                n = await running_count(ctx, self.terminal)
+            except Exception:  # visibility hiccup: skip the sample
+                n = -1
+            if rss is not None and n >= 0:
+                self.samples.append((time.time(), n, rss))
+            try:
+                await asyncio.wait_for(stop.wait(), SAMPLE_S)
+            except TimeoutError:
+                pass
+
+    def peak(self) -> tuple[int, float] | None:
+        if not self.samples:
+            return None
+        _, n, rss = max(self.samples, key=lambda s: (s[1], s[2]))
+        return n, rss
+
+
+def session_config(ctx: BenchContext, plan: Plan) -> SessionConfig:
+    env = ctx.env
+    return SessionConfig(
+        time_scale=plan.time_scale,
+        expected_power_kw=Decimal(env.get("CHARGEPAY_EXPECTED_POWER_KW", "11")),
+        budget_safety_margin=Decimal(env.get("CHARGEPAY_BUDGET_SAFETY_MARGIN", "0.05")),
+        idle_reserve_minutes=int(env.get("CHARGEPAY_IDLE_RESERVE_MINUTES", "0")),
+    )
+
+
+def plan_sessions(
+    phase: OpenPhase, kinds: dict[str, PointKind], config: SessionConfig
+) -> list[Planned]:
+    out: list[Planned] = []
+    for kind, share in phase.mix.items():
+        n = round(phase.sessions * share) if kind != list(phase.mix)[-1] else None
+        count = n if n is not None else phase.sessions - len(out)
+        k = kinds[kind]
+        amount = hold_for_kwh(kwh_for_minutes(k, phase.charge_minutes), k.tariff, config)
+        out += [Planned(len(out) + j, kind, point_id(kind, j), amount) for j in range(count)]
+    return out
+
+
+def worker_pid(ctx: BenchContext) -> int:
+    popen = ctx.stack.procs["worker"].popen
+    assert popen is not None
+    return popen.pid
+
+
+async def wait_all_final(ctx: BenchContext, terminal: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ctx.stack.check_alive()
+        if await running_count(ctx, terminal) == 0:
+            return True
+        await asyncio.sleep(SAMPLE_S)
+    return False
+
+
+async def run_open_phase(
+    ctx: BenchContext, plan: Plan, phase: OpenPhase, index: int, kinds: dict[str, PointKind]
+) -> dict[str, Any]:
+    terminal = f"bench{index}"
+    planned = plan_sessions(phase, kinds, session_config(ctx, plan))
+    key = ctx.key_for(terminal, [p.point_id for p in planned])
+    pid = worker_pid(ctx)
+    rss_before = rss_mb(pid) or 0.0
+    stop_sampling = asyncio.Event()
+    sampler = Sampler(pid, terminal)
+    sampling = asyncio.create_task(sampler.run(ctx, stop_sampling))
+    t0 = time.time()
+    results = await gather_bounded(
+        plan.start_concurrency,
+        [partial(start_session, ctx, terminal, key, f"p{index}x", p) for p in planned],
+    )
+    t_started = time.time()
+    started = [r for r in results if isinstance(r, Started)]
+    failed = [r for r in results if isinstance(r, StartFailed)]
+    ids = {s.session_id for s in started}
+    ingest = await measure_ingest(ctx, ids, plan.ingest_entries, plan.ingest_batches_in_flight)
+    floor = await start_probe(ctx, "floor", plan.floor_rate)
+    all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
+    floor_ms = await stop_floor(floor)
+    stop_sampling.set()
+    await sampling
+    t1 = time.time()
+    statuses = await gather_bounded(
+        RESULT_CONCURRENCY, [partial(final_status, ctx, s.session_id) for s in started]
+    )
+    histories = await gather_bounded(
+        RESULT_CONCURRENCY,
+        [partial(history_rows, ctx, s.session_id) for s in started[: plan.history_sample]],
+    )
+    monta, acquirer = await ctx.monta_truth(), await ctx.acquirer_truth()
+    return {
+        "phase": phase,
+        "t0": t0,
+        "t_started": t_started,
+        "t1": t1,
+        "all_final": all_final,
+        "started": started,
+        "start_failed": failed,
+        "statuses": statuses,
+        "histories": histories,
+        "ingest": ingest if phase.ingest else None,
+        "floor_ms": floor_ms,
+        "rss_before_mb": rss_before,
+        "rss_peak": sampler.peak(),
+        "monta": monta,
+        "acquirer": acquirer,
+    }
+
+
+def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
+    """Numbers of one open phase from ground truth (see truth.DEFINITIONS)."""
+    started: list[Started] = raw["started"]
+    statuses: list[SessionStatus | None] = raw["statuses"]
+    facts = {
+        s.session_id: truth.SessionFacts(
+            session_id=s.session_id,
+            kind=s.planned.kind,
+            hold_id=s.hold_id,
+            state=st.state if st else "unfinished",
+            reason=st.reason if st else None,
+            kwh_budget=st.kwh_budget if st else None,
+        )
+        for s, st in zip(started, statuses, strict=True)
+    }
+    holds = {h["id"]: h for h in raw["acquirer"]["holds"]}
+    charges = [c for c in raw["monta"]["charges"] if c.get("partnerExternalId") in facts]
+    outs = truth.outcomes(
+        charges,
+        facts,
+        holds,
+        latency_s=ctx.stop_latency_s,
+        time_scale=plan.time_scale,
+        money_unit=ctx.money_unit,
+    )
+    reqs = calls.in_window(raw["monta"]["requests"], CHARGEPAY_CLIENT_ID, raw["t0"], raw["t1"])
+    charge_to_session = {int(c["id"]): str(c["partnerExternalId"]) for c in charges}
+    point_to_session = {s.planned.point_id: s.session_id for s in started}
+    histories: list[list[EventRow]] = raw["histories"]
+    return {
+        "outcomes": outs,
+        "calls": calls.calls_per_session(reqs, charge_to_session, point_to_session, len(started)),
+        "monta_429": calls.count_429(reqs),
+        "history_events": [len(h) for h in histories],
+        "states": _count(st.state if st else "unfinished" for st in statuses),
+    }
+
+
+def _count(items: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return out

@@ -1,0 +1,83 @@
+"""What a run measures: time scale, Monta cadences and the phases of `--quick` / `--full`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpenPhase:
+    """N sessions started together and charged to budget: latency, overshoot, money, RSS."""
+
+    name: str
+    sessions: int
+    mix: dict[str, float]  # kind -> share of sessions ("ac" 11 kW, "dc" 50 kW)
+    charge_minutes: float = 60.0  # emulated charging time the hold buys
+    ingest: bool = True  # measure webhook ingest vs raw signals on these open sessions
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    time_scale: float
+    meter_interval_s: float = 30.0  # emulated seconds between Monta meter readings
+    webhook_interval_s: float = 2.0  # Monta's batch cadence, emulated seconds
+    open_phases: tuple[OpenPhase, ...] = ()
+    headline_sessions: int = 100  # the figures at the top of latest.json are at this load
+    throughput_sessions: int = 120
+    throughput_concurrency: int = 40
+    throughput_kwh: Decimal = Decimal("1.2")  # DC, short charges: the system is the limit
+    start_concurrency: int = 16  # terminals starting sessions at once
+    floor_rate: float = 5.0  # floor probe signals per second
+    ingest_entries: int = 600  # webhook entries (and raw signals) per ingest measurement
+    ingest_batches_in_flight: int = 4
+    history_sample: int = 20
+    phase_timeout_s: float = 600.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def max_points(self) -> int:
+        sizes = [p.sessions for p in self.open_phases] + [self.throughput_concurrency]
+        return max(sizes)
+
+    def describe(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["throughput_kwh"] = str(self.throughput_kwh)
+        d["webhook_interval_wall_s"] = max(0.05, self.webhook_interval_s / self.time_scale)
+        d["meter_interval_wall_s"] = self.meter_interval_s / self.time_scale
+        d["one_hour_charge_wall_s"] = 3600 / self.time_scale
+        return d
+
+
+MIX = {"ac": 0.5, "dc": 0.5}
+
+
+def quick() -> Plan:
+    """100 open sessions (half AC, half DC), one-hour charges at 60x: under 5 min on 2 cores."""
+    return Plan(
+        mode="quick",
+        time_scale=60.0,
+        open_phases=(OpenPhase("open-100-mix", 100, MIX),),
+        throughput_sessions=120,
+        throughput_concurrency=40,
+    )
+
+
+def full() -> Plan:
+    """10 / 100 / 500 open sessions at AC and at DC power, 30x so 500 starts fit in a charge."""
+    phases = tuple(
+        OpenPhase(f"open-{n}-{kind}", n, {kind: 1.0})
+        for n in (10, 100, 500)
+        for kind in ("ac", "dc")
+    )
+    return Plan(
+        mode="full",
+        time_scale=30.0,
+        open_phases=phases,
+        throughput_sessions=300,
+        throughput_concurrency=60,
+        ingest_entries=1000,
+        phase_timeout_s=900.0,
+    )

@@ -1,0 +1,197 @@
+"""Figures of a run -> latest.json (the issue's schema), a markdown table, the targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.stats import latency_summary, mean_max, mean_min
+from bench.truth import Outcome
+
+REQUIRED_KEYS = (
+    "date",
+    "machine",
+    "git_sha",
+    "sessions",
+    "stop_latency_ms",
+    "stop_latency_floor_ms",
+    "overshoot_kwh",
+    "budget_used_ratio",
+    "uncollected_minor_total",
+    "throughput",
+    "webhook_ingest",
+    "monta_calls_per_session",
+    "monta_429",
+    "worker_rss_mb_per_1000_open",
+    "history_events_per_session",
+)
+
+
+def load_figures(
+    outcomes: Sequence[Outcome],
+    floor_ms: Sequence[float],
+    calls: Sequence[Mapping[str, Any]],
+    monta_429: int,
+    history_events: Sequence[int],
+    rss_per_1000: float | None,
+) -> dict[str, Any]:
+    """The per-load figures of one phase (or of several merged: same load, same run)."""
+    measured = [o.stop_latency_ms for o in outcomes if o.stop_latency_ms is not None]
+    classes: dict[str, int] = {}
+    for o in outcomes:
+        classes[o.stop_class] = classes.get(o.stop_class, 0) + 1
+    reaction = [o.reaction_ms for o in outcomes if o.reaction_ms is not None]
+    overshoot = [o.overshoot_kwh for o in outcomes if o.overshoot_kwh is not None]
+    used = [o.budget_used_ratio for o in outcomes if o.budget_used_ratio is not None]
+    total_calls = sum(int(c["total"]) for c in calls)
+    sessions = len(outcomes)
+    floor = latency_summary(floor_ms)
+    return {
+        "sessions": sessions,
+        "stop_latency_ms": latency_summary([m for m in measured if m >= 0]),
+        "stop_classes": classes,
+        "stop_reaction_ms": latency_summary(reaction),
+        "stop_latency_floor_ms": {k: floor[k] for k in ("p50", "p99", "n")},
+        "overshoot_kwh": mean_max(overshoot),
+        "beyond_hard_cap": sum(1 for o in outcomes if o.beyond_hard_cap),
+        "budget_used_ratio": mean_min(used),
+        "uncollected_minor_total": sum(o.uncollected_minor for o in outcomes),
+        "monta_calls_per_session": {
+            "mean": round(total_calls / sessions, 3) if sessions else None,
+            "max": max((int(c["max"] or 0) for c in calls), default=None),
+        },
+        "monta_429": monta_429,
+        "worker_rss_mb_per_1000_open": rss_per_1000,
+        "history_events_per_session": mean_max([float(n) for n in history_events], 1),
+    }
+
+
+def rss_per_1000(before_mb: float, peak: tuple[int, float] | None) -> float | None:
+    if peak is None or peak[0] <= 0:
+        return None
+    open_n, rss = peak
+    return round((rss - before_mb) / open_n * 1000, 1)
+
+
+def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The issue's floor targets, each {target, value, met}."""
+    lat, floor = doc["stop_latency_ms"], doc["stop_latency_floor_ms"]
+    calls = doc["monta_calls_per_session"]
+    hist = doc["history_events_per_session"]
+
+    def row(target: str, value: Any, met: bool | None) -> dict[str, Any]:
+        return {"target": target, "value": value, "met": met}
+
+    def known(*values: Any) -> bool:
+        return all(v is not None for v in values)
+
+    p99, f99 = lat.get("p99"), floor.get("p99")
+    ratio = round(p99 / f99, 2) if known(p99, f99) and f99 else None
+    tp, wi = doc["throughput"].get("ratio"), doc["webhook_ingest"].get("ratio")
+    return {
+        "stop_latency_p99": row("< 150 ms", p99, p99 < 150 if known(p99) else None),
+        "stop_latency_vs_floor": row(
+            "p99 <= 1.25 x floor p99", ratio, ratio <= 1.25 if ratio is not None else None
+        ),
+        "hard_cap": row("never beyond", doc["beyond_hard_cap"], doc["beyond_hard_cap"] == 0),
+        "uncollected": row(
+            "0", doc["uncollected_minor_total"], doc["uncollected_minor_total"] == 0
+        ),
+        "throughput_ratio": row(">= 0.8", tp, tp >= 0.8 if known(tp) else None),
+        "webhook_ingest_ratio": row(">= 0.8", wi, wi >= 0.8 if known(wi) else None),
+        "monta_calls_per_session": row(
+            "<= 3", calls, calls["max"] <= 3 if known(calls["max"]) else None
+        ),
+        "monta_429": row("0", doc["monta_429"], doc["monta_429"] == 0),
+        "history_events_per_session": row(
+            "< 200 (one-hour charge)", hist, hist["max"] < 200 if known(hist["max"]) else None
+        ),
+    }
+
+
+def missing_keys(doc: Mapping[str, Any]) -> list[str]:
+    return [k for k in REQUIRED_KEYS if k not in doc]
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("phase", ("name",)),
+    ("open", ("open_peak",)),
+    ("stop p50 ms", ("stop_latency_ms", "p50")),
+    ("stop p99 ms", ("stop_latency_ms", "p99")),
+    ("stop max ms", ("stop_latency_ms", "max")),
+    ("floor p50 ms", ("stop_latency_floor_ms", "p50")),
+    ("floor p99 ms", ("stop_latency_floor_ms", "p99")),
+    ("overshoot mean kWh", ("overshoot_kwh", "mean")),
+    ("overshoot max kWh", ("overshoot_kwh", "max")),
+    ("used min", ("budget_used_ratio", "min")),
+    ("uncollected", ("uncollected_minor_total",)),
+    ("Monta calls mean", ("monta_calls_per_session", "mean")),
+    ("429", ("monta_429",)),
+    ("RSS MB/1000", ("worker_rss_mb_per_1000_open",)),
+    ("history mean", ("history_events_per_session", "mean")),
+    ("ingest ratio", ("webhook_ingest", "ratio")),
+)
+
+
+def _dig(d: Mapping[str, Any], path: Sequence[str]) -> Any:
+    cur: Any = d
+    for key in path:
+        cur = cur.get(key) if isinstance(cur, Mapping) else None
+    return cur
+
+
+def markdown(doc: Mapping[str, Any]) -> str:
+    m = doc["machine"]
+    lines = [
+        f"# chargepay benchmark ({doc['mode']}, {doc['date']})",
+        "",
+        f"Machine: {m['nproc']} CPU ({m['cpu_model']}), {m['memory_mb']} MB, Python "
+        f"{m['python']}, temporalio {m['temporalio']}; commit `{doc['git_sha']}`.",
+        f"Time scale {doc['time_scale']}x, meter every {doc['meter_interval_s']} s, webhook "
+        f"batches every {doc['webhook_interval_s']} s (emulated); a one-hour charge lasts "
+        f"{3600 / doc['time_scale']:g} s on the wall.",
+        "",
+        "| " + " | ".join(name for name, _ in TABLE_COLUMNS) + " |",
+        "|" + "---|" * len(TABLE_COLUMNS),
+    ]
+    for phase in doc["phases"]:
+        lines.append("| " + " | ".join(_cell(_dig(phase, p)) for _, p in TABLE_COLUMNS) + " |")
+    tp = doc["throughput"]
+    lines += [
+        "",
+        f"Throughput: {_cell(tp.get('sessions_per_s'))} sessions/s vs bare workflows "
+        f"{_cell(tp.get('baseline_per_s'))}/s (ratio {_cell(tp.get('ratio'))}). Webhook "
+        f"ingest: {_cell(doc['webhook_ingest'].get('entries_per_s'))} entries/s vs raw "
+        f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
+        f"{_cell(doc['webhook_ingest'].get('ratio'))}).",
+        "",
+        "| target | wanted | value | met |",
+        "|---|---|---|---|",
+    ]
+    for name, t in doc["targets"].items():
+        value = json.dumps(t["value"]) if isinstance(t["value"], dict) else _cell(t["value"])
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        lines.append(f"| {name} | {t['target']} | {value} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(doc, indent=2, default=str) + "\n"
+    stamp = str(doc["date"])[:19].replace(":", "").replace("-", "")
+    paths = [out_dir / "latest.json", out_dir / f"{stamp}-{doc['mode']}.json"]
+    for p in paths:
+        p.write_text(text)
+    md = out_dir / "latest.md"
+    md.write_text(markdown(doc))
+    return [*paths, md]

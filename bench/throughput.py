@@ -1,0 +1,124 @@
+"""Completed sessions per second, chargepay vs bare workflows of the same shape.
+
+Both run as a closed loop of `concurrency` slots until `sessions` finished, against the same
+Temporal server. chargepay's sessions are short DC charges (the system, not the emulated
+physics, is the limit); the bare workflows repeat the mean activities / signals / timers of
+a sample of those sessions with no-op bodies, served by a separate worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from bench.bare import BARE_SESSION, POKE, BareShape
+from bench.context import BenchContext
+from bench.load import Planned, Started, history_rows, start_session
+from bench.plan import Plan
+from bench.probes import start_probe
+from bench.shape import Shape, mean_shape
+from bench.world import PointKind, hold_for_kwh, point_id
+from workflows.session_models import SessionConfig, SessionStatus
+
+RESULT_TIMEOUT = timedelta(minutes=5)
+
+
+async def closed_loop(
+    sessions: int, concurrency: int, one: Callable[[int, int], Awaitable[bool]]
+) -> dict[str, Any]:
+    """Run `one(slot, index)` in `concurrency` slots until `sessions` were run."""
+    counter = itertools.count()
+    done: list[bool] = []
+
+    async def slot(j: int) -> None:
+        while (i := next(counter)) < sessions:
+            done.append(await one(j, i))
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(slot(j) for j in range(concurrency)))
+    elapsed = time.monotonic() - t0
+    ok = sum(done)
+    return {
+        "sessions": len(done),
+        "completed": ok,
+        "seconds": round(elapsed, 3),
+        "per_s": round(ok / elapsed, 3) if elapsed > 0 else None,
+    }
+
+
+async def ours(
+    ctx: BenchContext, plan: Plan, dc: PointKind, config: SessionConfig, index: int
+) -> tuple[dict[str, Any], list[str]]:
+    terminal = f"bench{index}t"
+    points = [point_id("dc", j) for j in range(plan.throughput_concurrency)]
+    key = ctx.key_for(terminal, points)
+    amount = hold_for_kwh(plan.throughput_kwh, dc.tariff, config)
+    ids: list[str] = []
+
+    async def one(slot: int, i: int) -> bool:
+        got = await start_session(
+            ctx, terminal, key, f"t{index}x", Planned(i, "dc", points[slot], amount)
+        )
+        if not isinstance(got, Started):
+            return False
+        ids.append(got.session_id)
+        handle = ctx.temporal.get_workflow_handle(got.session_id, result_type=SessionStatus)
+        status = await handle.result(rpc_timeout=RESULT_TIMEOUT)
+        return status.state == "completed"
+
+    figures = await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
+    return figures, ids
+
+
+async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any]:
+    probe = await start_probe(ctx, "worker")
+    run = uuid.uuid4().hex[:8]
+    bare = BareShape(
+        session_activities=shape.session_activities,
+        side_activities=shape.side_activities,
+        signals=shape.signals,
+        timers=shape.timers,
+        side_queue=probe.side_queue,
+    )
+
+    async def one(slot: int, i: int) -> bool:
+        handle = await ctx.temporal.start_workflow(
+            BARE_SESSION, bare, id=f"bench-bare-{run}-{i}", task_queue=probe.queue
+        )
+        for _ in range(bare.signals):
+            await handle.signal(POKE, 0)
+        got = await handle.result(rpc_timeout=RESULT_TIMEOUT)
+        return bool(got == bare.signals)
+
+    try:
+        return await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
+    finally:
+        await asyncio.to_thread(probe.stop)
+
+
+async def measure(
+    ctx: BenchContext, plan: Plan, dc: PointKind, config: SessionConfig, index: int
+) -> dict[str, Any]:
+    ours_fig, ids = await ours(ctx, plan, dc, config, index)
+    sample = ids[: plan.history_sample]
+    histories = await asyncio.gather(*(history_rows(ctx, sid) for sid in sample))
+    shape = mean_shape(histories, ctx.session_queue)
+    base = await baseline(ctx, plan, shape)
+    ratio = None
+    if ours_fig["per_s"] and base["per_s"]:
+        ratio = round(ours_fig["per_s"] / base["per_s"], 3)
+    return {
+        "sessions_per_s": ours_fig["per_s"],
+        "baseline_per_s": base["per_s"],
+        "ratio": ratio,
+        "concurrency": plan.throughput_concurrency,
+        "kwh_per_session": str(plan.throughput_kwh),
+        "shape": shape.__dict__,
+        "ours": ours_fig,
+        "baseline": base,
+    }
