@@ -34,7 +34,9 @@ class StartSessionBody(BaseModel):
         pattern=ID_PATTERN, description="The terminal's idempotency key for this payment."
     )
     charge_point_id: int = Field(gt=0, le=2**53)
-    paying_team_id: int | None = Field(default=None, gt=0, le=2**53)
+    paying_team_id: int | None = Field(
+        default=None, gt=0, le=2**53, description="Default: the operator's paying team."
+    )
     amount: HoldAmount = Field(description="The hold, in minor units of its currency.")
     card_brand: str | None = Field(default=None, max_length=32)
     card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")

@@ -47,6 +47,7 @@ class StackConfig:
     env: dict[str, str] = field(default_factory=dict)  # extra env for chargepay processes
     monta_env: dict[str, str] = field(default_factory=dict)  # MONTA_EMU_* overrides
     payments_env: dict[str, str] = field(default_factory=dict)
+    worker_script: Path = REPO / "worker.py"
 
     @property
     def log_dir(self) -> Path:
@@ -163,9 +164,10 @@ class Stack:
         wait_until(lambda: http_ok(f"{self.payments_url}/_emulator/health"), "acquirer", pay)
 
     def start_worker(self) -> None:
-        if not (REPO / "worker.py").exists():
-            raise RuntimeError("worker.py is missing: the session worker cannot start")
-        self._python("worker", ["worker.py"], self.chargepay_env(), None)
+        script = self.config.worker_script
+        if not script.exists():
+            raise RuntimeError(f"{script} is missing: the session worker cannot start")
+        self._python("worker", [str(script)], self.chargepay_env(), None)
 
     def stop_worker(self) -> None:
         proc = self.procs.pop("worker", None)

@@ -101,7 +101,8 @@ async def start(
         operator=scope.operator,
         terminal_id=scope.terminal_id,
         config=session_config(state.settings, operator),
-        **body.model_dump(),
+        **body.model_dump(exclude={"paying_team_id"}),
+        paying_team_id=body.paying_team_id or operator.default_paying_team_id,
     )
     outcome = await start_session(
         client,

@@ -16,10 +16,9 @@ from temporalio.worker import Worker
 
 from api.main import create_app
 from settings import Settings
-from tests.api.stack import RunningStack, running_stack
+from tests.api.stack import RunningStack, running_stack, worker_script
 from tests.api.standin import StandInSession
 from tests.api.support import DEV_ENV
-from tests.support.processes import REPO
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,7 @@ async def api_app(
 @pytest.fixture(scope="module")
 def stack(log_dir: Path) -> Iterator[RunningStack]:
     """The real stack as processes (one per test module that uses it)."""
-    if not (REPO / "worker.py").exists():
+    if not worker_script().exists():
         pytest.skip("worker.py has not landed yet: the real stack cannot run sessions")
     with running_stack(log_dir, time_scale=60.0) as s:
         yield s

@@ -8,6 +8,7 @@ with running_stack(log_dir, time_scale=60) as s:
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ import httpx
 from api.keys import create_key
 from devstack.stack import Stack, StackConfig, StackPorts
 from tests.api.support import auth
+from tests.support.processes import REPO
 from workflows.contracts import FINAL_STATES
 
 APPROVED_CARD = "4242424242424242"
@@ -86,6 +88,11 @@ class RunningStack:
         raise TimeoutError(f"{session_id} still {status and status['state']} after {timeout_s}s")
 
 
+def worker_script() -> Path:
+    """The repo's worker.py; CHARGEPAY_STACK_WORKER points at another entry point."""
+    return Path(os.environ.get("CHARGEPAY_STACK_WORKER", str(REPO / "worker.py")))
+
+
 @contextmanager
 def running_stack(
     log_dir: Path | None = None,
@@ -103,6 +110,7 @@ def running_stack(
         headless_ui=True,
         env={"CHARGEPAY_API_START_WAIT_S": "20", **(env or {})},
         monta_env=dict(monta_env or {}),
+        worker_script=worker_script(),
     )
     with Stack(config) as stack, httpx.Client(base_url=stack.api_url, timeout=60) as api:
         yield RunningStack(stack, api)
