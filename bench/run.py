@@ -1,0 +1,174 @@
+"""One benchmark run: the embedded stack with a bench seed, the phases, the results file."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench import report, throughput
+from bench.context import BenchContext
+from bench.load import Started
+from bench.machine import git_dirty, git_sha, machine
+from bench.open_phase import phase_figures, run_open_phase, session_config
+from bench.plan import Plan
+from bench.stats import latency_summary
+from bench.truth import DEFINITIONS, Outcome
+from bench.world import point_kinds, write_seed
+from devstack.stack import Stack, StackConfig, StackPorts
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WARMUP_SESSIONS = 4
+
+
+def stack_config(plan: Plan, work: Path) -> StackConfig:
+    seed = write_seed(work / "bench-seed.json", plan.max_points)
+    return StackConfig(
+        data_dir=work,
+        ports=StackPorts.free(),
+        time_scale=plan.time_scale,
+        headless_ui=True,
+        env={"CHARGEPAY_API_START_WAIT_S": "30", "CHARGEPAY_API_RETENTION_CHECK": "off"},
+        monta_env={
+            "MONTA_EMU_SEED": str(seed),
+            "MONTA_EMU_METER_INTERVAL_S": str(plan.meter_interval_s),
+            "MONTA_EMU_WEBHOOK_INTERVAL_S": str(plan.webhook_interval_s),
+        },
+    )
+
+
+def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
+    phase = raw["phase"]
+    started: list[Started] = raw["started"]
+    answers = [(s.answered_at - s.sent_at) * 1000 for s in started]
+    peak = raw["rss_peak"]
+    load = report.load_figures(
+        figs["outcomes"],
+        raw["floor_ms"],
+        [figs["calls"]],
+        figs["monta_429"],
+        figs["history_events"],
+        report.rss_per_1000(raw["rss_before_mb"], peak),
+    )
+    return {
+        "name": phase.name,
+        "mix": phase.mix,
+        "charge_minutes": phase.charge_minutes,
+        "open_peak": peak[0] if peak else None,
+        "worker_rss_mb": {"before": round(raw["rss_before_mb"], 1), "at_peak": peak and peak[1]},
+        "start_failed": len(raw["start_failed"]),
+        "start_answer_ms": latency_summary(answers),
+        "start_seconds": round(raw["t_started"] - raw["t0"], 2),
+        "wall_seconds": round(raw["t1"] - raw["t0"], 2),
+        "all_final": raw["all_final"],
+        "states": figs["states"],
+        "monta_calls": figs["calls"],
+        "webhook_ingest": raw["ingest"] or {},
+        **load,
+    }
+
+
+def headline(plan: Plan, kept: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """The top-level figures: every phase at the headline load, merged."""
+    outcomes: list[Outcome] = [o for _, f in kept for o in f["outcomes"]]
+    rss = [
+        r
+        for raw, _ in kept
+        if (r := report.rss_per_1000(raw["rss_before_mb"], raw["rss_peak"])) is not None
+    ]
+    load = report.load_figures(
+        outcomes,
+        [ms for raw, _ in kept for ms in raw["floor_ms"]],
+        [f["calls"] for _, f in kept],
+        sum(f["monta_429"] for _, f in kept),
+        [n for _, f in kept for n in f["history_events"]],
+        round(sum(rss) / len(rss), 1) if rss else None,
+    )
+    ingest = next((raw["ingest"] for raw, _ in kept if raw["ingest"]), None) or {}
+    return {**load, "webhook_ingest": {k: ingest.get(k) for k in (
+        "entries_per_s", "raw_signals_per_s", "ratio", "open_sessions", "signal_concurrency"
+    )}}  # fmt: skip
+
+
+async def warm_up(ctx: BenchContext, plan: Plan) -> None:
+    """A few short sessions first: tokens, tariff cache and connections are not measured."""
+    warm = Plan(
+        mode="warmup",
+        time_scale=plan.time_scale,
+        throughput_sessions=WARMUP_SESSIONS,
+        throughput_concurrency=WARMUP_SESSIONS,
+        throughput_kwh=Decimal("1.2"),
+    )
+    await throughput.ours(ctx, warm, point_kinds()["dc"], session_config(ctx, plan), 0)
+
+
+async def run_phases(ctx: BenchContext, plan: Plan) -> dict[str, Any]:
+    kinds = point_kinds()
+    await warm_up(ctx, plan)
+    phases, kept = [], []
+    for i, phase in enumerate(plan.open_phases, start=1):
+        print(f"[bench] phase {phase.name}: {phase.sessions} sessions", flush=True)
+        raw = await run_open_phase(ctx, plan, phase, i, kinds)
+        figs = phase_figures(ctx, plan, raw)
+        summary = _phase_summary(raw, figs)
+        print(f"[bench]   {_brief(summary)}", flush=True)
+        phases.append(summary)
+        if phase.sessions == plan.headline_sessions:
+            kept.append((raw, figs))
+    print("[bench] throughput vs bare workflows", flush=True)
+    tp = await throughput.measure(
+        ctx, plan, kinds["dc"], session_config(ctx, plan), len(plan.open_phases) + 1
+    )
+    return {**headline(plan, kept), "throughput": tp, "phases": phases}
+
+
+def _brief(s: dict[str, Any]) -> str:
+    return (
+        f"stop p99 {s['stop_latency_ms']['p99']} ms (floor p99 "
+        f"{s['stop_latency_floor_ms']['p99']}), overshoot max {s['overshoot_kwh']['max']} kWh, "
+        f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}"
+    )
+
+
+async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[str, Any]:
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="chargepay-bench-"))
+    stack = Stack(stack_config(plan, work))
+    print(f"[bench] {plan.mode}: starting the stack in {work}", flush=True)
+    await asyncio.to_thread(stack.start)
+    ctx = await BenchContext.connect(stack)
+    try:
+        figures = await run_phases(ctx, plan)
+    finally:
+        await ctx.aclose()
+        await asyncio.to_thread(stack.stop)
+    doc: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": plan.mode,
+        "machine": machine(),
+        "git_sha": git_sha(),
+        "git_dirty": git_dirty(),
+        "time_scale": plan.time_scale,
+        "meter_interval_s": plan.meter_interval_s,
+        "webhook_interval_s": plan.webhook_interval_s,
+        **figures,
+        "sessions_total": sum(p["sessions"] for p in figures["phases"]),
+        "plan": plan.describe(),
+        "definitions": DEFINITIONS,
+        "wall_seconds": round(time.monotonic() - started, 1),
+    }
+    doc["targets"] = report.targets(doc)
+    paths = report.write(doc, out_dir)
+    if plan.mode == "full":
+        from bench.plot import plot
+
+        paths += plot(doc, out_dir)
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    print("[bench] wrote " + ", ".join(str(p) for p in paths), flush=True)
+    return doc
