@@ -61,6 +61,28 @@ class Settings(BaseSettings):
     price_tolerance_ratio: Decimal = Decimal("0.02")
     price_tolerance_minor: int = 5
 
+    # Monta rate budget (per credential; see workflows/WATCHER.md for the arithmetic)
+    monta_rate_headroom: float = Field(default=0.2, ge=0, lt=1)
+    # Stops (local activities, outside the rate-limited queue) reserved per rate window:
+    # sessions ending per window x (1 + retries).
+    monta_stop_reserve: int = Field(default=100, ge=0)
+
+    # Fallback polling watcher (real-world seconds)
+    watcher_interval_s: float = 30.0  # webhooks silent or unknown
+    watcher_fast_interval_s: float = 10.0  # a session is near its budget
+    watcher_slow_interval_s: float = 120.0  # webhooks are flowing
+    watcher_overlap_s: float = 30.0  # re-read this much before the newest updatedAt seen
+    watcher_webhook_silence_s: float = 120.0  # no webhook for this long: not flowing
+    watcher_near_budget_ratio: Decimal = Decimal("0.7")  # consumed / kwhLimit
+    watcher_max_pages: int = 50
+
+    # Reconciliation (a Temporal Schedule per operator)
+    reconcile_interval_s: float = 3600.0
+    reconcile_window_s: float = 24 * 3600.0
+    reconcile_auto_void: bool = True  # False: report orphan holds only
+    reconcile_hold_grace_s: float = 900.0  # younger open holds may still get a session
+    reconcile_report_dir: Path = Path(".data/reconciliation")
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -25,6 +25,8 @@ MONTA_STOP_CHARGE = "monta_stop_charge"
 MONTA_FIND_CHARGES_UPDATED_SINCE = "monta_find_charges_updated_since"
 MONTA_ATTACH_PAYMENT = "monta_attach_payment"
 MONTA_GET_CHARGE_TRANSACTIONS = "monta_get_charge_transactions"
+# The stop as a local activity on the session worker: never queued behind polls or starts.
+MONTA_STOP_CHARGE_LOCAL = "monta_stop_charge_local"
 
 # Payment activities run on the session task queue.
 PAYMENTS_VERIFY = "payments_verify"

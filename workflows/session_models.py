@@ -77,6 +77,7 @@ class SessionStatus(BaseModel):
     price_budget: Money | None = None
     price: Money | None = None
     authorized: Money | None = None
+    authorization_id: str | None = None  # the hold, for reconciliation
     captured: Money | None = None
     released: Money | None = None
     uncollected: Money | None = None

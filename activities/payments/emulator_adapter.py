@@ -24,6 +24,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
+from workflows.reconciliation_logic import HoldRecord
 
 CAPABILITIES = Capabilities(
     adapter="emulator",
@@ -32,6 +33,7 @@ CAPABILITIES = Capabilities(
     increment=True,
     idempotency="server",
     authoritative_expiry=True,
+    list_holds=True,
 )
 
 # The acquirer's error `type` -> our typed error (402 declines are handled apart).
@@ -145,6 +147,29 @@ class EmulatorGateway:
         path = f"/v1/authorizations/{request.authorization_id}/increment"
         body = {"amount_minor": request.extra.amount_minor, "currency": request.extra.currency}
         return _authorization(await self._call("POST", path, request.idempotency_key, body))
+
+    async def list_holds(
+        self, created_after: datetime, status: str | None = None
+    ) -> list[HoldRecord]:
+        params = {"created_after": created_after.isoformat(), "limit": "1000"}
+        if status is not None:
+            params["status"] = status
+        try:
+            response = await self._client.get("/v1/authorizations", params=params)
+        except httpx.TransportError as exc:
+            raise e.PaymentUnavailable(f"acquirer unreachable: {exc!r}") from exc
+        if not response.is_success:
+            raise _error(response)
+        return [
+            HoldRecord(
+                authorization_id=h["id"],
+                amount=Money(amount_minor=h["amount_minor"], currency=h["currency"]),
+                status=h["status"],
+                captured_minor=h["captured_minor"],
+                created_at=datetime.fromisoformat(h["created_at"]),
+            )
+            for h in response.json()["data"]
+        ]
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -8,6 +8,7 @@ the first result and never moves money twice. Failures are the typed errors in e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from activities.payments.errors import (
@@ -32,6 +33,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
+from workflows.reconciliation_logic import HoldRecord
 
 __all__ = [
     "AlreadyCaptured",
@@ -40,6 +42,7 @@ __all__ = [
     "AuthorizationExpired",
     "AuthorizationNotFound",
     "Capabilities",
+    "HoldLister",
     "IncrementUnsupported",
     "PaymentDeclined",
     "PaymentError",
@@ -63,6 +66,8 @@ class Capabilities:
     idempotency: Literal["server", "server+adapter"]
     # True: expires_at comes from the processor; False: the adapter estimates it.
     authoritative_expiry: bool
+    # True: list_holds() works (reconciliation finds open holds through it).
+    list_holds: bool = False
     notes: tuple[str, ...] = ()
 
 
@@ -92,3 +97,12 @@ class PaymentGateway(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class HoldLister(Protocol):
+    """Optional: the holds the acquirer knows, for reconciliation (`capabilities.list_holds`)."""
+
+    async def list_holds(
+        self, created_after: datetime, status: str | None = None
+    ) -> list[HoldRecord]: ...

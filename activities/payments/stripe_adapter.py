@@ -40,6 +40,8 @@ CAPABILITIES = Capabilities(
     authoritative_expiry=False,
     notes=(
         "verify expects a PaymentIntent in requires_capture (placed by Stripe Terminal)",
+        "list_holds unsupported (Stripe's way: list PaymentIntents, status requires_capture);"
+        " reconciliation then checks sessions' own holds only",
         "increment only where Stripe reports incremental_authorization available",
         "expires_at is capture_before when Stripe returns it, else created + 48 h / 7 days",
         "authorize idempotency relies on Stripe's server-side Idempotency-Key only",

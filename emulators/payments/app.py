@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -73,6 +74,16 @@ def _key(request: Request, required: bool) -> str | None:
     if key is None and required:
         raise AcquirerError(400, "idempotency_key_required", "Idempotency-Key header required")
     return key
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise invalid("created_after must be an ISO-8601 instant") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _respond(outcome: Outcome, replayed: bool = False) -> JSONResponse:
@@ -154,6 +165,20 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         return await write(request, None, TerminalHoldRequest, place_terminal_hold)
 
     # ------------------------------------------------------------ chargepay side
+    @app.get("/v1/authorizations")
+    async def list_authorizations(
+        status: str | None = None, created_after: str | None = None, limit: int = 1000
+    ) -> dict[str, Any]:
+        """Holds, oldest first, for reconciliation (like Stripe's list with `created[gte]`)."""
+        since = _instant(created_after)
+        holds = [
+            acq.ledger.get(h.id)
+            for h in acq.ledger.holds.values()
+            if since is None or h.created_at >= since
+        ]
+        found = [h.public() for h in holds if status is None or h.status == status]
+        return {"data": found[: max(1, min(limit, 1000))], "has_more": len(found) > limit}
+
     @app.get("/v1/authorizations/{hold_id}")
     async def verify(hold_id: str) -> JSONResponse:
         rule = await before_commit("verify")

@@ -1,0 +1,126 @@
+"""Activities that talk to Temporal itself (session queue): how many sessions are open,
+signal sessions with polled snapshots, read sessions' outcomes for reconciliation.
+
+None of them calls Monta, so none of them spends the credential's rate budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowExecution
+from temporalio.client import WorkflowExecutionStatus as Status
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows import contracts as c
+from workflows.reconciliation_logic import RECONCILE_SESSIONS, SessionOutcome, SessionsInput
+from workflows.session_models import SessionStatus
+from workflows.watcher_logic import (
+    WATCHER_OPEN_SESSIONS,
+    WATCHER_SIGNAL_SESSIONS,
+    SignalBatch,
+    SignalResult,
+)
+
+T = TypeVar("T")
+CONCURRENCY = 32
+
+
+def _sessions_query(operator: str) -> str:
+    return f"WorkflowType = '{c.SESSION_WORKFLOW}' AND Operator = '{operator}'"
+
+
+async def _bounded(items: Iterable[T], fn: Callable[[T], Awaitable[Any]]) -> list[Any]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(item: T) -> Any:
+        async with gate:
+            return await fn(item)
+
+    return list(await asyncio.gather(*(one(i) for i in items)))
+
+
+def _gone(exc: RPCError) -> bool:
+    return exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+
+
+class TemporalReads:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def activities(self) -> Sequence[Callable[..., Any]]:
+        return [self.open_sessions, self.signal_sessions, self.sessions]
+
+    @activity.defn(name=WATCHER_OPEN_SESSIONS)
+    async def open_sessions(self, operator: str) -> int:
+        query = f"{_sessions_query(operator)} AND ExecutionStatus = 'Running'"
+        return (await self.client.count_workflows(query)).count
+
+    @activity.defn(name=WATCHER_SIGNAL_SESSIONS)
+    async def signal_sessions(self, batch: SignalBatch) -> SignalResult:
+        async def signal(snap: c.ChargeSnapshot) -> bool:
+            handle = self.client.get_workflow_handle(snap.partner_external_id or "")
+            try:
+                await handle.signal(c.SIGNAL_CHARGE_UPDATED, snap)
+            except RPCError as exc:
+                if _gone(exc):
+                    return False  # the session already ended: nothing to deliver
+                raise
+            return True
+
+        done = await _bounded([s for s in batch.snapshots if s.partner_external_id], signal)
+        return SignalResult(signaled=sum(done), gone=len(done) - sum(done))
+
+    @activity.defn(name=RECONCILE_SESSIONS)
+    async def sessions(self, inp: SessionsInput) -> list[SessionOutcome]:
+        query = (
+            f"{_sessions_query(inp.operator)} AND StartTime >= '{inp.started_after.isoformat()}'"
+        )
+        latest: dict[str, WorkflowExecution] = {}
+        async for ex in self.client.list_workflows(query):
+            if ex.status == Status.CONTINUED_AS_NEW:
+                continue  # its successor run is listed too
+            latest[ex.id] = ex
+        missing = [i for i in inp.ids if i and i not in latest]
+        for desc in await _bounded(missing, self._describe):
+            if desc is not None:
+                latest[desc.id] = desc
+        return list(await _bounded(latest.values(), self._outcome))
+
+    async def _describe(self, workflow_id: str) -> WorkflowExecution | None:
+        try:
+            return await self.client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+
+    async def _outcome(self, ex: WorkflowExecution) -> SessionOutcome:
+        handle = self.client.get_workflow_handle(ex.id, result_type=SessionStatus)
+        running = ex.status == Status.RUNNING
+        if running:
+            try:
+                status = await handle.query(c.QUERY_STATUS, result_type=SessionStatus)
+            except RPCError:
+                # No worker answers right now: count it live, so its hold is left alone.
+                return SessionOutcome(session_id=ex.id, running=True, state="unknown")
+        elif ex.status == Status.COMPLETED:
+            status = await handle.result()
+        else:
+            name = ex.status.name.lower() if ex.status else "unknown"
+            return SessionOutcome(
+                session_id=ex.id, running=False, state=name, closed_at=ex.close_time
+            )
+        return SessionOutcome(
+            session_id=ex.id,
+            running=running,
+            state=status.state,
+            charge_id=status.charge_id,
+            authorization_id=status.authorization_id,
+            authorized=status.authorized,
+            captured=status.captured,
+            closed_at=ex.close_time,
+        )

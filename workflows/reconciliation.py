@@ -1,0 +1,183 @@
+"""ReconciliationWorkflow: for one operator and a time window, read Monta's completed charges
+(ours, by partnerExternalId) and their wallet transactions, the sessions' outcomes and the
+acquirer's holds; report every mismatch (reconciliation_logic.py), void orphan holds unless
+told to only report, write a JSON + CSV file, and leave a summary in the UI's details.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import contracts as c
+    from workflows import reconciliation_logic as r
+    from workflows import watcher_logic as w
+
+T = TypeVar("T")
+TIMEOUT = timedelta(minutes=2)
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=10,
+    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
+)
+MAX_PAGES = 1000
+
+
+@workflow.defn(name=r.RECONCILIATION_WORKFLOW)
+class ReconciliationWorkflow:
+    def __init__(self) -> None:
+        self.monta_requests = 0
+
+    @workflow.run
+    async def run(self, inp: r.ReconcileInput) -> r.ReconcileReport:
+        inp = r.ReconcileInput.model_validate(inp)
+        now = workflow.now()
+        to = inp.window_to or now
+        start = inp.window_from or to - timedelta(seconds=inp.window_s / inp.time_scale)
+        workflow.set_current_details(f"reconciling {inp.operator} {start} → {to}")
+        charges = await self._charges(inp, start, to)
+        wallet = await self._wallet(inp, start, to)
+        # Sessions that own a charge of the window started before it: look a window back.
+        sessions = await self._call(
+            r.RECONCILE_SESSIONS,
+            r.SessionsInput(
+                operator=inp.operator,
+                started_after=start - (to - start),
+                ids=sorted({ch.partner_external_id or "" for ch in charges}),
+            ),
+            list[r.SessionOutcome],
+            "sessions' outcomes",
+        )
+        for sid in r.sessions_missing_charges(sessions, charges, start):
+            charges += await self._charges(inp, start, to, partner_external_id=sid)
+        holds = await self._call(
+            r.RECONCILE_HOLDS,
+            r.HoldsInput(created_after=start - (to - start)),
+            list[r.HoldRecord],
+            "acquirer holds",
+        )
+        facts = r.Facts(
+            charges=w.newest_per_charge(charges),
+            wallet=wallet,
+            sessions=sessions,
+            holds=holds,
+            now=workflow.now(),
+            hold_grace=timedelta(seconds=inp.hold_grace_s / inp.time_scale),
+            judge_sessions_closed_after=start,
+        )
+        mismatches = [await self._act_on(m, inp) for m in r.find_mismatches(facts)]
+        report = r.ReconcileReport(
+            operator=inp.operator,
+            window_from=start,
+            window_to=to,
+            generated_at=workflow.now(),
+            charges=len(facts.charges),
+            wallet_transactions=len(wallet),
+            sessions=len(sessions),
+            holds=len(holds),
+            monta_requests=self.monta_requests,
+            mismatches=mismatches,
+        )
+        files = await self._call(
+            r.RECONCILE_WRITE_REPORT,
+            report,
+            list[str],
+            "write the JSON and CSV report",
+            extra={"report_dir": inp.report_dir},
+        )
+        report = report.model_copy(update={"files": files})
+        workflow.set_current_details(r.summary_markdown(report))
+        return report
+
+    async def _act_on(self, m: r.Mismatch, inp: r.ReconcileInput) -> r.Mismatch:
+        if m.kind != "hold_open_after_session_end" or m.authorization_id is None:
+            return m
+        if not inp.auto_void:
+            return m.model_copy(update={"action": "report_only"})
+        try:
+            await self._call(
+                r.RECONCILE_VOID_HOLD,
+                r.VoidHoldInput(
+                    authorization_id=m.authorization_id,
+                    idempotency_key=f"reconcile/{m.authorization_id}/void",
+                ),
+                c.VoidResult,
+                f"void orphan hold {m.authorization_id}",
+            )
+        except ActivityError as exc:
+            return m.model_copy(update={"action": f"void_failed: {exc.cause or exc}"})
+        return m.model_copy(update={"action": "voided"})
+
+    async def _charges(
+        self, inp: r.ReconcileInput, start: Any, to: Any, partner_external_id: str | None = None
+    ) -> list[c.ChargeSnapshot]:
+        out: list[c.ChargeSnapshot] = []
+        for page_no in range(MAX_PAGES):
+            page = await self._monta(
+                inp,
+                w.MONTA_CHARGES_PAGE,
+                w.ChargesPageInput(
+                    operator=inp.operator,
+                    page=page_no,
+                    partner_external_id=partner_external_id,
+                    from_completed=None if partner_external_id else start,
+                    to_completed=None if partner_external_id else to,
+                ),
+                w.ChargesPage,
+            )
+            out += page.charges
+            if page.is_last:
+                break
+        return out
+
+    async def _wallet(
+        self, inp: r.ReconcileInput, start: Any, to: Any
+    ) -> list[c.WalletTransactionSummary]:
+        out: list[c.WalletTransactionSummary] = []
+        for page_no in range(MAX_PAGES):
+            page = await self._monta(
+                inp,
+                r.MONTA_WALLET_PAGE,
+                r.WalletPageInput(operator=inp.operator, from_date=start, to_date=to, page=page_no),
+                r.WalletPage,
+            )
+            out += page.transactions
+            if page.is_last:
+                break
+        return out
+
+    async def _monta(self, inp: r.ReconcileInput, name: str, arg: Any, rtype: type[T]) -> T:
+        self.monta_requests += 1
+        result: T = await workflow.execute_activity(
+            name,
+            arg,
+            task_queue=inp.monta_task_queue,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+            result_type=rtype,
+        )
+        return result
+
+    async def _call(
+        self,
+        name: str,
+        arg: Any,
+        rtype: Any,
+        summary: str,
+        extra: dict[str, Any] | None = None,
+    ) -> Any:
+        args = [arg, *extra.values()] if extra else [arg]
+        return await workflow.execute_activity(
+            name,
+            args=args,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
+            result_type=rtype,
+            summary=summary,
+        )

@@ -1,0 +1,323 @@
+"""Reconciliation decisions (pure): do Monta's charges, Monta's wallet, the sessions'
+outcomes and the acquirer's holds agree? Every disagreement becomes one `Mismatch`.
+
+Only settled facts are judged: a session still running is never blamed for a capture it
+has not made yet, and a hold younger than the grace period may still get its session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.money import Money
+from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
+
+RECONCILIATION_WORKFLOW = "ReconciliationWorkflow"
+MONTA_WALLET_PAGE = "monta_wallet_page"  # on monta-<operator>
+RECONCILE_SESSIONS = "reconcile_sessions"  # session queue: Temporal visibility + results
+RECONCILE_HOLDS = "reconcile_holds"  # session queue: the gateway's list of holds
+RECONCILE_VOID_HOLD = "reconcile_void_hold"
+RECONCILE_WRITE_REPORT = "reconcile_write_report"
+
+MismatchKind = Literal[
+    "completed_without_capture",
+    "capture_mismatch",
+    "hold_open_after_session_end",
+    "charge_without_session",
+    "session_without_charge",
+    "wallet_mismatch",
+]
+KINDS: tuple[MismatchKind, ...] = (
+    "completed_without_capture",
+    "capture_mismatch",
+    "hold_open_after_session_end",
+    "charge_without_session",
+    "session_without_charge",
+    "wallet_mismatch",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ReconcileInput(_Model):
+    operator: str
+    monta_task_queue: str
+    window_from: datetime | None = None  # None: now - window_s
+    window_to: datetime | None = None  # None: now
+    window_s: float = 24 * 3600.0  # real-world seconds
+    time_scale: float = 1.0
+    auto_void: bool = True
+    hold_grace_s: float = 900.0  # real-world seconds
+    report_dir: str = ".data/reconciliation"
+
+
+class WalletPageInput(_Model):
+    operator: str
+    from_date: datetime
+    to_date: datetime
+    page: int = 0
+
+
+class WalletPage(_Model):
+    transactions: list[WalletTransactionSummary]
+    is_last: bool
+
+
+class SessionsInput(_Model):
+    operator: str
+    started_after: datetime
+    ids: list[str] = Field(default_factory=list)  # also look these up (charges' owners)
+
+
+class SessionOutcome(_Model):
+    session_id: str
+    running: bool
+    state: str  # SessionState, or the execution status of a run that did not return
+    charge_id: int | None = None
+    authorization_id: str | None = None
+    authorized: Money | None = None
+    captured: Money | None = None
+    closed_at: datetime | None = None
+
+
+class HoldsInput(_Model):
+    created_after: datetime
+
+
+class HoldRecord(_Model):
+    authorization_id: str
+    amount: Money
+    status: str  # open | captured | voided | expired (emulator); Stripe maps to these
+    captured_minor: int = 0
+    created_at: datetime
+
+
+class VoidHoldInput(_Model):
+    authorization_id: str
+    idempotency_key: str
+
+
+class Mismatch(_Model):
+    kind: MismatchKind
+    session_id: str | None = None
+    charge_id: int | None = None
+    authorization_id: str | None = None
+    expected_minor: int | None = None
+    actual_minor: int | None = None
+    currency: str | None = None
+    detail: str = ""
+    action: str | None = None  # "voided" | "void_failed: ..." | "report_only"
+
+
+class ReconcileReport(_Model):
+    operator: str
+    window_from: datetime
+    window_to: datetime
+    generated_at: datetime
+    charges: int = 0
+    wallet_transactions: int = 0
+    sessions: int = 0
+    holds: int = 0
+    monta_requests: int = 0
+    mismatches: list[Mismatch] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+
+    def count(self, kind: MismatchKind) -> int:
+        return sum(1 for m in self.mismatches if m.kind == kind)
+
+
+class Facts(_Model):
+    charges: list[ChargeSnapshot]  # ours, completed in the window (plus any owner lookups)
+    wallet: list[WalletTransactionSummary]
+    sessions: list[SessionOutcome]
+    holds: list[HoldRecord]
+    now: datetime
+    hold_grace: timedelta
+    judge_sessions_closed_after: datetime  # sessions closed earlier are outside the window
+
+
+# ---------------------------------------------------------------- the checks
+def _charge_checks(f: Facts, sessions: dict[str, SessionOutcome]) -> list[Mismatch]:
+    holds = {h.authorization_id: h for h in f.holds}
+    wallet: dict[str, list[WalletTransactionSummary]] = {}
+    for tx in f.wallet:
+        wallet.setdefault(tx.reference_id or "", []).append(tx)
+    out: list[Mismatch] = []
+    for ch in f.charges:
+        sid = ch.partner_external_id or ""
+        s = sessions.get(sid)
+        base = {"session_id": sid, "charge_id": ch.charge_id, "currency": ch.currency}
+        if s is None:
+            out.append(Mismatch(kind="charge_without_session", detail="no workflow", **base))
+            continue
+        if ch.state != "completed" or s.running:
+            continue
+        price = ch.price_minor or 0
+        out += _wallet_check(ch, price, wallet.get(str(ch.charge_id), []), base)
+        if price <= 0:
+            continue
+        hold = holds.get(s.authorization_id or "")
+        captured = hold.captured_minor if hold else (s.captured.amount_minor if s.captured else 0)
+        authorized = _authorized(hold, s)
+        common = {**base, "authorization_id": s.authorization_id}
+        if captured <= 0:
+            out.append(
+                Mismatch(
+                    kind="completed_without_capture",
+                    expected_minor=min(price, authorized) if authorized else price,
+                    actual_minor=0,
+                    detail=f"session {s.state}",
+                    **common,
+                )
+            )
+        elif authorized is not None and captured != min(price, authorized):
+            out.append(
+                Mismatch(
+                    kind="capture_mismatch",
+                    expected_minor=min(price, authorized),
+                    actual_minor=captured,
+                    detail=f"price {price}, authorized {authorized}",
+                    **common,
+                )
+            )
+    return out
+
+
+def _authorized(hold: HoldRecord | None, s: SessionOutcome) -> int | None:
+    if hold is not None:
+        return hold.amount.amount_minor
+    return s.authorized.amount_minor if s.authorized else None
+
+
+def _wallet_check(
+    ch: ChargeSnapshot, price: int, txs: list[WalletTransactionSummary], base: dict[str, object]
+) -> list[Mismatch]:
+    if price <= 0:
+        return []
+    total = sum(tx.amount_minor or 0 for tx in txs)
+    if total == price:
+        return []
+    detail = "no wallet transaction" if not txs else f"{len(txs)} transaction(s)"
+    return [
+        Mismatch(
+            kind="wallet_mismatch",
+            expected_minor=price,
+            actual_minor=total,
+            detail=detail,
+            **base,
+        )
+    ]
+
+
+def _session_checks(f: Facts, charged: set[str]) -> list[Mismatch]:
+    out: list[Mismatch] = []
+    for s in f.sessions:
+        if s.running or s.closed_at is None or s.closed_at < f.judge_sessions_closed_after:
+            continue
+        paid = s.captured is not None and s.captured.amount_minor > 0
+        if (s.charge_id is not None or paid) and s.session_id not in charged:
+            out.append(
+                Mismatch(
+                    kind="session_without_charge",
+                    session_id=s.session_id,
+                    charge_id=s.charge_id,
+                    authorization_id=s.authorization_id,
+                    actual_minor=s.captured.amount_minor if s.captured else None,
+                    currency=s.captured.currency if s.captured else None,
+                    detail=f"session {s.state}; Monta has no charge with this partnerExternalId",
+                )
+            )
+    return out
+
+
+def orphan_holds(f: Facts) -> list[HoldRecord]:
+    """Open holds past the grace period that no running session holds on to."""
+    live = {s.authorization_id for s in f.sessions if s.running and s.authorization_id}
+    return [
+        h
+        for h in f.holds
+        if h.status == "open"
+        and h.authorization_id not in live
+        and f.now - h.created_at >= f.hold_grace
+    ]
+
+
+def _hold_checks(f: Facts) -> list[Mismatch]:
+    owner = {s.authorization_id: s for s in f.sessions if s.authorization_id}
+    out = []
+    for h in orphan_holds(f):
+        s = owner.get(h.authorization_id)
+        out.append(
+            Mismatch(
+                kind="hold_open_after_session_end",
+                session_id=s.session_id if s else None,
+                authorization_id=h.authorization_id,
+                actual_minor=h.amount.amount_minor,
+                currency=h.amount.currency,
+                detail=f"session {s.state}" if s else "no session holds it",
+            )
+        )
+    return out
+
+
+def find_mismatches(f: Facts) -> list[Mismatch]:
+    sessions = {s.session_id: s for s in f.sessions}
+    charged = {ch.partner_external_id or "" for ch in f.charges}
+    return [*_charge_checks(f, sessions), *_session_checks(f, charged), *_hold_checks(f)]
+
+
+def sessions_missing_charges(
+    sessions: list[SessionOutcome], charges: list[ChargeSnapshot], closed_after: datetime
+) -> list[str]:
+    """Closed sessions that reached Monta but whose charge is not in the window's list:
+    look each up by partnerExternalId before calling it missing."""
+    charged = {ch.partner_external_id for ch in charges}
+    return [
+        s.session_id
+        for s in sessions
+        if not s.running
+        and s.charge_id is not None
+        and s.closed_at is not None
+        and s.closed_at >= closed_after
+        and s.session_id not in charged
+    ]
+
+
+# ---------------------------------------------------------------- presentation
+CSV_FIELDS = (
+    "kind",
+    "session_id",
+    "charge_id",
+    "authorization_id",
+    "expected_minor",
+    "actual_minor",
+    "currency",
+    "detail",
+    "action",
+)
+
+
+def summary_markdown(r: ReconcileReport) -> str:
+    head = (
+        f"reconciliation **{r.operator}** {r.window_from:%Y-%m-%d %H:%M:%S} → "
+        f"{r.window_to:%Y-%m-%d %H:%M:%S} UTC · charges {r.charges} · sessions {r.sessions} · "
+        f"holds {r.holds} · wallet {r.wallet_transactions} · Monta requests {r.monta_requests}"
+    )
+    if not r.mismatches:
+        return head + "\n\n**clean**: no mismatch"
+    counts = " · ".join(f"{k} {r.count(k)}" for k in KINDS if r.count(k))
+    lines = [head, "", f"**{len(r.mismatches)} mismatch(es)**: {counts}", ""]
+    for m in r.mismatches[:20]:
+        lines.append(
+            f"- {m.kind}: session {m.session_id} charge {m.charge_id} hold {m.authorization_id}"
+            f" expected {m.expected_minor} actual {m.actual_minor} {m.currency or ''}"
+            f" {m.detail}{' → ' + m.action if m.action else ''}"
+        )
+    if len(r.mismatches) > 20:
+        lines.append(f"- … {len(r.mismatches) - 20} more in the report file")
+    return "\n".join(lines)

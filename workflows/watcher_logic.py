@@ -1,0 +1,203 @@
+"""The polling watcher's decisions (pure): what to signal, where to read from next, how
+long to wait. The workflow (watcher.py) only sequences activities around these.
+
+Instants are wall-clock (Monta's `updatedAt`); durations in the config are real-world
+seconds divided by `time_scale` (core/clock.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.contracts import ChargeSnapshot
+
+WATCHER_WORKFLOW = "MontaWatcherWorkflow"
+SIGNAL_WEBHOOK_SEEN = "webhook_seen"  # the API saw a webhook batch for this operator
+QUERY_WATCHER_STATUS = "watcher_status"
+
+# Activities: the page read runs on `monta-<operator>` (rate-limited), the rest on the
+# session queue (they talk to Temporal, not Monta).
+MONTA_CHARGES_PAGE = "monta_charges_page"
+WATCHER_OPEN_SESSIONS = "watcher_open_sessions"
+WATCHER_SIGNAL_SESSIONS = "watcher_signal_sessions"
+
+# Monta states after which a charge draws no more energy.
+ENDED = frozenset({"stopping", "stopped", "releasing", "released", "completed"})
+
+Mode = Literal["idle", "fast", "normal", "slow"]
+
+
+def watcher_workflow_id(operator: str) -> str:
+    return f"watcher-{operator}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class WatcherConfig(_Model):
+    operator: str
+    monta_task_queue: str
+    time_scale: float = 1.0
+    interval_s: float = 30.0
+    fast_interval_s: float = 10.0
+    slow_interval_s: float = 120.0
+    overlap_s: float = 30.0
+    webhook_silence_s: float = 120.0
+    near_budget_ratio: Decimal = Decimal("0.7")
+    max_pages: int = 50
+    continue_as_new_after_polls: int = 500
+
+    def wall(self, real_s: float) -> timedelta:
+        return timedelta(seconds=real_s / self.time_scale)
+
+
+class SeenCharge(_Model):
+    updated_at: datetime
+    state: str
+    consumed_kwh: Decimal
+    near: bool = False
+
+
+class WatcherState(_Model):
+    """Carried across continue-as-new."""
+
+    cursor: datetime | None = None  # newest Monta updatedAt seen
+    seen: dict[int, SeenCharge] = Field(default_factory=dict)
+    last_webhook_at: datetime | None = None
+    polls: int = 0
+    requests: int = 0  # Monta page reads, the watcher's whole Monta cost
+    signals: int = 0
+    runs: int = 0
+
+
+class ChargesPageInput(_Model):
+    """One `GET /charges` page; only charges whose partnerExternalId is a session come back."""
+
+    operator: str
+    page: int = 0
+    per_page: int = 100
+    from_updated: datetime | None = None
+    from_completed: datetime | None = None
+    to_completed: datetime | None = None
+    partner_external_id: str | None = None
+
+
+class ChargesPage(_Model):
+    charges: list[ChargeSnapshot]
+    is_last: bool
+    newest_updated_at: datetime | None = None
+    seen_on_page: int = 0  # every charge on the page, ours or not
+
+
+class SignalBatch(_Model):
+    snapshots: list[ChargeSnapshot]
+
+
+class SignalResult(_Model):
+    signaled: int = 0
+    gone: int = 0  # the session had already ended or never existed
+
+
+class WatcherStatus(_Model):
+    operator: str
+    mode: Mode
+    interval_s: float  # wall seconds until the next poll
+    open_sessions: int
+    polls: int
+    requests: int
+    signals: int
+    cursor: datetime | None
+    last_webhook_at: datetime | None
+
+
+# ---------------------------------------------------------------- decisions
+def is_fresh(seen: SeenCharge | None, snap: ChargeSnapshot) -> bool:
+    """A snapshot worth a signal: a charge not seen yet, or one that moved."""
+    if seen is None:
+        return True
+    return (
+        snap.updated_at > seen.updated_at
+        or snap.consumed_kwh > seen.consumed_kwh
+        or snap.state != seen.state
+    )
+
+
+def newest_per_charge(snaps: list[ChargeSnapshot]) -> list[ChargeSnapshot]:
+    """Pages shift while charges change: keep the newest copy of each charge once."""
+    best: dict[int, ChargeSnapshot] = {}
+    for snap in snaps:
+        old = best.get(snap.charge_id)
+        if old is None or snap.updated_at >= old.updated_at:
+            best[snap.charge_id] = snap
+    return list(best.values())
+
+
+def to_signal(seen: dict[int, SeenCharge], snaps: list[ChargeSnapshot]) -> list[ChargeSnapshot]:
+    return [s for s in newest_per_charge(snaps) if is_fresh(seen.get(s.charge_id), s)]
+
+
+def is_near_budget(snap: ChargeSnapshot, ratio: Decimal) -> bool:
+    """Close to the hard cap the session set (kwhLimit sits just above its kWh budget)."""
+    if snap.state in ENDED or not snap.kwh_limit:
+        return False
+    return snap.consumed_kwh >= snap.kwh_limit * ratio
+
+
+def remember(
+    seen: dict[int, SeenCharge],
+    snaps: list[ChargeSnapshot],
+    ratio: Decimal,
+    forget_before: datetime,
+) -> dict[int, SeenCharge]:
+    """Record what was signalled; forget charges older than the next read's start (they
+    cannot come back unless they change, and then they are fresh anyway)."""
+    out = dict(seen)
+    for s in newest_per_charge(snaps):
+        if is_fresh(out.get(s.charge_id), s):
+            out[s.charge_id] = SeenCharge(
+                updated_at=s.updated_at,
+                state=s.state,
+                consumed_kwh=s.consumed_kwh,
+                near=is_near_budget(s, ratio),
+            )
+    return {cid: sc for cid, sc in out.items() if sc.updated_at >= forget_before}
+
+
+def read_from(cursor: datetime | None, now: datetime, cfg: WatcherConfig) -> datetime:
+    """`fromUpdatedDate` of the next poll: the newest updatedAt seen minus the overlap
+    (Monta's clock, so our clock's skew does not matter), or now minus the overlap."""
+    base = cursor if cursor is not None else now
+    return base - cfg.wall(cfg.overlap_s)
+
+
+def advance_cursor(cursor: datetime | None, newest: datetime | None) -> datetime | None:
+    if newest is None:
+        return cursor
+    return newest if cursor is None else max(cursor, newest)
+
+
+def webhooks_flowing(last_webhook_at: datetime | None, now: datetime, cfg: WatcherConfig) -> bool:
+    return last_webhook_at is not None and now - last_webhook_at < cfg.wall(cfg.webhook_silence_s)
+
+
+def choose_mode(
+    open_sessions: int,
+    seen: dict[int, SeenCharge],
+    last_webhook_at: datetime | None,
+    now: datetime,
+    cfg: WatcherConfig,
+) -> tuple[Mode, timedelta]:
+    """fast while any charge is near its cap; slow while webhooks flow; normal otherwise;
+    idle (no Monta call, only a look at visibility) while no session is open."""
+    if open_sessions <= 0:
+        return "idle", cfg.wall(cfg.interval_s)
+    if any(sc.near and sc.state not in ENDED for sc in seen.values()):
+        return "fast", cfg.wall(cfg.fast_interval_s)
+    if webhooks_flowing(last_webhook_at, now, cfg):
+        return "slow", cfg.wall(cfg.slow_interval_s)
+    return "normal", cfg.wall(cfg.interval_s)
