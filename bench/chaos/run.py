@@ -1,0 +1,199 @@
+"""One chaos run end to end: stack up, terminals and fault driver in parallel, faults off,
+wait for every session to be final (bounded), read the ground truth, judge, report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.keys import create_key
+from bench.chaos import temporal_view as tv
+from bench.chaos.checks import Session, Verdict, verdict
+from bench.chaos.driver import FaultDriver
+from bench.chaos.eventlog import EventLog
+from bench.chaos.params import ChaosParams
+from bench.chaos.plan import TERMINALS_PER_OPERATOR, SessionPlan, build_plan, charge_points_of
+from bench.chaos.report import RESULTS, build_report, summary, write_report
+from bench.chaos.schedule import build_schedule
+from bench.chaos.terminal import TerminalContext, TerminalRecord, run_terminal
+from devstack.envfile import REPO
+from devstack.stack import Stack, StackConfig, StackPorts
+
+OPERATORS = ("alpha", "bravo")
+MONEY_UNIT = "major"  # the emulator's default and chargepay's .env.example
+SETTLE_AFTER_FINAL_S = 3.0  # Monta completes a voided session's charge shortly after
+
+
+def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
+    return StackConfig(
+        data_dir=data_dir,
+        ports=StackPorts.free(),
+        time_scale=params.time_scale,
+        headless_ui=True,
+        monta_env={
+            "MONTA_EMU_EXTRA_POINTS": str(params.sessions),
+            "MONTA_EMU_SEED_RNG": str(params.seed),
+        },
+        payments_env={"PAYMENTS_EMU_SEED_RNG": str(params.seed)},
+    )
+
+
+def provision_keys(stack: Stack, sessions: int) -> dict[tuple[str, str], str]:
+    keys = {}
+    for op in OPERATORS:
+        points = charge_points_of(op, sessions)
+        for i in range(TERMINALS_PER_OPERATOR):
+            terminal = f"CHAOS{i:02d}"
+            keys[(op, terminal)] = create_key(stack.config.keys_file, op, terminal, points)[1]
+    return keys
+
+
+async def _truth(http: httpx.AsyncClient, url: str) -> Any:
+    resp = await http.get(f"{url}/_emulator/truth", timeout=60.0)
+    resp.raise_for_status()
+    return json.loads(resp.text, parse_float=Decimal)
+
+
+def fault_counts(log: EventLog, counters: dict[str, Any], webhook_dropped: int) -> dict[str, Any]:
+    monta: Counter[str] = Counter()
+    for key, n in (counters.get("monta") or {}).items():
+        monta[f"monta_{key.rsplit(':', 1)[-1]}"] += int(n)
+    acquirer: Counter[str] = Counter()
+    for rule in (counters.get("acquirer") or {}).get("rules", []):
+        acquirer[f"acquirer_{rule['kind']}"] += int(rule.get("fired", 0))
+    planned = ("kill_worker", "kill_api", "restart_temporal", "burst_429", "webhook_blackout_on")
+    return {
+        **{k: log.counts.get(k, 0) for k in planned},
+        "unexpected_exit": log.counts.get("unexpected_exit", 0),
+        "driver_error": log.counts.get("driver_error", 0),
+        **dict(sorted(monta.items())),
+        "monta_by_operation": counters.get("monta") or {},
+        "webhook_entries_dropped": webhook_dropped,
+        **dict(sorted(acquirer.items())),
+    }
+
+
+def to_sessions(records: list[TerminalRecord], views: dict[str, tv.SessionView]) -> list[Session]:
+    out = []
+    for rec in records:
+        sid = rec.plan.session_id
+        v = views.get(sid) or tv.SessionView(sid, exists=False)
+        st = v.status
+        out.append(
+            Session(
+                session_id=sid,
+                hold_ref=rec.hold_ref,
+                got_session_id=rec.got_session_id,
+                exists=v.exists,
+                final=v.final,
+                state=st.state if st else v.workflow_status,
+                attention=st.attention if st else None,
+            )
+        )
+    return out
+
+
+def _write_sessions(
+    path: Path, records: list[TerminalRecord], views: dict[str, tv.SessionView]
+) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for rec in records:
+            view = views.get(rec.plan.session_id)
+            row = {**rec.public(), "temporal": view.public() if view else None}
+            f.write(json.dumps(row, default=str) + "\n")
+
+
+async def _terminals_and_faults(
+    stack: Stack, params: ChaosParams, plans: list[SessionPlan], log: EventLog
+) -> tuple[list[TerminalRecord], dict[str, tv.SessionView], FaultDriver, float]:
+    keys = provision_keys(stack, params.sessions)
+    async with (
+        httpx.AsyncClient(base_url=stack.api_url) as api,
+        httpx.AsyncClient(timeout=10.0) as control,
+    ):
+        driver = FaultDriver(stack, log, control)
+        give_up = time.monotonic() + params.fault_window_s + params.stuck_deadline_s
+        ctx = TerminalContext(
+            api, control, stack.monta_url, stack.payments_url, keys, log, give_up,
+            params.terminal_timeout_s,
+        )  # fmt: skip
+        stop_watchdog = asyncio.Event()
+        watchdog = asyncio.create_task(driver.watchdog(stop_watchdog))
+        terminals = [asyncio.create_task(run_terminal(ctx, p)) for p in plans]
+        await driver.play(build_schedule(params))
+        faults_stopped = log.elapsed()
+        deadline = time.monotonic() + params.stuck_deadline_s
+        log.write("faults_stopped", deadline_s=params.stuck_deadline_s)
+        records = list(await asyncio.gather(*terminals))
+        client = await tv.connect(stack.temporal_address)
+        ids = [p.session_id for p in plans]
+        views = await tv.wait_final(client, ids, deadline)
+        pending = [sid for sid in ids if not views[sid].final] if views else ids
+        for v in await tv.views(client, pending, query_running=True):
+            views[v.session_id] = v
+        log.write("sessions_checked", not_final=len(pending))
+        stop_watchdog.set()
+        await watchdog
+        return records, views, driver, faults_stopped
+
+
+async def run(params: ChaosParams, keep_data: bool = False) -> dict[str, Any]:
+    began = time.monotonic()
+    plans = build_plan(params.seed, params.sessions, params.launch_window_s)
+    (REPO / ".data").mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix=f"chaos-{params.seed}-", dir=REPO / ".data"))
+    stack = Stack(stack_config(params, data_dir))
+    await asyncio.to_thread(stack.start)
+    log = EventLog(RESULTS / f"chaos-{params.seed}.log")
+    log.write("run_start", params=params.describe(), data_dir=str(data_dir))
+    log.write("schedule", events=[asdict(e) for e in build_schedule(params)])
+    try:
+        records, views, driver, faults_stopped = await _terminals_and_faults(
+            stack, params, plans, log
+        )
+        await asyncio.sleep(SETTLE_AFTER_FINAL_S)
+        async with httpx.AsyncClient() as http:
+            monta = await _truth(http, stack.monta_url)
+            acquirer = await _truth(http, stack.payments_url)
+    finally:
+        await asyncio.to_thread(stack.stop)
+        log.write("stack_stopped")
+    sessions = to_sessions(records, views)
+    result: Verdict = verdict(sessions, monta["charges"], acquirer["holds"], MONEY_UNIT)
+    faults = fault_counts(log, driver.emulator_counters, int(monta.get("webhook_dropped", 0)))
+    faults["terminal_retries"] = sum(max(r.attempts - 1, 0) for r in records)
+    extra = {
+        "outcomes": dict(Counter(s.state or "missing" for s in sessions)),
+        "kinds": dict(Counter(p.kind for p in plans)),
+        "terminal_answers": dict(Counter(str(r.answer) for r in records)),
+        "faults_stopped_at_s": round(faults_stopped, 1),
+        "reconciliation": {
+            "ran": False,
+            "note": "chargepay has no reconciliation job yet; open_holds is the acquirer's "
+            "truth with nothing run after the sessions ended",
+        },
+        "logs": {
+            "faults": str(log.path),
+            "sessions": str(RESULTS / f"chaos-{params.seed}-sessions.jsonl"),
+        },
+        "data_dir": str(data_dir) if (keep_data or not result.passed) else None,
+    }
+    _write_sessions(RESULTS / f"chaos-{params.seed}-sessions.jsonl", records, views)
+    report = build_report(params, result, faults, time.monotonic() - began, extra)
+    write_report(report)
+    log.write("verdict", passed=result.passed, figures=result.figures)
+    log.close()
+    if result.passed and not keep_data:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(summary(report), flush=True)
+    return report
