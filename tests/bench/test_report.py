@@ -1,0 +1,88 @@
+"""Monta call attribution, history shape and the results schema/targets (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.calls import calls_per_session, count_429, in_window
+from bench.report import REQUIRED_KEYS, load_figures, missing_keys, rss_per_1000, targets
+from bench.shape import count, mean_shape
+from bench.truth import Outcome
+
+
+def req(t: float, path: str, status: int = 200, client: str = "alpha-client") -> dict[str, Any]:
+    return {"t": t, "client_id": client, "path": path, "status": status, "operation": path}
+
+
+def test_calls_are_windowed_attributed_and_429s_counted() -> None:
+    log = [
+        req(1, "/api/v1/charge-points/301"),
+        req(2, "/api/v1/charges"),
+        req(3, "/api/v1/charges/11/stop"),
+        req(4, "/api/v1/charges/11", status=429),
+        req(5, "/api/v1/charges/12/stop"),
+        req(6, "/api/v1/charges/12/stop", client="limited-client"),
+        req(99, "/api/v1/charges/12"),
+    ]
+    window = in_window(log, "alpha-client", 0, 10)
+    assert len(window) == 5
+    got = calls_per_session(window, {11: "s1", 12: "s2"}, {301: "s1"}, sessions=2)
+    assert got["mean"] == 2.5
+    assert got["max"] == 3 + 1  # s1: 3 by path + 1 unattributed POST shared
+    assert got["unattributed"] == 1
+    assert count_429(window) == 1
+
+
+def test_history_shape_counts_queues_signals_timers() -> None:
+    h = [
+        ("WORKFLOW_EXECUTION_STARTED", ""),
+        ("ACTIVITY_TASK_SCHEDULED", "sessions"),
+        ("ACTIVITY_TASK_SCHEDULED", "monta-alpha"),
+        ("WORKFLOW_EXECUTION_SIGNALED", ""),
+        ("TIMER_STARTED", ""),
+    ]
+    c = count(h, "sessions")
+    assert (c["session_activities"], c["side_activities"], c["signals"], c["timers"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert mean_shape([h, h[:2]], "sessions").events == round((5 + 2) / 2)
+
+
+def outcome(ms: float | None, overshoot: float, uncollected: int = 0) -> Outcome:
+    return Outcome("s", "ac", "measured", ms, ms, overshoot, False, True, 0.95, uncollected)
+
+
+def test_schema_has_every_required_key_and_targets_judge_it() -> None:
+    load = load_figures(
+        [outcome(80.0, 0.05), outcome(120.0, 0.08)],
+        floor_ms=[60.0, 100.0],
+        calls=[{"total": 8, "max": 4}],
+        monta_429=0,
+        history_events=[150, 180],
+        rss_per_1000=rss_per_1000(100.0, (100, 120.0)),
+    )
+    assert load["worker_rss_mb_per_1000_open"] == 200.0
+    doc = {
+        "date": "d",
+        "machine": {},
+        "git_sha": "x",
+        **load,
+        "throughput": {"sessions_per_s": 8.0, "baseline_per_s": 10.0, "ratio": 0.8},
+        "webhook_ingest": {"entries_per_s": 50.0, "raw_signals_per_s": 100.0, "ratio": 0.5},
+    }
+    assert missing_keys(doc) == []
+    assert missing_keys({}) == list(REQUIRED_KEYS)
+    t = targets(doc)
+    assert t["stop_latency_p99"]["met"] is True  # 120 < 150
+    assert t["stop_latency_vs_floor"] == {
+        "target": "p99 <= 1.25 x floor p99",
+        "value": 1.2,
+        "met": True,
+    }
+    assert t["throughput_ratio"]["met"] is True
+    assert t["webhook_ingest_ratio"]["met"] is False
+    assert t["monta_calls_per_session"]["met"] is False  # max 4
+    assert t["history_events_per_session"]["met"] is True
