@@ -15,10 +15,10 @@ from temporalio.common import SearchAttributeKey, SearchAttributeValueType
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.contracts as c
+    import workflows.search_attributes as sa
     from core.clock import Clock
     from core.money import Money
-    from workflows import contracts as c
-    from workflows import search_attributes as sa
     from workflows.budget import BudgetRejected, compute_budget
     from workflows.decide import ENDED_STATES, Facts, StopReason, decide
     from workflows.merge import merge
@@ -45,9 +45,11 @@ def _error_type(exc: BaseException) -> tuple[str | None, str | None]:
 class ChargeSessionWorkflow:
     @workflow.init
     def __init__(self, request: SessionRequest, carried: SessionData | None = None) -> None:
-        self.req = request
-        self.d = carried or SessionData()
-        self.cfg = request.config
+        # The SDK only applies type hints when the argument count matches the signature, and
+        # callers start with the request alone (continue-as-new passes both): validate here.
+        self.req = SessionRequest.model_validate(request)
+        self.d = SessionData.model_validate(carried) if carried is not None else SessionData()
+        self.cfg = self.req.config
         self.clock = Clock(self.cfg.time_scale)
         self._early: list[c.ChargeSnapshot] = []  # snapshots before the charge id is known
         self._fresh = False  # a snapshot changed the view since the loop last looked
@@ -271,6 +273,7 @@ class ChargeSessionWorkflow:
     async def _stop(self, reason: StopReason) -> None:
         """Send the one stop; Monta's stop is idempotent, and the flag makes it once."""
         self.d.stop_reason = reason
+        self.d.reason = self.d.reason or reason
         if self.d.stop_sent_at is None and self.d.charge_id is not None:
             self.d.stop_sent_at = workflow.now()
             self._set_state("stopping")

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import contracts as c
+    import workflows.contracts as c
     from workflows.session_models import SessionConfig
 
 T = TypeVar("T")

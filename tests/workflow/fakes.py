@@ -1,0 +1,146 @@
+"""In-process fake activities under the contract names: enough to drive workflow logic.
+
+The integration tests use the real activities against the emulators; these fakes let a
+test script a charge's life (snapshots it signals) and record every call the workflow made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.money import Money
+from workflows import contracts as c
+
+CHARGE_ID = 4242
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class FakeWorld:
+    tariff: c.Tariff = field(
+        default_factory=lambda: c.Tariff(
+            currency="EUR", per_kwh_minor=55, vat_rate=Decimal("0.25"), price_group_id=9
+        )
+    )
+    hold_wall_s: float = 3600.0  # how long the hold lasts on the wall
+    decline: str | None = None
+    start_error: tuple[str, str] | None = None  # (ApplicationError type, errorCode)
+    lose_start_response: int = 0  # starts that commit but answer with a 5xx
+    charge: c.ChargeSnapshot | None = None
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def monta_calls(self) -> list[str]:
+        return [n for n in self.names() if n.startswith("monta_") and n != c.MONTA_GET_TARIFF]
+
+    def set_charge(self, **kw: Any) -> c.ChargeSnapshot:
+        assert self.charge is not None
+        self.charge = self.charge.model_copy(update={"updated_at": now(), **kw})
+        return self.charge
+
+    # ---------------------------------------------------------------- Monta
+    def activities(self) -> list[Any]:
+        @activity.defn(name=c.MONTA_GET_TARIFF)
+        async def get_tariff(inp: c.GetTariffInput) -> c.TariffQuote:
+            self.calls.append((c.MONTA_GET_TARIFF, inp))
+            cp = c.ChargePointInfo(id=inp.charge_point_id, state="available", available=True)
+            return c.TariffQuote(charge_point=cp, tariff=self.tariff)
+
+        @activity.defn(name=c.MONTA_START_CHARGE)
+        async def start_charge(inp: c.StartChargeInput) -> c.ChargeSnapshot:
+            self.calls.append((c.MONTA_START_CHARGE, inp))
+            if self.start_error:
+                kind, code = self.start_error
+                raise ApplicationError("rejected", code, type=kind, non_retryable=True)
+            if self.charge is None:
+                self.charge = c.ChargeSnapshot(
+                    charge_id=CHARGE_ID,
+                    state="starting",
+                    updated_at=now(),
+                    kwh_limit=inp.kwh_limit,
+                    partner_external_id=inp.partner_external_id,
+                    currency=inp.currency,
+                )
+            if self.lose_start_response > 0:
+                self.lose_start_response -= 1
+                raise ApplicationError("502 after commit", type=c.ERR_MONTA_UNAVAILABLE)
+            return self.charge
+
+        @activity.defn(name=c.MONTA_FIND_CHARGE)
+        async def find_charge(inp: c.FindChargeInput) -> c.ChargeSnapshot | None:
+            self.calls.append((c.MONTA_FIND_CHARGE, inp))
+            return self.charge
+
+        @activity.defn(name=c.MONTA_GET_CHARGE)
+        async def get_charge(inp: c.ChargeRef) -> c.ChargeSnapshot:
+            self.calls.append((c.MONTA_GET_CHARGE, inp))
+            assert self.charge is not None
+            return self.charge
+
+        @activity.defn(name=c.MONTA_STOP_CHARGE)
+        async def stop_charge(inp: c.ChargeRef) -> c.ChargeSnapshot:
+            self.calls.append((c.MONTA_STOP_CHARGE, inp))
+            assert self.charge is not None
+            if self.charge.state not in ("stopped", "completed"):
+                self.set_charge(state="stopping")
+            return self.charge
+
+        @activity.defn(name=c.MONTA_ATTACH_PAYMENT)
+        async def attach(inp: c.AttachPaymentInput) -> None:
+            self.calls.append((c.MONTA_ATTACH_PAYMENT, inp))
+
+        return [
+            get_tariff,
+            start_charge,
+            find_charge,
+            get_charge,
+            stop_charge,
+            attach,
+            *self.payment_activities(),
+        ]
+
+    # ---------------------------------------------------------------- payments
+    def payment_activities(self) -> list[Any]:
+        def auth(amount: Money) -> c.Authorization:
+            return c.Authorization(
+                authorization_id="auth-1",
+                amount=amount,
+                expires_at=now() + timedelta(seconds=self.hold_wall_s),
+                card_brand="VISA",
+                card_last4="1234",
+            )
+
+        @activity.defn(name=c.PAYMENTS_VERIFY)
+        async def verify(inp: c.VerifyInput) -> c.Authorization:
+            self.calls.append((c.PAYMENTS_VERIFY, inp))
+            if self.decline:
+                raise ApplicationError(
+                    "declined", self.decline, type=c.ERR_PAYMENT_DECLINED, non_retryable=True
+                )
+            currency, minor = inp.authorization_ref.split(":")
+            return auth(Money(amount_minor=int(minor), currency=currency))
+
+        @activity.defn(name=c.PAYMENTS_CAPTURE)
+        async def capture(inp: c.CaptureInput) -> c.CaptureResult:
+            self.calls.append((c.PAYMENTS_CAPTURE, inp))
+            return c.CaptureResult(
+                captured=inp.amount, released=Money(amount_minor=0, currency=inp.amount.currency)
+            )
+
+        @activity.defn(name=c.PAYMENTS_VOID)
+        async def void(inp: c.VoidInput) -> c.VoidResult:
+            self.calls.append((c.PAYMENTS_VOID, inp))
+            return c.VoidResult(released=Money(amount_minor=1, currency="EUR"))
+
+        return [verify, capture, void]

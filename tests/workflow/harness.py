@@ -1,0 +1,66 @@
+"""Run ChargeSessionWorkflow against fake activities on a Temporal test server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from core.money import Money
+from tests.workflow.fakes import FakeWorld
+from workflows import contracts as c
+from workflows.session import ChargeSessionWorkflow
+from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
+
+# 600x: start timeout 0.5 s, paused timeout 3 s, silence check 0.5 s, capture margin 6 s.
+FAST: dict[str, Any] = {"time_scale": 600.0, "stop_delivery_latency_s": 15.0}
+
+
+def make_request(amount_minor: int = 500, currency: str = "EUR", **cfg: Any) -> SessionRequest:
+    return SessionRequest(
+        operator="alpha",
+        terminal_id="T1",
+        terminal_transaction_id=uuid.uuid4().hex[:12],
+        charge_point_id=21,
+        amount=Money(amount_minor=amount_minor, currency=currency),
+        card_brand="VISA",
+        card_last4="1234",
+        authorization_ref=f"{currency}:{amount_minor}",
+        config=SessionConfig(**{**FAST, **cfg}),
+    )
+
+
+@asynccontextmanager
+async def session_worker(client: Client, world: FakeWorld) -> AsyncIterator[str]:
+    queue = f"sessions-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        client, task_queue=queue, workflows=[ChargeSessionWorkflow], activities=world.activities()
+    ):
+        yield queue
+
+
+async def wait_status(
+    handle: WorkflowHandle[Any, Any],
+    pred: Callable[[SessionStatus], bool],
+    limit_s: float = 30.0,
+) -> SessionStatus:
+    """Poll the status query until `pred` holds (the limit only bounds a broken test)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while True:
+        status: SessionStatus = await handle.query(c.QUERY_STATUS, result_type=SessionStatus)
+        if pred(status):
+            return status
+        if loop.time() > deadline:
+            raise AssertionError(f"condition never held; last status {status}")
+        await asyncio.sleep(0.05)
+
+
+async def push(handle: WorkflowHandle[Any, Any], world: FakeWorld, **kw: Any) -> None:
+    """Advance the fake charge and signal the snapshot, as a webhook would."""
+    await handle.signal(c.SIGNAL_CHARGE_UPDATED, world.set_charge(**kw))
