@@ -1,0 +1,164 @@
+"""Each mismatch kind from hand-made facts, and silence on consistent ones (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from core.money import Money
+from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
+from workflows.reconciliation_logic import (
+    Facts,
+    HoldRecord,
+    ReconcileReport,
+    SessionOutcome,
+    find_mismatches,
+    orphan_holds,
+    sessions_missing_charges,
+    summary_markdown,
+)
+
+NOW = datetime(2026, 1, 2, tzinfo=UTC)
+START = NOW - timedelta(days=1)
+OLD = NOW - timedelta(hours=2)
+
+
+def eur(n: int) -> Money:
+    return Money(amount_minor=n, currency="EUR")
+
+
+def charge(sid: str, cid: int, price: int) -> ChargeSnapshot:
+    return ChargeSnapshot(
+        charge_id=cid,
+        state="completed",
+        consumed_kwh=Decimal("3"),
+        price_minor=price,
+        currency="EUR",
+        updated_at=OLD,
+        completed_at=OLD,
+        partner_external_id=sid,
+    )
+
+
+def session(sid: str, cid: int | None, auth: str, captured: int | None, **kw: Any):
+    return SessionOutcome(
+        session_id=sid,
+        running=kw.pop("running", False),
+        state=kw.pop("state", "completed"),
+        charge_id=cid,
+        authorization_id=auth,
+        authorized=eur(1000),
+        captured=eur(captured) if captured is not None else None,
+        closed_at=None if kw.get("open") else OLD,
+    )
+
+
+def hold(auth: str, status: str, captured: int = 0, created: datetime = OLD) -> HoldRecord:
+    return HoldRecord(
+        authorization_id=auth,
+        amount=eur(1000),
+        status=status,
+        captured_minor=captured,
+        created_at=created,
+    )
+
+
+def wallet(cid: int, amount: int) -> WalletTransactionSummary:
+    return WalletTransactionSummary(
+        id=cid, state="complete", amount_minor=amount, currency="EUR", reference_id=str(cid)
+    )
+
+
+def facts(**kw: Any) -> Facts:
+    base: dict[str, Any] = {
+        "charges": [charge("s-ok", 1, 400), charge("s-over", 2, 1500)],
+        "wallet": [wallet(1, 400), wallet(2, 1500)],
+        "sessions": [session("s-ok", 1, "a-ok", 400), session("s-over", 2, "a-over", 1000)],
+        "holds": [hold("a-ok", "captured", 400), hold("a-over", "captured", 1000)],
+        "now": NOW,
+        "hold_grace": timedelta(minutes=15),
+        "judge_sessions_closed_after": START,
+    }
+    for key, extra in kw.items():
+        base[key] = base[key] + extra
+    return Facts(**base)
+
+
+def kinds(f: Facts) -> list[str]:
+    return sorted(m.kind for m in find_mismatches(f))
+
+
+def test_consistent_books_give_no_mismatch() -> None:
+    # Includes a price above the hold: capture = min(price, authorized) is right.
+    assert kinds(facts()) == []
+
+
+def test_each_kind_is_found() -> None:
+    f = facts(
+        charges=[charge("s-nocap", 3, 500), charge("s-wrong", 4, 500), charge("s-ghost", 5, 300)],
+        wallet=[wallet(3, 500), wallet(4, 500), wallet(5, 300)],
+        sessions=[
+            session("s-nocap", 3, "a-nocap", None),
+            session("s-wrong", 4, "a-wrong", 450),
+            session("s-voided", None, "a-open", None, state="voided"),
+            session("s-lost", 9, "a-lost", 300),
+        ],
+        holds=[
+            hold("a-nocap", "voided"),
+            hold("a-wrong", "captured", 450),
+            hold("a-open", "open"),
+            hold("a-lost", "captured", 300),
+        ],
+    )
+    found = {m.kind: m for m in find_mismatches(f)}
+    assert sorted(found) == [
+        "capture_mismatch",
+        "charge_without_session",
+        "completed_without_capture",
+        "hold_open_after_session_end",
+        "session_without_charge",
+    ]
+    assert (found["capture_mismatch"].expected_minor, found["capture_mismatch"].actual_minor) == (
+        500,
+        450,
+    )
+    assert found["completed_without_capture"].session_id == "s-nocap"
+    assert found["charge_without_session"].charge_id == 5
+    assert found["hold_open_after_session_end"].authorization_id == "a-open"
+    assert found["session_without_charge"].session_id == "s-lost"
+
+
+def test_running_sessions_and_young_holds_are_not_judged() -> None:
+    f = facts(
+        charges=[charge("s-run", 6, 500)],
+        wallet=[wallet(6, 500)],
+        sessions=[session("s-run", 6, "a-run", None, running=True, open=True)],
+        holds=[hold("a-run", "open"), hold("a-new", "open", created=NOW - timedelta(minutes=1))],
+    )
+    assert kinds(f) == []
+    assert orphan_holds(f) == []
+
+
+def test_wallet_disagreement_is_reported() -> None:
+    f = facts(charges=[charge("s-w", 7, 500)], sessions=[session("s-w", 7, "a-w", 500)])
+    f = f.model_copy(update={"holds": [*f.holds, hold("a-w", "captured", 500)]})
+    assert kinds(f) == ["wallet_mismatch"]
+
+
+def test_sessions_missing_charges_are_looked_up() -> None:
+    sessions = [session("s-a", 1, "x", 1), session("s-b", 2, "y", 1), session("s-c", None, "z", 0)]
+    assert sessions_missing_charges(sessions, [charge("s-a", 1, 1)], START) == ["s-b"]
+
+
+def test_summary_names_counts() -> None:
+    report = ReconcileReport(
+        operator="alpha",
+        window_from=START,
+        window_to=NOW,
+        generated_at=NOW,
+        mismatches=find_mismatches(facts(charges=[charge("s-ghost", 5, 300)])),
+    )
+    text = summary_markdown(report)
+    assert "charge_without_session 1" in text
+    assert "clean" in summary_markdown(report.model_copy(update={"mismatches": []}))

@@ -1,0 +1,84 @@
+"""The watcher's pure decisions: what to signal, where to read from, how long to wait."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from workflows.contracts import ChargeSnapshot
+from workflows.watcher_logic import (
+    SeenCharge,
+    WatcherConfig,
+    advance_cursor,
+    choose_mode,
+    is_near_budget,
+    read_from,
+    remember,
+    to_signal,
+)
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+CFG = WatcherConfig(operator="alpha", monta_task_queue="monta-alpha", time_scale=10.0)
+RATIO = CFG.near_budget_ratio
+
+
+def snap(cid: int, at_s: float, kwh: str = "1", state: str = "charging", limit: str = "10"):
+    return ChargeSnapshot(
+        charge_id=cid,
+        state=state,
+        consumed_kwh=Decimal(kwh),
+        kwh_limit=Decimal(limit),
+        updated_at=T0 + timedelta(seconds=at_s),
+        partner_external_id=f"session-alpha-T-{cid}",
+    )
+
+
+def test_new_and_moved_charges_are_signalled_once() -> None:
+    first = [snap(1, 0), snap(2, 0)]
+    assert [s.charge_id for s in to_signal({}, first)] == [1, 2]
+    seen = remember({}, first, RATIO, T0 - timedelta(hours=1))
+    # The overlap brings charge 1 back unchanged and charge 2 moved on.
+    again = [snap(1, 0), snap(2, 5, kwh="2")]
+    assert [s.charge_id for s in to_signal(seen, again)] == [2]
+
+
+def test_duplicates_on_shifting_pages_keep_the_newest() -> None:
+    out = to_signal({}, [snap(1, 5, kwh="2"), snap(1, 0), snap(1, 3)])
+    assert len(out) == 1 and out[0].consumed_kwh == Decimal("2")
+
+
+def test_a_state_change_without_new_timestamp_is_fresh() -> None:
+    seen = remember({}, [snap(1, 0)], RATIO, T0 - timedelta(hours=1))
+    assert to_signal(seen, [snap(1, 0, state="stopping")])
+
+
+def test_forgets_charges_older_than_the_next_read() -> None:
+    seen = remember({}, [snap(1, 0), snap(2, 100)], RATIO, T0 + timedelta(seconds=50))
+    assert set(seen) == {2}
+
+
+def test_read_from_is_newest_seen_minus_overlap_in_wall_time() -> None:
+    # overlap 30 real s at 10x = 3 wall s, measured on Monta's clock, not ours.
+    assert read_from(T0, T0 + timedelta(hours=1), CFG) == T0 - timedelta(seconds=3)
+    assert read_from(None, T0, CFG) == T0 - timedelta(seconds=3)
+    assert advance_cursor(T0, None) == T0
+    assert advance_cursor(T0, T0 - timedelta(seconds=1)) == T0
+    assert advance_cursor(None, T0) == T0
+
+
+def test_near_budget_is_relative_to_the_cap_and_only_while_drawing() -> None:
+    assert is_near_budget(snap(1, 0, kwh="7"), RATIO)
+    assert not is_near_budget(snap(1, 0, kwh="6.9"), RATIO)
+    assert not is_near_budget(snap(1, 0, kwh="9", state="stopping"), RATIO)
+
+
+def test_modes() -> None:
+    calm = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(1))}
+    near = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(9), near=True)}
+    assert choose_mode(0, near, None, T0, CFG) == ("idle", timedelta(seconds=3))
+    assert choose_mode(2, near, T0, T0, CFG) == ("fast", timedelta(seconds=1))
+    assert choose_mode(2, calm, T0, T0, CFG) == ("slow", timedelta(seconds=12))
+    # No webhook within the silence window (120 real s = 12 wall s): poll faster.
+    later = T0 + timedelta(seconds=13)
+    assert choose_mode(2, calm, T0, later, CFG) == ("normal", timedelta(seconds=3))
+    assert choose_mode(2, calm, None, T0, CFG)[0] == "normal"
