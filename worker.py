@@ -1,11 +1,12 @@
 """The chargepay worker: `python worker.py`.
 
-Runs the session task queue (ChargeSessionWorkflow + payment activities) and, per operator,
-the Monta task queue `monta-<operator>` (that operator's Monta activities, one MontaClient
-each). At start it checks every operator's credential and scopes with Monta (a bad
+Runs the session task queue (ChargeSessionWorkflow, the watcher and reconciliation
+workflows, payment activities, the local stop) and, per operator, the Monta task queue
+`monta-<operator>` (that operator's Monta activities, one MontaClient each, rate-limited
+server-side). At start it checks every operator's credential and scopes with Monta (a bad
 credential or a missing required scope stops the worker with a clear message; a missing
 optional scope is a warning) and builds the payment gateway. SIGTERM/SIGINT shut down
-gracefully: pollers stop, running activities finish, clients close.
+gracefully: pollers stop, running activities get `GRACEFUL_SHUTDOWN` to finish, clients close.
 """
 
 from __future__ import annotations
@@ -14,40 +15,46 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.monta.activities import MontaActivities
-from activities.monta.client import MontaClient
 from activities.monta.errors import MontaError, MontaScopeError
+from activities.monta.factory import build_monta_activities
 from activities.monta.scopes import check_consumer
 from activities.payments.activities import PaymentActivities
 from activities.payments.factory import build_gateway
+from activities.reconciliation.wiring import (
+    WorkerSpec,
+    ensure_reconciliation_schedules,
+    ensure_watchers,
+    watcher_and_reconciliation_components,
+)
 from codec.converter import build_data_converter
 from core.operators import Operator, OperatorConfigError, load_operators
+from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.session import ChargeSessionWorkflow
 
 log = logging.getLogger("chargepay.worker")
 
-# How long a charge point's tariff is reused before Monta is asked again (wall seconds).
-TARIFF_CACHE_S = 300.0
-GRACEFUL_SHUTDOWN_S = 30.0
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
 
 class StartupError(RuntimeError):
     """The worker cannot run: the message says what to fix."""
 
 
-async def check_operators(clients: dict[str, MontaClient]) -> None:
-    """GET /consumers/me for each operator: raise on bad credentials, warn on scopes."""
-    for key, client in clients.items():
+async def check_operators(monta: Mapping[str, MontaActivities]) -> None:
+    """GET /consumers/me per operator: raise on bad credentials / required scopes, warn else."""
+    for key, acts in monta.items():
         try:
-            for warning in await check_consumer(client, key):
+            for warning in await check_consumer(acts.client, key):
                 log.warning("%s", warning)
         except MontaScopeError as exc:
             raise StartupError(str(exc)) from exc
@@ -57,73 +64,100 @@ async def check_operators(clients: dict[str, MontaClient]) -> None:
             ) from exc
 
 
-def build_workers(
-    client: Client,
+def merge_specs(specs: Sequence[WorkerSpec]) -> dict[str, WorkerSpec]:
+    """One WorkerSpec per task queue (several components register on the same queue)."""
+    merged: dict[str, WorkerSpec] = {}
+    for spec in specs:
+        prev = merged.get(spec.task_queue)
+        if prev is None:
+            merged[spec.task_queue] = spec
+            continue
+        merged[spec.task_queue] = WorkerSpec(
+            spec.task_queue,
+            [*prev.workflows, *spec.workflows],
+            [*prev.activities, *spec.activities],
+            prev.max_task_queue_activities_per_second or spec.max_task_queue_activities_per_second,
+        )
+    return merged
+
+
+def session_specs(
     settings: Settings,
-    operators: dict[str, Operator],
-    monta_clients: dict[str, MontaClient],
-    payment_activities: Sequence[Any],
-) -> list[Worker]:
-    workers = [
-        Worker(
-            client,
-            task_queue=settings.session_task_queue,
+    operators: Mapping[str, Operator],
+    monta: Mapping[str, MontaActivities],
+    payment_activities: Sequence[Callable[..., Any]],
+) -> list[WorkerSpec]:
+    """This issue's part: the session workflow + payments, and each operator's Monta queue."""
+    specs = [
+        WorkerSpec(
+            settings.session_task_queue,
             workflows=[ChargeSessionWorkflow],
             activities=list(payment_activities),
-            graceful_shutdown_timeout=_seconds(GRACEFUL_SHUTDOWN_S),
         )
     ]
     for key, operator in operators.items():
-        monta = MontaActivities(monta_clients[key], settings.monta_money_unit, TARIFF_CACHE_S)
-        workers.append(
-            Worker(
-                client,
-                task_queue=operator.monta_task_queue,
-                activities=list(monta.activities()),
-                graceful_shutdown_timeout=_seconds(GRACEFUL_SHUTDOWN_S),
-            )
+        specs.append(
+            WorkerSpec(operator.monta_task_queue, activities=list(monta[key].activities()))
         )
-    return workers
+    return specs
 
 
-def _seconds(s: float) -> Any:
-    from datetime import timedelta
+def build_workers(
+    client: Client, specs: Mapping[str, WorkerSpec], obs: WorkerObservability | None
+) -> list[Worker]:
+    return [
+        Worker(
+            client,
+            task_queue=queue,
+            workflows=list(spec.workflows),
+            activities=list(spec.activities),
+            max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second,
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            interceptors=obs.worker_interceptors if obs else [],
+        )
+        for queue, spec in specs.items()
+    ]
 
-    return timedelta(seconds=s)
 
-
-async def run(settings: Settings, stop: asyncio.Event) -> None:
+async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability | None) -> None:
     try:
         operators = load_operators(settings.operators_file)
     except OperatorConfigError as exc:
         raise StartupError(str(exc)) from exc
     async with AsyncExitStack() as stack:
-        monta_clients: dict[str, MontaClient] = {}
-        for key, operator in operators.items():
-            monta_clients[key] = MontaClient.from_operator(operator, settings)
-            stack.push_async_callback(monta_clients[key].aclose)
-        await check_operators(monta_clients)
+        monta = {key: build_monta_activities(op, settings) for key, op in operators.items()}
+        for acts in monta.values():
+            stack.push_async_callback(acts.client.aclose)
+        await check_operators(monta)
         gateway = build_gateway(settings)
-        if hasattr(gateway, "aclose"):
-            stack.push_async_callback(gateway.aclose)
+        stack.push_async_callback(gateway.aclose)
         client = await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=build_data_converter(),
+            runtime=obs.runtime if obs else None,
+            interceptors=obs.client_interceptors if obs else [],
         )
-        workers = build_workers(
-            client, settings, operators, monta_clients, PaymentActivities(gateway).all()
+        payments = PaymentActivities(gateway).all()
+        specs = merge_specs(
+            [
+                *session_specs(settings, operators, monta, payments),
+                *watcher_and_reconciliation_components(settings, operators, monta, gateway, client),
+            ]
         )
-        for worker in workers:
+        for worker in build_workers(client, specs, obs):
             await stack.enter_async_context(worker)
-        queues = [settings.session_task_queue, *(o.monta_task_queue for o in operators.values())]
-        log.info("worker running: task queues %s (time scale %s)", queues, settings.time_scale)
+        await ensure_watchers(client, settings, operators)
+        await ensure_reconciliation_schedules(client, settings, operators)
+        if obs is not None:
+            obs.start_gauges(client)
+        log.info("worker running: task queues %s (time scale %s)", list(specs), settings.time_scale)
         await stop.wait()
-        log.info("shutting down")
+        log.info("shutting down: waiting for running activities")
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    obs = setup_worker("worker")
     settings = get_settings()
 
     async def _main() -> None:
@@ -131,13 +165,15 @@ def main() -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run(settings, stop)
+        await run(settings, stop, obs)
 
     try:
         asyncio.run(_main())
     except StartupError as exc:
         log.error("cannot start: %s", exc)
         return 2
+    finally:
+        obs.close()
     return 0
 
 

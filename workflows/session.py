@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.budget import BudgetRejected, compute_budget
     from workflows.decide import ENDED_STATES, Facts, StopReason, decide
     from workflows.merge import merge
-    from workflows.session_calls import MONTA_START_RETRY, monta, payment
+    from workflows.session_calls import MONTA_START_RETRY, monta, payment, stop_charge
     from workflows.session_data import SessionData
     from workflows.session_models import SessionRequest, SessionStatus
     from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
@@ -82,6 +82,7 @@ class ChargeSessionWorkflow:
             price_budget=d.budget.price_budget if d.budget else None,
             price=Money(amount_minor=price, currency=cur) if price is not None else None,
             authorized=d.authorization.amount if d.authorization else None,
+            authorization_id=d.authorization.authorization_id if d.authorization else None,
             captured=d.captured,
             released=d.released,
             uncollected=d.uncollected,
@@ -277,15 +278,11 @@ class ChargeSessionWorkflow:
         if self.d.stop_sent_at is None and self.d.charge_id is not None:
             self.d.stop_sent_at = workflow.now()
             self._set_state("stopping")
+            ref = c.ChargeRef(operator=self.req.operator, charge_id=self.d.charge_id)
             try:
-                snap = await monta(
-                    self.cfg,
-                    c.MONTA_STOP_CHARGE,
-                    c.ChargeRef(operator=self.req.operator, charge_id=self.d.charge_id),
-                    c.ChargeSnapshot,
-                    f"stop charge {self.d.charge_id}: {reason}",
+                self._take(
+                    await stop_charge(self.cfg, ref, f"stop charge {ref.charge_id}: {reason}")
                 )
-                self._take(snap)
             except ActivityError as exc:
                 # The charge may have ended on its own (kwhLimit) or be gone: settle decides.
                 self.d.last_error = str(exc.cause or exc)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
@@ -21,6 +22,13 @@ T = TypeVar("T")
 
 MONTA_CALL_TIMEOUT = timedelta(seconds=30)
 PAYMENT_CALL_TIMEOUT = timedelta(seconds=30)
+LOCAL_STOP_TIMEOUT = timedelta(seconds=10)
+LOCAL_STOP_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=2),
+    maximum_attempts=3,
+    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
+)
 
 MONTA_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -83,3 +91,20 @@ async def payment(name: str, arg: Any, result_type: type[T], summary: str) -> T:
         summary=summary,
     )
     return result
+
+
+async def stop_charge(config: SessionConfig, ref: c.ChargeRef, summary: str) -> c.ChargeSnapshot:
+    """The stop's latency is money: first a local activity on the session worker (never
+    queued behind polls), then, if that keeps failing, the operator's Monta queue."""
+    try:
+        result: c.ChargeSnapshot = await workflow.execute_local_activity(
+            c.MONTA_STOP_CHARGE_LOCAL,
+            ref,
+            start_to_close_timeout=LOCAL_STOP_TIMEOUT,
+            retry_policy=LOCAL_STOP_RETRY,
+            result_type=c.ChargeSnapshot,
+            summary=summary,
+        )
+        return result
+    except ActivityError:
+        return await monta(config, c.MONTA_STOP_CHARGE, ref, c.ChargeSnapshot, summary)

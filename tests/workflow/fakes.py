@@ -88,13 +88,15 @@ class FakeWorld:
             assert self.charge is not None
             return self.charge
 
-        @activity.defn(name=c.MONTA_STOP_CHARGE)
-        async def stop_charge(inp: c.ChargeRef) -> c.ChargeSnapshot:
+        async def stop(inp: c.ChargeRef) -> c.ChargeSnapshot:
             self.calls.append((c.MONTA_STOP_CHARGE, inp))
             assert self.charge is not None
             if self.charge.state not in ("stopped", "completed"):
                 self.set_charge(state="stopping")
             return self.charge
+
+        stop_charge = activity.defn(name=c.MONTA_STOP_CHARGE)(stop)
+        stop_local = activity.defn(name=c.MONTA_STOP_CHARGE_LOCAL)(stop)
 
         @activity.defn(name=c.MONTA_ATTACH_PAYMENT)
         async def attach(inp: c.AttachPaymentInput) -> None:
@@ -106,6 +108,7 @@ class FakeWorld:
             find_charge,
             get_charge,
             stop_charge,
+            stop_local,
             attach,
             *self.payment_activities(),
         ]
