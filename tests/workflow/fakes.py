@@ -95,8 +95,13 @@ class FakeWorld:
                 self.set_charge(state="stopping")
             return self.charge
 
-        stop_charge = activity.defn(name=c.MONTA_STOP_CHARGE)(stop)
-        stop_local = activity.defn(name=c.MONTA_STOP_CHARGE_LOCAL)(stop)
+        @activity.defn(name=c.MONTA_STOP_CHARGE)
+        async def stop_charge(inp: c.ChargeRef) -> c.ChargeSnapshot:
+            return await stop(inp)
+
+        @activity.defn(name=c.MONTA_STOP_CHARGE_LOCAL)
+        async def stop_local(inp: c.ChargeRef) -> c.ChargeSnapshot:
+            return await stop(inp)
 
         @activity.defn(name=c.MONTA_ATTACH_PAYMENT)
         async def attach(inp: c.AttachPaymentInput) -> None:
