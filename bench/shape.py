@@ -17,8 +17,9 @@ class Shape:
     session_activities: int  # activities on the session task queue (payments)
     side_activities: int  # activities on other queues (the operator's Monta queue)
     signals: int
-    timers: int
+    timers: int  # started
     events: int
+    timers_fired: int = 0
 
 
 # (event type name, task queue of an ActivityTaskScheduled or "")
@@ -45,6 +46,8 @@ def count(history: Sequence[EventRow], session_queue: str) -> Counter[str]:
             c["signals"] += 1
         elif name == "TIMER_STARTED":
             c["timers"] += 1
+        elif name == "TIMER_FIRED":
+            c["timers_fired"] += 1
         c["events"] += 1
     return c
 
@@ -66,4 +69,5 @@ def mean_shape(histories: Sequence[Sequence[EventRow]], session_queue: str) -> S
         signals=avg("signals"),
         timers=avg("timers"),
         events=avg("events"),
+        timers_fired=avg("timers_fired"),
     )

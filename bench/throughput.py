@@ -13,19 +13,16 @@ import itertools
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from bench.bare import BARE_SESSION, POKE, BareShape
 from bench.context import BenchContext
-from bench.load import Planned, Started, history_rows, start_session
+from bench.load import Planned, Started, history_rows, start_session, wait_result
 from bench.plan import Plan
 from bench.probes import start_probe
 from bench.shape import Shape, mean_shape
 from bench.world import PointKind, hold_for_kwh, point_id
-from workflows.session_models import SessionConfig, SessionStatus
-
-RESULT_TIMEOUT = timedelta(minutes=5)
+from workflows.session_models import SessionConfig
 
 
 async def closed_loop(
@@ -67,9 +64,8 @@ async def ours(
         if not isinstance(got, Started):
             return False
         ids.append(got.session_id)
-        handle = ctx.temporal.get_workflow_handle(got.session_id, result_type=SessionStatus)
-        status = await handle.result(rpc_timeout=RESULT_TIMEOUT)
-        return status.state == "completed"
+        status = await wait_result(ctx, got.session_id, plan.session_timeout_s)
+        return status is not None and status.state == "completed"
 
     figures = await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
     return figures, ids
@@ -83,6 +79,7 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
         side_activities=shape.side_activities,
         signals=shape.signals,
         timers=shape.timers,
+        timers_fired=shape.timers_fired,
         side_queue=probe.side_queue,
     )
 
@@ -92,7 +89,10 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
         )
         for _ in range(bare.signals):
             await handle.signal(POKE, 0)
-        got = await handle.result(rpc_timeout=RESULT_TIMEOUT)
+        try:
+            got = await asyncio.wait_for(handle.result(), plan.session_timeout_s)
+        except TimeoutError:
+            return False
         return bool(got == bare.signals)
 
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.money import Money
 from emulators.monta.config import EmuConfig
 from emulators.monta.seed import ChargePointSeed, PriceGroupSeed, Seed, load_seed
-from workflows.budget import compute_budget
+from workflows.budget import BudgetRejected, compute_budget
 from workflows.contracts import Tariff
 from workflows.session_models import SessionConfig
 
@@ -90,8 +90,11 @@ def hold_for_kwh(kwh: Decimal, tariff: Tariff, config: SessionConfig) -> Money:
     amount = int(kwh * gross_per_kwh) + tariff.start_fee_minor + 1
     for _ in range(MAX_HOLD_STEPS):
         money = Money(amount_minor=amount, currency=tariff.currency)
-        if compute_budget(money, tariff, config).kwh_budget >= kwh:
-            return money
+        try:
+            if compute_budget(money, tariff, config).kwh_budget >= kwh:
+                return money
+        except BudgetRejected:  # below the minimum budget: a bigger hold
+            pass
         amount += max(1, amount // 100)
     raise ValueError(f"no hold buys {kwh} kWh at {tariff}")
 
