@@ -27,6 +27,7 @@ MONTA_RETRY = RetryPolicy(
 )
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 CALL_TIMEOUT = timedelta(seconds=30)
+MIN_SLEEP = timedelta(milliseconds=10)
 
 
 @workflow.defn(name=w.WATCHER_WORKFLOW)
@@ -61,6 +62,7 @@ class MontaWatcherWorkflow:
     async def run(self, cfg: w.WatcherConfig, state: w.WatcherState | None = None) -> None:
         polls_this_run = 0
         while True:
+            tick = workflow.now()
             self.open_sessions = await workflow.execute_activity(
                 w.WATCHER_OPEN_SESSIONS,
                 self.cfg.operator,
@@ -77,7 +79,9 @@ class MontaWatcherWorkflow:
                 self.open_sessions, self.s.seen, self.s.last_webhook_at, now, self.cfg
             )
             self._publish()
-            await workflow.sleep(self.wait, summary=f"{self.mode} interval")
+            # A fixed cadence: the poll's own duration counts towards the interval.
+            rest = max(self.wait - (workflow.now() - tick), MIN_SLEEP)
+            await workflow.sleep(rest, summary=f"{self.mode} interval")
             if (
                 polls_this_run >= self.cfg.continue_as_new_after_polls
                 or workflow.info().is_continue_as_new_suggested()

@@ -41,7 +41,9 @@ def charge(sid: str, cid: int, price: int) -> ChargeSnapshot:
     )
 
 
-def session(sid: str, cid: int | None, auth: str, captured: int | None, **kw: Any):
+def session(
+    sid: str, cid: int | None, auth: str, captured: int | None, **kw: Any
+) -> SessionOutcome:
     return SessionOutcome(
         session_id=sid,
         running=kw.pop("running", False),

@@ -105,11 +105,14 @@ async def chargepay_workers(
     *,
     sessions: bool = True,
     monta_queues: bool = True,
+    extra_workflows: Iterable[type] = (),
 ) -> AsyncIterator[Workers]:
     """Run the session worker and/or the Monta workers until the block ends."""
     ops = {op.key: op for op in operators}
     monta = {
-        k: MontaActivities(MontaClient.from_operator(op, settings), settings.monta_money_unit, 300.0)
+        k: MontaActivities(
+            MontaClient.from_operator(op, settings), settings.monta_money_unit, 300.0
+        )
         for k, op in ops.items()
     }
     gateway = EmulatorGateway(settings.payments_base_url, settings.payments_timeout_s)
@@ -120,7 +123,11 @@ async def chargepay_workers(
     merged = _merge(specs, extra)
     merged[settings.session_task_queue] = WorkerSpec(
         settings.session_task_queue,
-        [ChargeSessionWorkflow, *merged[settings.session_task_queue].workflows],
+        [
+            ChargeSessionWorkflow,
+            *merged[settings.session_task_queue].workflows,
+            *extra_workflows,
+        ],
         merged[settings.session_task_queue].activities,
     )
     async with AsyncExitStack() as stack:

@@ -22,7 +22,9 @@ CFG = WatcherConfig(operator="alpha", monta_task_queue="monta-alpha", time_scale
 RATIO = CFG.near_budget_ratio
 
 
-def snap(cid: int, at_s: float, kwh: str = "1", state: str = "charging", limit: str = "10"):
+def snap(
+    cid: int, at_s: float, kwh: str = "1", state: str = "charging", limit: str = "10"
+) -> ChargeSnapshot:
     return ChargeSnapshot(
         charge_id=cid,
         state=state,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.reconciliation.wiring import ensure_watchers
 from tests.support.acquirer import acquirer_emulator
 from tests.support.monta_emulator import monta_emulator
 from tests.watcher.inproc import (
@@ -21,7 +22,6 @@ from tests.watcher.inproc import (
     start_paid_session,
 )
 from workflows.watcher_logic import QUERY_WATCHER_STATUS, WatcherStatus, watcher_workflow_id
-from activities.reconciliation.wiring import ensure_watchers
 
 SESSIONS = 20
 SCALE = 60.0
@@ -39,9 +39,10 @@ async def test_twenty_sessions_stop_and_settle_without_webhooks(
     temporal_env: WorkflowEnvironment, log_dir: Path
 ) -> None:
     env = {"MONTA_EMU_EXTRA_POINTS": str(SESSIONS)}
-    with monta_emulator(log_dir, time_scale=SCALE, env=env) as emu, acquirer_emulator(
-        log_dir, time_scale=SCALE
-    ) as acq:
+    with (
+        monta_emulator(log_dir, time_scale=SCALE, env=env) as emu,
+        acquirer_emulator(log_dir, time_scale=SCALE) as acq,
+    ):
         await emu.aset_faults(webhooks={"enabled": False})
         client = temporal_env.client
         op = make_operator("alpha", rate_limit=1000)
