@@ -15,9 +15,11 @@ API (`create_app`):
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.runtime import Runtime
@@ -29,6 +31,9 @@ from observability.gauges import run_gauges
 from observability.interceptor import metrics_interceptor
 from observability.logging import configure_logging
 from observability.tracing import TracingHandle, configure_tracing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,22 +65,36 @@ class WorkerObservability:
             self.tracing.shutdown()
 
 
+def _optional(what: str, make: Callable[[], T]) -> T | None:
+    """Metrics must never stop a worker: a taken port (two workers on one host) logs."""
+    try:
+        return make()
+    except (OSError, ValueError) as exc:
+        log.warning("%s disabled: %s", what, exc)
+        return None
+
+
 def setup_worker(
     service: str = "worker", settings: ObservabilitySettings | None = None
 ) -> WorkerObservability:
-    settings = settings or ObservabilitySettings()
-    configure_logging(service, settings.log_level, settings.log_format)
-    server = (
-        start_metrics_server(
-            settings.metrics_host, settings.metrics_port, settings.sdk_metrics_address
-        )
-        if settings.metrics_port
-        else None
+    s = settings or ObservabilitySettings()
+    configure_logging(service, s.log_level, s.log_format)
+    runtime = _optional(
+        f"Temporal SDK metrics on {s.sdk_metrics_address}",
+        lambda: sdk_runtime(s.sdk_metrics_address),
     )
+    # Re-serve the SDK's metrics only if this process's runtime really exports them.
+    sdk_address = s.sdk_metrics_address if runtime is not None else ""
+    server = None
+    if s.metrics_port:
+        server = _optional(
+            f"/metrics on port {s.metrics_port}",
+            lambda: start_metrics_server(s.metrics_host, s.metrics_port, sdk_address),
+        )
     return WorkerObservability(
-        settings=settings,
-        runtime=sdk_runtime(settings.sdk_metrics_address),
-        tracing=configure_tracing(service, settings),
+        settings=s,
+        runtime=runtime,
+        tracing=configure_tracing(service, s),
         metrics_server=server,
         worker_interceptors=[metrics_interceptor()],
     )
