@@ -97,16 +97,16 @@ def watcher_config(op: Operator, settings: Settings) -> WatcherConfig:
 
 
 def reconcile_input(op: Operator, settings: Settings, **overrides: Any) -> ReconcileInput:
-    return ReconcileInput(
-        operator=op.key,
-        monta_task_queue=op.monta_task_queue,
-        window_s=settings.reconcile_window_s,
-        time_scale=settings.time_scale,
-        auto_void=settings.reconcile_auto_void,
-        hold_grace_s=settings.reconcile_hold_grace_s,
-        report_dir=str(settings.reconcile_report_dir.resolve()),
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "operator": op.key,
+        "monta_task_queue": op.monta_task_queue,
+        "window_s": settings.reconcile_window_s,
+        "time_scale": settings.time_scale,
+        "auto_void": settings.reconcile_auto_void,
+        "hold_grace_s": settings.reconcile_hold_grace_s,
+        "report_dir": str(settings.reconcile_report_dir.resolve()),
+    }
+    return ReconcileInput(**{**fields, **overrides})
 
 
 async def ensure_watchers(
