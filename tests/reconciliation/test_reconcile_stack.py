@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.monta.client import MontaClient
-from activities.monta.models import GenericPaymentSession, StartChargeRequest
+from activities.monta.models import Charge, GenericPaymentSession, StartChargeRequest
 from activities.reconciliation.wiring import ensure_watchers, reconcile_input
 from core.money import Money
 from core.operators import Operator
@@ -70,13 +71,21 @@ async def completed_charge(
                 ),
             )
         )
-        while (await monta.get_charge(charge.id)).consumed_kwh in (None, 0):
-            await asyncio.sleep(0.1)
+        await _until(monta, charge.id, lambda ch: (ch.consumed_kwh or 0) > 0)
         await monta.stop_charge(charge.id)
-        while (done := await monta.get_charge(charge.id)).state != "completed":
-            await asyncio.sleep(0.1)
+        done = await _until(monta, charge.id, lambda ch: ch.state == "completed")
     assert done.price is not None
     return {"id": charge.id, "price_minor": int(done.price * 100)}
+
+
+async def _until(monta: MontaClient, charge_id: int, pred: Callable[[Charge], bool]) -> Charge:
+    """Read the charge until `pred` holds (the test timeout bounds a broken run)."""
+    for _ in range(10_000):
+        charge = await monta.get_charge(charge_id)
+        if pred(charge):
+            return charge
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"charge {charge_id} never got there")
 
 
 async def plant(client: Client, queue: str, op: Operator, sid: str, **status: Any) -> None:
@@ -186,8 +195,7 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
             found = await reconcile(client, op, settings, since, tmp)
             again = await reconcile(client, op, settings, since, tmp)
         h3_after = acq.hold(h3)
-        watcher_note = await client.get_workflow_handle(f"watcher-{op.key}").terminate("over")
-        del watcher_note
+        await client.get_workflow_handle(f"watcher-{op.key}").terminate("test over")
 
     assert clean.mismatches == [], clean.mismatches
     assert clean.charges == 2 and clean.sessions == 2
