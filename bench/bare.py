@@ -1,8 +1,10 @@
 """Bare workflows the benchmark compares chargepay with (same server, no-op bodies).
 
 BareSession repeats a chargepay session's shape (activities per queue, signals, timers)
-with no-op activities; FloorProbe waits for a client signal and starts one regular activity
-on another task queue, as chargepay's stop does (a Monta activity on the operator's queue).
+with no-op activities; FloorProbe waits for a client signal and starts one activity of the
+kind chargepay stops with: a local activity on the session worker (workflows/session_calls
+`stop_charge`), or with `local=False` a regular activity on another task queue (chargepay's
+fallback to the operator's Monta queue).
 """
 
 from __future__ import annotations
@@ -98,17 +100,22 @@ class FloorProbe:
         return self.measured
 
     @workflow.run
-    async def run(self, side_queue: str) -> list[float]:
+    async def run(self, side_queue: str, local: bool = True) -> list[float]:
         while True:
             await workflow.wait_condition(lambda: bool(self.pending) or self.done)
             if not self.pending:
                 return self.measured
             sent = self.pending.pop(0)
-            ms: float = await workflow.execute_activity(
-                FLOOR_MARK,
-                sent,
-                task_queue=side_queue,
-                start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=ONCE,
-            )
+            if local:
+                ms: float = await workflow.execute_local_activity(
+                    FLOOR_MARK, sent, start_to_close_timeout=CALL_TIMEOUT, retry_policy=ONCE
+                )
+            else:
+                ms = await workflow.execute_activity(
+                    FLOOR_MARK,
+                    sent,
+                    task_queue=side_queue,
+                    start_to_close_timeout=CALL_TIMEOUT,
+                    retry_policy=ONCE,
+                )
             self.measured.append(ms)

@@ -62,17 +62,20 @@ async def _signal_loop(
 
 
 async def measure_floor(
-    client: Client, queue: str, side_queue: str, rate: float
+    client: Client, queue: str, side_queue: str, rate: float, local: bool
 ) -> dict[str, object]:
     stop = _stop_event()
     run = uuid.uuid4().hex[:8]
     async with (
-        Worker(client, task_queue=queue, workflows=[FloorProbe]),
+        Worker(client, task_queue=queue, workflows=[FloorProbe], activities=[floor_mark]),
         Worker(client, task_queue=side_queue, activities=[floor_mark]),
     ):
         handles = [
             await client.start_workflow(
-                FloorProbe.run, side_queue, id=f"bench-floor-{run}-{i}", task_queue=queue
+                FloorProbe.run,
+                args=[side_queue, local],
+                id=f"bench-floor-{run}-{i}",
+                task_queue=queue,
             )
             for i in range(FLOOR_WORKFLOWS)
         ]
@@ -81,7 +84,8 @@ async def measure_floor(
         for h in handles:
             await h.signal(FloorProbe.finish)
             latencies += await asyncio.wait_for(h.result(), RESULT_TIMEOUT_S)
-    return {"sent": sent, "latencies_ms": latencies}
+    kind = "local" if local else "regular"
+    return {"sent": sent, "activity": kind, "latencies_ms": latencies}
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, object] | None:
@@ -89,7 +93,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, object] | None:
     if args.mode == "worker":
         await serve_bare(client, args.queue, args.side_queue)
         return None
-    return await measure_floor(client, args.queue, args.side_queue, args.rate)
+    local = args.activity == "local"
+    return await measure_floor(client, args.queue, args.side_queue, args.rate, local)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -100,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--side-queue", required=True)
     p.add_argument("--rate", type=float, default=5.0, help="floor signals per second")
     p.add_argument("--out", default="floor.json")
+    p.add_argument("--activity", choices=["local", "regular"], default="local")
     args = p.parse_args(argv)
     result = asyncio.run(main_async(args))
     if result is not None:

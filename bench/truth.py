@@ -28,9 +28,9 @@ DEFINITIONS = {
         "the emulator POSTed the batch"
     ),
     "stop_latency_floor_ms": (
-        "same run, same load: a bare workflow receives a client signal and starts a regular "
-        "activity on another task queue (chargepay stops with a regular activity on the "
-        "operator's Monta queue); activity start - signal send, one clock"
+        "same run, same load: a bare workflow receives a client signal and starts a local "
+        "activity (chargepay stops with a local activity on the session worker, falling back "
+        "to the Monta queue); activity start - signal send, one clock, separate process"
     ),
     "overshoot_kwh": "final consumedKwh (Monta truth, completed) - the session's kWh budget",
     "beyond_hard_cap": "sessions whose final consumedKwh exceeded the kwhLimit sent to Monta",
