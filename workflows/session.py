@@ -142,6 +142,10 @@ class ChargeSessionWorkflow:
     # ------------------------------------------------------------------ price + reserve
     async def _price_and_reserve(self) -> None:
         self._set_state("pricing")
+        if self.req.paying_team_id is None:
+            # The API fills in the operator's default team; a bare start must name one.
+            self.d.last_error = "no paying team: set paying_team_id"
+            return self._finish("rejected", reason="paying_team_missing")
         quote = await monta(
             self.cfg,
             c.MONTA_GET_TARIFF,
@@ -219,7 +223,7 @@ class ChargeSessionWorkflow:
         start = c.StartChargeInput(
             operator=self.req.operator,
             charge_point_id=self.req.charge_point_id,
-            paying_team_id=self.req.paying_team_id or 0,
+            paying_team_id=self.req.paying_team_id or 0,  # checked in _price_and_reserve
             partner_external_id=wid,
             kwh_limit=self.d.budget.kwh_limit,
             price_limit_minor=self.d.budget.price_limit.amount_minor,

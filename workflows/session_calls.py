@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
 
 T = TypeVar("T")
 
-MONTA_CALL_TIMEOUT = timedelta(seconds=30)
+MONTA_CALL_TIMEOUT = timedelta(seconds=20)  # the Monta client itself times out at 10 s
 PAYMENT_CALL_TIMEOUT = timedelta(seconds=30)
 LOCAL_STOP_TIMEOUT = timedelta(seconds=10)
 LOCAL_STOP_RETRY = RetryPolicy(

@@ -27,6 +27,7 @@ def make_request(amount_minor: int = 500, currency: str = "EUR", **cfg: Any) -> 
         terminal_id="T1",
         terminal_transaction_id=uuid.uuid4().hex[:12],
         charge_point_id=21,
+        paying_team_id=1001,
         amount=Money(amount_minor=amount_minor, currency=currency),
         card_brand="VISA",
         card_last4="1234",
