@@ -20,10 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="60 sessions, < 10 minutes (CI)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--sessions", type=int, default=None)
+    p.add_argument("--fault-window", type=float, default=None, help="seconds of faults")
     p.add_argument("--keep-data", action="store_true", help="keep the stack's data dir")
     args = p.parse_args(argv)
     build = presets.quick if args.quick else presets.full
     params = build(args.seed, args.sessions)
+    if args.fault_window is not None:
+        params = presets.with_window(params, args.fault_window)
     try:
         report = asyncio.run(run(params, keep_data=args.keep_data))
     except Exception:

@@ -29,6 +29,10 @@ MUST_BE_ZERO = (
 )
 
 
+# Voids made by chargepay's reconciliation job, not by a session workflow.
+RECONCILE_KEY_PREFIX = "reconcile/"
+
+
 @dataclass(frozen=True)
 class Session:
     """What the harness knows about one planned session, and what Temporal says of it."""
@@ -81,6 +85,8 @@ def holds_by_session(sessions: list[Session], holds: list[dict[str, Any]]) -> di
             out[s.session_id] = by_ref[s.hold_ref]
     for h in holds:
         for move in [*h.get("captures", []), *h.get("voids", [])]:
+            if _by_reconciliation(move):
+                continue
             out.setdefault(_session_of_key(str(move.get("idempotency_key", ""))), h)
     return out
 
@@ -109,14 +115,26 @@ def check_charges(v: Verdict, charges: list[dict[str, Any]], known: set[str]) ->
             v.add("foreign_charges", session=sid, charges=[c["id"] for c in group])
 
 
+def _by_reconciliation(move: dict[str, Any]) -> bool:
+    return str(move.get("idempotency_key", "")).startswith(RECONCILE_KEY_PREFIX)
+
+
+def status_before_reconciliation(hold: dict[str, Any]) -> str:
+    """A hold that only a reconciliation void closed was open when the sessions ended."""
+    voids = hold.get("voids", [])
+    if not hold.get("captures") and voids and all(_by_reconciliation(m) for m in voids):
+        return "open"
+    return str(hold.get("status"))
+
+
 def check_holds(v: Verdict, holds: list[dict[str, Any]], owner: dict[str, str]) -> None:
     for h in holds:
         moves = len(h.get("captures", [])) + len(h.get("voids", []))
         ref = {"hold": h["id"], "session": owner.get(h["id"])}
         if moves > 1:
             v.add("double_captures", **ref, captures=h.get("captures"), voids=h.get("voids"))
-        if h.get("status") == "open":
-            v.add("open_holds", **ref, amount_minor=h["amount_minor"])
+        if status_before_reconciliation(h) == "open":
+            v.add("open_holds", **ref, amount_minor=h["amount_minor"], status=h.get("status"))
         if h.get("status") == "expired":
             v.add("expired_holds", **ref, amount_minor=h["amount_minor"])
         if _captured(h) > int(h["amount_minor"]):

@@ -105,3 +105,13 @@ def quick(seed: int, sessions: int | None = None) -> ChaosParams:
             blackout_s=20.0,
         )
     )
+
+
+def with_window(params: ChaosParams, fault_window_s: float) -> ChaosParams:
+    """A shorter (or longer) run: sessions start in the first 3/4 of the fault window."""
+    return replace(
+        params,
+        fault_window_s=fault_window_s,
+        launch_window_s=0.75 * fault_window_s,
+        blackout_s=min(params.blackout_s, fault_window_s / 5),
+    )

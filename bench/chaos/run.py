@@ -9,12 +9,14 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
 from api.keys import create_key
 from bench.chaos import temporal_view as tv
@@ -23,6 +25,7 @@ from bench.chaos.driver import FaultDriver
 from bench.chaos.eventlog import EventLog
 from bench.chaos.params import ChaosParams
 from bench.chaos.plan import TERMINALS_PER_OPERATOR, SessionPlan, build_plan, charge_points_of
+from bench.chaos.reconcile import reconcile_once
 from bench.chaos.report import RESULTS, build_report, summary, write_report
 from bench.chaos.schedule import build_schedule
 from bench.chaos.terminal import TerminalContext, TerminalRecord, run_terminal
@@ -45,6 +48,8 @@ def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
             "MONTA_EMU_SEED_RNG": str(params.seed),
         },
         payments_env={"PAYMENTS_EMU_SEED_RNG": str(params.seed)},
+        # Scheduled reconciliation may report but not void during the run (see reconcile.py).
+        env={"CHARGEPAY_RECONCILE_AUTO_VOID": "false"},
     )
 
 
@@ -113,9 +118,31 @@ def _write_sessions(
             f.write(json.dumps(row, default=str) + "\n")
 
 
-async def _terminals_and_faults(
-    stack: Stack, params: ChaosParams, plans: list[SessionPlan], log: EventLog
-) -> tuple[list[TerminalRecord], dict[str, tv.SessionView], FaultDriver, float]:
+@dataclass
+class Observed:
+    records: list[TerminalRecord]
+    views: dict[str, tv.SessionView]
+    monta: Any
+    acquirer: Any
+    reconciliation: dict[str, Any]
+    faults_stopped_s: float
+
+
+async def _wait_sessions(
+    client: Client, plans: list[SessionPlan], deadline: float, log: EventLog
+) -> dict[str, tv.SessionView]:
+    ids = [p.session_id for p in plans]
+    views = await tv.wait_final(client, ids, deadline)
+    pending = [sid for sid in ids if sid not in views or not views[sid].final]
+    for v in await tv.views(client, pending, query_running=True):
+        views[v.session_id] = v
+    log.write("sessions_checked", not_final=len(pending))
+    return views
+
+
+async def _observe(
+    stack: Stack, params: ChaosParams, plans: list[SessionPlan], log: EventLog, began: datetime
+) -> tuple[Observed, FaultDriver]:
     keys = provision_keys(stack, params.sessions)
     async with (
         httpx.AsyncClient(base_url=stack.api_url) as api,
@@ -136,19 +163,25 @@ async def _terminals_and_faults(
         log.write("faults_stopped", deadline_s=params.stuck_deadline_s)
         records = list(await asyncio.gather(*terminals))
         client = await tv.connect(stack.temporal_address)
-        ids = [p.session_id for p in plans]
-        views = await tv.wait_final(client, ids, deadline)
-        pending = [sid for sid in ids if not views[sid].final] if views else ids
-        for v in await tv.views(client, pending, query_running=True):
-            views[v.session_id] = v
-        log.write("sessions_checked", not_final=len(pending))
+        views = await _wait_sessions(client, plans, deadline, log)
+        await asyncio.sleep(SETTLE_AFTER_FINAL_S)
+        # Ground truth first: nothing chargepay's reconciliation does can change it.
+        monta = await _truth(control, stack.monta_url)
+        acquirer = await _truth(control, stack.payments_url)
         stop_watchdog.set()
         await watchdog
-        return records, views, driver, faults_stopped
+        recon = await reconcile_once(
+            client, OPERATORS, stack.config.task_queue, began, params.time_scale,
+            stack.config.data_dir / "reconciliation",
+        )  # fmt: skip
+        log.write("reconciliation", result=recon)
+    observed = Observed(records, views, monta, acquirer, recon, faults_stopped)
+    return observed, driver
 
 
 async def run(params: ChaosParams, keep_data: bool = False) -> dict[str, Any]:
     began = time.monotonic()
+    began_at = datetime.now(UTC)
     plans = build_plan(params.seed, params.sessions, params.launch_window_s)
     (REPO / ".data").mkdir(exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix=f"chaos-{params.seed}-", dir=REPO / ".data"))
@@ -158,30 +191,22 @@ async def run(params: ChaosParams, keep_data: bool = False) -> dict[str, Any]:
     log.write("run_start", params=params.describe(), data_dir=str(data_dir))
     log.write("schedule", events=[asdict(e) for e in build_schedule(params)])
     try:
-        records, views, driver, faults_stopped = await _terminals_and_faults(
-            stack, params, plans, log
-        )
-        await asyncio.sleep(SETTLE_AFTER_FINAL_S)
-        async with httpx.AsyncClient() as http:
-            monta = await _truth(http, stack.monta_url)
-            acquirer = await _truth(http, stack.payments_url)
+        seen, driver = await _observe(stack, params, plans, log, began_at)
     finally:
         await asyncio.to_thread(stack.stop)
         log.write("stack_stopped")
+    records, views = seen.records, seen.views
     sessions = to_sessions(records, views)
-    result: Verdict = verdict(sessions, monta["charges"], acquirer["holds"], MONEY_UNIT)
-    faults = fault_counts(log, driver.emulator_counters, int(monta.get("webhook_dropped", 0)))
+    result: Verdict = verdict(sessions, seen.monta["charges"], seen.acquirer["holds"], MONEY_UNIT)
+    dropped = int(seen.monta.get("webhook_dropped", 0))
+    faults = fault_counts(log, driver.emulator_counters, dropped)
     faults["terminal_retries"] = sum(max(r.attempts - 1, 0) for r in records)
     extra = {
         "outcomes": dict(Counter(s.state or "missing" for s in sessions)),
         "kinds": dict(Counter(p.kind for p in plans)),
         "terminal_answers": dict(Counter(str(r.answer) for r in records)),
-        "faults_stopped_at_s": round(faults_stopped, 1),
-        "reconciliation": {
-            "ran": False,
-            "note": "chargepay has no reconciliation job yet; open_holds is the acquirer's "
-            "truth with nothing run after the sessions ended",
-        },
+        "faults_stopped_at_s": round(seen.faults_stopped_s, 1),
+        "reconciliation": seen.reconciliation,
         "logs": {
             "faults": str(log.path),
             "sessions": str(RESULTS / f"chaos-{params.seed}-sessions.jsonl"),
