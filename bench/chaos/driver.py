@@ -30,6 +30,8 @@ class FaultDriver:
         self.log = log
         self.http = http
         self.blackout = False
+        self.cleared = False
+        self._lift: asyncio.Task[None] | None = None
         self.acquirer_seed = 0
         self._procs = asyncio.Lock()  # one process operation at a time
         self.emulator_counters: dict[str, Any] = {}
@@ -117,11 +119,21 @@ class FaultDriver:
         if "blackout" in args:
             self.blackout = bool(args["blackout"])
             self.log.write("webhook_blackout_on" if self.blackout else "webhook_blackout_off")
-        burst = int(args.get("burst_429", 0))
-        spec = monta_spec(args["seed"], burst_429=burst, blackout=self.blackout)
+        burst_s = float(args.get("burst_429_s", 0.0))
+        await self._put_monta(args["seed"], burst=burst_s > 0)
+        if burst_s > 0:
+            self.log.write("burst_429", seconds=burst_s)
+            self._lift = asyncio.create_task(self._lift_burst(args["seed"] + 1, burst_s))
+
+    async def _lift_burst(self, seed: int, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        if not self.cleared:
+            await self._put_monta(seed, burst=False)
+            self.log.write("burst_429_over")
+
+    async def _put_monta(self, seed: int, burst: bool) -> None:
+        spec = monta_spec(seed, burst_429=burst, blackout=self.blackout)
         await self._put(f"{self.stack.monta_url}/_emulator/faults", spec)
-        if burst:
-            self.log.write("burst_429", count=burst)
         self.log.write("monta_faults", spec=spec)
 
     async def _put(self, url: str, body: dict[str, Any]) -> None:
@@ -135,6 +147,7 @@ class FaultDriver:
         return {"monta": monta.json().get("fired", {}), "acquirer": acquirer.json()}
 
     async def clear(self) -> None:
+        self.cleared = True
         try:
             self.emulator_counters = await self.counters()
         except httpx.HTTPError as exc:

@@ -53,6 +53,11 @@ def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
     )
 
 
+def new_data_dir(root: Path, seed: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"chaos-{seed}-", dir=root))
+
+
 def provision_keys(stack: Stack, sessions: int) -> dict[tuple[str, str], str]:
     keys = {}
     for op in OPERATORS:
@@ -179,15 +184,19 @@ async def _observe(
     return observed, driver
 
 
-async def run(params: ChaosParams, keep_data: bool = False) -> dict[str, Any]:
+async def run(
+    params: ChaosParams,
+    keep_data: bool = False,
+    results: Path = RESULTS,
+    data_root: Path = REPO / ".data",
+) -> dict[str, Any]:
     began = time.monotonic()
     began_at = datetime.now(UTC)
     plans = build_plan(params.seed, params.sessions, params.launch_window_s)
-    (REPO / ".data").mkdir(exist_ok=True)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"chaos-{params.seed}-", dir=REPO / ".data"))
+    data_dir = new_data_dir(data_root, params.seed)
     stack = Stack(stack_config(params, data_dir))
     await asyncio.to_thread(stack.start)
-    log = EventLog(RESULTS / f"chaos-{params.seed}.log")
+    log = EventLog(results / f"chaos-{params.seed}.log")
     log.write("run_start", params=params.describe(), data_dir=str(data_dir))
     log.write("schedule", events=[asdict(e) for e in build_schedule(params)])
     try:
@@ -209,13 +218,13 @@ async def run(params: ChaosParams, keep_data: bool = False) -> dict[str, Any]:
         "reconciliation": seen.reconciliation,
         "logs": {
             "faults": str(log.path),
-            "sessions": str(RESULTS / f"chaos-{params.seed}-sessions.jsonl"),
+            "sessions": str(results / f"chaos-{params.seed}-sessions.jsonl"),
         },
         "data_dir": str(data_dir) if (keep_data or not result.passed) else None,
     }
-    _write_sessions(RESULTS / f"chaos-{params.seed}-sessions.jsonl", records, views)
+    _write_sessions(results / f"chaos-{params.seed}-sessions.jsonl", records, views)
     report = build_report(params, result, faults, time.monotonic() - began, extra)
-    write_report(report)
+    write_report(report, results)
     log.write("verdict", passed=result.passed, figures=result.figures)
     log.close()
     if result.passed and not keep_data:

@@ -23,11 +23,29 @@ class FaultEvent:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-def monta_spec(seed: int, *, burst_429: int = 0, blackout: bool = False) -> dict[str, Any]:
-    """`PUT /_emulator/faults` body for the Monta emulator (the first matching rule fires)."""
+# Operations a 429 burst hits: Monta's token endpoints are fair-use and never throttled.
+THROTTLED_OPERATIONS = (
+    "start-charge",
+    "stop-charge",
+    "get-charge",
+    "get-charges",
+    "patch-charge",
+    "get-charge-point",
+    "get-charge-points",
+    "getPriceGroup",
+    "get-wallet-transactions",
+    "get-current-consumer",
+)
+
+
+def monta_spec(seed: int, *, burst_429: bool = False, blackout: bool = False) -> dict[str, Any]:
+    """`PUT /_emulator/faults` body for the Monta emulator (the first matching rule fires).
+
+    During a 429 burst every throttled operation answers 429 until the driver lifts it.
+    """
     http: list[dict[str, Any]] = []
     if burst_429:
-        http.append({"operation": "*", "kind": "429", "count": burst_429})
+        http += [{"operation": op, "kind": "429"} for op in THROTTLED_OPERATIONS]
     for op in ("start-charge", "stop-charge"):
         http.append(
             {
@@ -70,8 +88,8 @@ def _every(rng: random.Random, span: tuple[float, float], end: float) -> list[fl
 
 
 def build_schedule(params: ChaosParams) -> list[FaultEvent]:
-    """Kinds: kill_worker, kill_api, restart_temporal, monta_faults (with `burst_429` and
-    `blackout` state the driver keeps), acquirer_faults, clear_faults."""
+    """Kinds: kill_worker, kill_api, restart_temporal, monta_faults (with a `burst_429_s`
+    or a `blackout` flip: state the driver keeps), acquirer_faults, clear_faults."""
     rng = random.Random(f"faults-{params.seed}")
     end = params.fault_window_s
 
@@ -87,7 +105,7 @@ def build_schedule(params: ChaosParams) -> list[FaultEvent]:
     for t in _every(rng, params.api_kill_every_s, end):
         events.append(FaultEvent(t, "kill_api", {"down_s": round(rng.uniform(0.0, 2.0), 2)}))
     for t in _every(rng, params.burst_429_every_s, end):
-        events.append(monta(t, burst_429=rng.randint(10, 40)))
+        events.append(monta(t, burst_429_s=round(rng.uniform(2.0, 6.0), 2)))
     blackout_at = rng.uniform(0.2, 0.7) * (end - params.blackout_s)
     events.append(monta(blackout_at, blackout=True))
     events.append(monta(blackout_at + params.blackout_s, blackout=False))

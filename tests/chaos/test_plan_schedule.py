@@ -4,6 +4,7 @@ issue asks for (kill cadence, one Temporal restart, the blackout, the fault rate
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bench.chaos import params as presets
 from bench.chaos.plan import MIX, build_plan, charge_points_of
@@ -50,10 +51,16 @@ def test_the_blackout_lasts_its_length() -> None:
     assert abs(off.at_s - on.at_s - p.blackout_s) < 0.02
 
 
+def kinds_of(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(r["operation"], r["kind"]) for r in spec["http"]]
+
+
 def test_monta_fault_spec_rates() -> None:
-    spec = monta_spec(1, burst_429=12, blackout=False)
-    kinds = [(r["operation"], r["kind"]) for r in spec["http"]]
-    assert kinds[0] == ("*", "429") and spec["http"][0]["count"] == 12
+    spec = monta_spec(1, burst_429=True, blackout=False)
+    kinds = kinds_of(spec)
+    assert ("start-charge", "429") in kinds and ("stop-charge", "429") in kinds
+    assert not any(k == "429" and "token" in op for op, k in kinds)
+    assert not any(k == "429" for _, k in kinds_of(monta_spec(1)))
     assert ("start-charge", "commit_then_drop") in kinds
     assert ("stop-charge", "commit_then_drop") in kinds
     assert spec["webhooks"]["drop_rate"] == 0.3
