@@ -31,6 +31,8 @@ class FaultDriver:
         self.http = http
         self.blackout = False
         self.cleared = False
+        self.burst = False
+        self._monta_lock = asyncio.Lock()
         self._lift: asyncio.Task[None] | None = None
         self.acquirer_seed = 0
         self._procs = asyncio.Lock()  # one process operation at a time
@@ -38,14 +40,24 @@ class FaultDriver:
 
     # ------------------------------------------------------------------ timeline
     async def play(self, schedule: list[FaultEvent]) -> None:
+        """Each event at its instant, in its own task: a slow restart (the API takes seconds
+        to come up) does not delay the webhook blackout. Process events take turns (lock).
+        The final `clear_faults` waits for every earlier event to be done."""
+        running: list[asyncio.Task[None]] = []
         for event in schedule:
             delay = event.at_s - self.log.elapsed()
             if delay > 0:
                 await asyncio.sleep(delay)
-            try:
-                await self.apply(event)
-            except Exception as exc:  # a fault that could not be applied is logged, not fatal
-                self.log.write("driver_error", event=event.kind, error=repr(exc))
+            if event.kind == "clear_faults":
+                await asyncio.gather(*running)
+            running.append(asyncio.create_task(self._apply_logged(event)))
+        await asyncio.gather(*running)
+
+    async def _apply_logged(self, event: FaultEvent) -> None:
+        try:
+            await self.apply(event)
+        except Exception as exc:  # a fault that could not be applied is logged, not fatal
+            self.log.write("driver_error", event=event.kind, error=repr(exc))
 
     async def apply(self, event: FaultEvent) -> None:
         args = event.args
@@ -120,21 +132,26 @@ class FaultDriver:
             self.blackout = bool(args["blackout"])
             self.log.write("webhook_blackout_on" if self.blackout else "webhook_blackout_off")
         burst_s = float(args.get("burst_429_s", 0.0))
-        await self._put_monta(args["seed"], burst=burst_s > 0)
         if burst_s > 0:
+            self.burst = True
             self.log.write("burst_429", seconds=burst_s)
             self._lift = asyncio.create_task(self._lift_burst(args["seed"] + 1, burst_s))
+        await self._put_monta(args["seed"])
 
     async def _lift_burst(self, seed: int, after_s: float) -> None:
         await asyncio.sleep(after_s)
-        if not self.cleared:
-            await self._put_monta(seed, burst=False)
-            self.log.write("burst_429_over")
+        self.burst = False
+        await self._put_monta(seed)
+        self.log.write("burst_429_over")
 
-    async def _put_monta(self, seed: int, burst: bool) -> None:
-        spec = monta_spec(seed, burst_429=burst, blackout=self.blackout)
-        await self._put(f"{self.stack.monta_url}/_emulator/faults", spec)
-        self.log.write("monta_faults", spec=spec)
+    async def _put_monta(self, seed: int) -> None:
+        """The whole spec from the current state, one PUT at a time (the last one wins)."""
+        async with self._monta_lock:
+            if self.cleared:
+                return
+            spec = monta_spec(seed, burst_429=self.burst, blackout=self.blackout)
+            await self._put(f"{self.stack.monta_url}/_emulator/faults", spec)
+            self.log.write("monta_faults", spec=spec)
 
     async def _put(self, url: str, body: dict[str, Any]) -> None:
         resp = await self.http.put(url, json=body, timeout=CONTROL_TIMEOUT_S)
@@ -147,7 +164,8 @@ class FaultDriver:
         return {"monta": monta.json().get("fired", {}), "acquirer": acquirer.json()}
 
     async def clear(self) -> None:
-        self.cleared = True
+        async with self._monta_lock:
+            self.cleared = True
         try:
             self.emulator_counters = await self.counters()
         except httpx.HTTPError as exc:
