@@ -191,6 +191,7 @@ def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[st
         "monta_429": calls.count_429(reqs),
         "history_events": [len(h) for h in histories],
         "states": _count(st.state if st else "unfinished" for st in statuses),
+        "reasons": _count(str(st.reason) if st else "unfinished" for st in statuses),
     }
 
 

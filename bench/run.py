@@ -67,6 +67,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "wall_seconds": round(raw["t1"] - raw["t0"], 2),
         "all_final": raw["all_final"],
         "states": figs["states"],
+        "reasons": figs["reasons"],
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         **load,

@@ -22,10 +22,12 @@ DEFINITIONS = {
     "stop_latency_ms": (
         "per session that chargepay stopped for its kWh budget: (first stop request received "
         "by the Monta emulator) - (the threshold-crossing webhook: the first webhook entry for "
-        "that charge delivered with 2xx whose consumedKwh >= kwh_budget - P * "
+        "that charge sent (first attempt, any answer) whose consumedKwh >= kwh_budget - P * "
         "stop_delivery_latency_s / 3600, P = the charge's power between its last two meter "
         "samples up to that reading, i.e. chargepay's own stop rule); t of a delivery = when "
-        "the emulator POSTed the batch"
+        "the emulator POSTed the batch. Classes: measured; early = the stop came before any "
+        "crossing webhook (the session's own GET saw it first); not_budget = stopped for "
+        "another reason (e.g. Monta's hard cap kwhLimit ended it first: chargepay was late)"
     ),
     "stop_latency_floor_ms": (
         "same run, same load: a bare workflow receives a client signal and starts a local "
@@ -103,14 +105,16 @@ def power_kw(meter: Sequence[Mapping[str, Any]], kwh: float, time_scale: float) 
 
 
 def delivered(charge: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    rows = [d for d in charge.get("webhook_deliveries", []) if 200 <= int(d["status"]) < 300]
+    """Every delivery attempt, in order: an attempt the emulator saw fail (5 s timeout, 503)
+    may still have reached the session, so the first attempt is when chargepay could know."""
+    rows = list(charge.get("webhook_deliveries", []))
     return sorted(rows, key=lambda d: float(d["t"]))
 
 
 def crossing_delivery(
     charge: Mapping[str, Any], kwh_budget: Decimal, latency_s: float, time_scale: float
 ) -> Mapping[str, Any] | None:
-    """The first 2xx-delivered entry whose reading reaches the stop threshold."""
+    """The first delivery attempt of an entry whose reading reaches the stop threshold."""
     meter = charge.get("meter", [])
     for d in delivered(charge):
         kwh = d.get("consumedKwh")
