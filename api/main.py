@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
+from temporalio.service import RetryConfig
 
 from api.dependencies import AppState
 from api.errors import install_error_handlers
@@ -22,12 +23,18 @@ from settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
+# Retry an unreachable Temporal briefly, then answer 503: terminals retry with the same
+# body, and Monta redelivers a webhook batch; a webhook must answer within Monta's timeout.
+API_RETRY = RetryConfig(max_elapsed_time_millis=1500, max_retries=4, max_interval_millis=500)
+
+
 async def connect_temporal(settings: Settings) -> Client:
     """Lazy: the API starts (and /healthz answers) even while Temporal is still down."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=build_data_converter(settings),
+        retry_config=API_RETRY,
         lazy=True,
     )
 

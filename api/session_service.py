@@ -39,7 +39,8 @@ from workflows.session_models import SessionRequest, SessionStatus
 from workflows.session_start import start_options
 
 MEMO_DIGEST = "request_sha256"
-RPC_TIMEOUT = timedelta(seconds=5)
+RPC_TIMEOUT = timedelta(seconds=10)
+_TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ async def get_status(client: Client, session_id: str) -> SessionStatus:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise not_found(session_id) from exc
+        if exc.status in _TRANSIENT:  # no worker answered the query in time
+            raise ApiError(503, "session_busy", "the session did not answer in time") from exc
         raise
     except WorkflowQueryFailedError as exc:
         desc = await describe_or_none(handle)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Request
@@ -19,7 +20,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.monta import jsonio
 from api.dependencies import State, operator_of
 from api.errors import ApiError, error_responses
-from api.session_service import RPC_TIMEOUT
 from api.webhook_batch import InvalidBatch, read_batch
 from core import signature
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
@@ -27,6 +27,8 @@ from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
+# Monta gives a delivery a few seconds: a Temporal outage must answer 503 well before that.
+SIGNAL_TIMEOUT = timedelta(seconds=2)
 _OPERATOR_EXAMPLES = {"alpha": {"value": "alpha"}, "bravo": {"value": "bravo"}}
 Outcome = Literal["signalled", "finished", "failed"]
 
@@ -58,7 +60,7 @@ async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore)
     async with gate:
         try:
             handle = client.get_workflow_handle(snap.partner_external_id)
-            await handle.signal(SIGNAL_CHARGE_UPDATED, snap, rpc_timeout=RPC_TIMEOUT)
+            await handle.signal(SIGNAL_CHARGE_UPDATED, snap, rpc_timeout=SIGNAL_TIMEOUT)
             return "signalled"
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:  # unknown or already completed

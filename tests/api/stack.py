@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,14 +60,24 @@ class RunningStack:
 
     def stop(self, key: str, session_id: str, reason: str = "terminal") -> httpx.Response:
         url = f"/v1/sessions/{session_id}/stop"
-        return self.api.post(url, json={"reason": reason}, headers=auth(key))
+        return self._retry(lambda: self.api.post(url, json={"reason": reason}, headers=auth(key)))
 
     def status(self, key: str, session_id: str) -> Any:
-        resp = self.api.get(
-            f"/v1/sessions/{session_id}", headers={"Authorization": f"Bearer {key}"}
-        )
+        url = f"/v1/sessions/{session_id}"
+        resp = self._retry(lambda: self.api.get(url, headers=auth(key)))
         resp.raise_for_status()
         return resp.json()
+
+    @staticmethod
+    def _retry(call: Callable[[], httpx.Response], attempts: int = 10) -> httpx.Response:
+        """Retry 503/504 (a busy worker on a loaded machine), as a terminal would."""
+        resp = call()
+        for _ in range(attempts - 1):
+            if resp.status_code not in (503, 504):
+                break
+            time.sleep(1.0)
+            resp = call()
+        return resp
 
     def wait_state(
         self,
