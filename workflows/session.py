@@ -129,7 +129,7 @@ class ChargeSessionWorkflow:
         phases = {
             "pricing": self._price_and_reserve,
             "authorizing": self._price_and_reserve,
-            "starting": self._start,
+            "starting": self._start_or_watch,
             "charging": self._watch,
             "stopping": self._await_completion,
             "settling": self._settle,
@@ -214,7 +214,13 @@ class ChargeSessionWorkflow:
             self._take(early)
         self._early.clear()
         self._upsert(sa.MONTA_CHARGE_ID, snap.charge_id)
-        self._set_state("charging")
+
+    async def _start_or_watch(self) -> None:
+        """`starting` covers both the start call and the wait for the car's first kWh."""
+        if self.d.charge_id is None:
+            await self._start()
+        if self.d.state == "starting" and self.d.charge_id is not None:
+            await self._watch()
 
     async def _start_charge(self) -> c.ChargeSnapshot:
         """POST /charges at most once per known outcome: an unknown one is looked up first."""
@@ -272,6 +278,8 @@ class ChargeSessionWorkflow:
             if decision.stop is not None:
                 return await self._stop(decision.stop)
             await self._wait_for(decision.wake_at)
+            if self.d.state == "starting" and self._energy_flows():
+                self._set_state("charging")
             self._publish_details()
             await self._maybe_continue_as_new()
 
@@ -466,6 +474,12 @@ class ChargeSessionWorkflow:
     def _settle_deadline(self) -> datetime:
         stopped = self.d.stop_sent_at or workflow.now()
         return min(stopped + self.clock.wall(self.cfg.settle_timeout_s), self._capture_deadline())
+
+    def _energy_flows(self) -> bool:
+        view = self.d.view
+        return view is not None and (
+            view.snapshot.consumed_kwh > 0 or view.snapshot.state == "charging"
+        )
 
     def _completed(self) -> bool:
         return self.d.view is not None and self.d.view.snapshot.state == "completed"
