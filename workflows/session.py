@@ -8,6 +8,7 @@ the next deadline, so no non-final state can wait forever.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -53,6 +54,8 @@ class ChargeSessionWorkflow:
         self.clock = Clock(self.cfg.time_scale)
         self._early: list[c.ChargeSnapshot] = []  # snapshots before the charge id is known
         self._fresh = False  # a snapshot changed the view since the loop last looked
+        self._timer: asyncio.Task[None] | None = None  # the next deadline (see _wait_for)
+        self._timer_at: datetime | None = None
 
     # ------------------------------------------------------------------ handlers
     @workflow.signal(name=c.SIGNAL_CHARGE_UPDATED)
@@ -414,21 +417,33 @@ class ChargeSessionWorkflow:
         self._fresh = True
 
     async def _wait_for(self, wake_at: datetime | None) -> None:
-        """Sleep until `wake_at`, a fresh snapshot or stop request, or a silence check."""
-        now = workflow.now()
+        """Sleep until `wake_at`, a fresh snapshot or stop request, or a silence check.
+
+        One timer is kept across snapshots and only replaced by an earlier deadline: a timer
+        per snapshot would add two history events to every webhook. Waking early is harmless
+        (the caller decides again)."""
         silence_at = self._silence_check_at()
         targets = [t for t in (wake_at, silence_at) if t is not None]
-        timeout = max((min(targets) - now).total_seconds(), 0.001) if targets else None
+        if targets:
+            self._arm_timer(min(targets))
+        timer = self._timer
         self._fresh = False
-        try:
-            await workflow.wait_condition(
-                lambda: self._fresh,
-                timeout=timeout,
-                timeout_summary="next session deadline",
-            )
-        except TimeoutError:
-            if silence_at is not None and workflow.now() >= silence_at:
-                await self._read_charge()
+        await workflow.wait_condition(lambda: self._fresh or (timer is not None and timer.done()))
+        if timer is None or not timer.done():
+            return
+        self._timer, self._timer_at = None, None
+        silence_at = self._silence_check_at()  # a signal may have come since it was armed
+        if silence_at is not None and workflow.now() >= silence_at:
+            await self._read_charge()
+
+    def _arm_timer(self, at: datetime) -> None:
+        if self._timer is not None and not self._timer.done():
+            if self._timer_at is not None and self._timer_at <= at:
+                return
+            self._timer.cancel()
+        delay = max((at - workflow.now()).total_seconds(), 0.001)
+        self._timer = asyncio.create_task(workflow.sleep(delay, summary="next session deadline"))
+        self._timer_at = at
 
     def _silence_check_at(self) -> datetime | None:
         if self.d.charge_id is None or self.d.self_reads >= MAX_SELF_READS:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow.fakes import FakeWorld, now
@@ -76,3 +77,38 @@ async def test_continue_as_new_carries_the_whole_state(temporal_env: WorkflowEnv
     assert result.captured.amount_minor == 478
     assert world.names().count(c.MONTA_START_CHARGE) == 1
     assert world.names().count(c.PAYMENTS_VERIFY) == 1
+
+
+async def test_snapshots_add_no_upserts_and_few_events(temporal_env: WorkflowEnvironment) -> None:
+    world, client = FakeWorld(), temporal_env.client
+    async with session_worker(client, world) as queue:
+        req = make_request(5000, webhook_silence_check_s=1e9)
+        accepted = await start_session_and_wait_accepted(client, req, queue)
+        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        base = now()
+
+        def reading(i: int) -> c.ChargeSnapshot:
+            at = base + timedelta(seconds=0.3 * (i + 1))
+            return world.set_charge(
+                state="charging", consumed_kwh=Decimal(i + 1) / 10, updated_at=at
+            )
+
+        await handle.signal(c.SIGNAL_CHARGE_UPDATED, reading(0))
+        await wait_status(handle, lambda s: s.state == "charging")
+        before = (await handle.fetch_history()).events
+        for i in range(1, 21):
+            await handle.signal(c.SIGNAL_CHARGE_UPDATED, reading(i))
+        await wait_status(handle, lambda s: s.consumed_kwh == Decimal("2.1"))
+        after = (await handle.fetch_history()).events
+        await handle.execute_update(ChargeSessionWorkflow.request_stop, c.StopRequest())
+        await wait_status(handle, lambda s: s.state == "stopping")
+        done = reading(30).model_copy(update={"state": "completed", "price_minor": 213})
+        await handle.signal(c.SIGNAL_CHARGE_UPDATED, done)
+        result: SessionStatus = await handle.result()
+    assert result.state == "completed" and result.attention is None
+    added = after[len(before) :]
+    kinds = [e.event_type for e in added]
+    assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds
+    assert EventType.EVENT_TYPE_TIMER_STARTED not in kinds  # one timer spans the snapshots
+    # signal + workflow task (scheduled, started, completed) per snapshot at most
+    assert len(added) <= 4 * 20
