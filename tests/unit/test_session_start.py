@@ -1,0 +1,37 @@
+"""How a session is started: id, reuse policy, static summary and initial attributes."""
+
+from __future__ import annotations
+
+from temporalio.common import WorkflowIDReusePolicy
+
+from core.money import Money
+from workflows import search_attributes as sa
+from workflows.session_models import SessionRequest
+from workflows.session_start import start_options, static_summary
+
+
+def _request(**kw: object) -> SessionRequest:
+    base: dict[str, object] = {
+        "operator": "alpha",
+        "terminal_id": "T7",
+        "terminal_transaction_id": "tx1",
+        "charge_point_id": 21,
+        "amount": Money(amount_minor=5000, currency="EUR"),
+        "authorization_ref": "hold_1",
+    }
+    return SessionRequest.model_validate({**base, **kw})
+
+
+def test_summary_names_point_hold_and_card() -> None:
+    summary = static_summary(_request(card_brand="VISA", card_last4="1234"))
+    assert summary == "CP 21 · 50.00 EUR hold · VISA …1234"
+    assert static_summary(_request()) == "CP 21 · 50.00 EUR hold"
+
+
+def test_options_reject_duplicates_and_set_attributes() -> None:
+    opts = start_options(_request(card_last4="1234"), "q")
+    assert opts["id"] == "session-alpha-T7-tx1"
+    assert opts["id_reuse_policy"] == WorkflowIDReusePolicy.REJECT_DUPLICATE
+    attrs = opts["search_attributes"]
+    assert attrs.get(sa.SESSION_STATE) == "pricing" and attrs.get(sa.CARD_LAST4) == "1234"
+    assert attrs.get(sa.CHARGE_POINT_ID) == 21 and attrs.get(sa.OPERATOR) == "alpha"
