@@ -17,6 +17,7 @@ from api.quotes import QuoteService
 from api.retention import RetentionTooShort, check_retention
 from api.routers import health, quotes, sessions, webhooks
 from codec.converter import build_data_converter
+from codec.wiring import codec_router_from_env
 from core.operators import load_operators
 from settings import Settings, get_settings
 
@@ -87,4 +88,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     install_error_handlers(app)
     for router in (sessions.router, quotes.router, webhooks.router, health.router):
         app.include_router(router)
+    codec = codec_router_from_env()  # /codec for the Temporal UI, when CHARGEPAY_CODEC_KEYS is set
+    if codec is not None:
+        app.include_router(codec)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
@@ -159,7 +159,6 @@ async def stop(
 async def list_(
     scope: Terminal,
     client: Temporal,
-    response: Response,
     state: StateFilter | None = None,
     charge_point_id: Annotated[int | None, Query(gt=0, le=2**53)] = None,
     terminal_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.:]{1,64}$")] = None,
