@@ -164,7 +164,7 @@ class ChargeSessionWorkflow:
             kind, detail = _error_type(exc)
             self.d.last_error = str(exc.cause or exc)
             if kind != c.ERR_PAYMENT_DECLINED:
-                self.d.attention = f"payment_unavailable: {kind}"
+                self._flag(f"payment_unavailable: {kind}")
             return self._finish("declined", reason=detail or kind or "payment_failed")
         try:
             self.d.budget = compute_budget(self.d.authorization.amount, quote.tariff, self.cfg)
@@ -487,7 +487,9 @@ class ChargeSessionWorkflow:
         return auth.expires_at - self.clock.wall(self.cfg.capture_margin_s)
 
     def _settle_deadline(self) -> datetime:
-        stopped = self.d.stop_sent_at or workflow.now()
+        if self.d.stopping_since is None:
+            self.d.stopping_since = workflow.now()
+        stopped = self.d.stop_sent_at or self.d.stopping_since
         return min(stopped + self.clock.wall(self.cfg.settle_timeout_s), self._capture_deadline())
 
     def _energy_flows(self) -> bool:

@@ -29,6 +29,7 @@ class SessionData(BaseModel):
     stop_requested_at: datetime | None = None
     stop_reason: str | None = None  # why the session stopped the charge
     stop_sent_at: datetime | None = None
+    stopping_since: datetime | None = None  # settle deadline base when Monta ended it itself
     captured: Money | None = None
     released: Money | None = None
     uncollected: Money | None = None
