@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 import httpx
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
 from bench.context import CARD, BenchContext
 from bench.shape import EventRow, rows
@@ -112,7 +112,7 @@ async def wait_result(ctx: BenchContext, session_id: str, timeout_s: float) -> S
     handle = ctx.temporal.get_workflow_handle(session_id, result_type=SessionStatus)
     try:
         return await asyncio.wait_for(handle.result(), timeout_s)
-    except TimeoutError:
+    except (TimeoutError, WorkflowFailureError):
         return None
 
 
