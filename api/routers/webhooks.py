@@ -18,7 +18,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monta import jsonio
-from api.dependencies import State, operator_of
+from activities.reconciliation.webhook_seen import WebhookSeenNotifier
+from api.dependencies import AppState, State, operator_of
 from api.errors import ApiError, error_responses
 from api.webhook_batch import InvalidBatch, read_batch
 from core import signature
@@ -72,6 +73,19 @@ async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore)
             return "failed"
 
 
+async def _tell_watcher(state: AppState, operator: str) -> None:
+    """Webhooks are flowing: the operator's polling watcher may slow down (best effort)."""
+    if state.temporal is None:
+        return
+    notifier = state.extras.get("webhook_seen")
+    if not isinstance(notifier, WebhookSeenNotifier):
+        notifier = state.extras["webhook_seen"] = WebhookSeenNotifier(state.temporal)
+    try:
+        await notifier.seen(operator)
+    except Exception as exc:  # never fail a delivery over the watcher hint
+        log.warning("webhook-seen hint for %s failed: %r", operator, exc)
+
+
 @router.post(
     "/monta/{operator}",
     response_model=WebhookAck,
@@ -110,6 +124,7 @@ async def monta_webhook(
             "temporal_unavailable",
             f"{failed} of {len(outcomes)} signals were not accepted; redeliver",
         )
+    await _tell_watcher(state, operator)
     return WebhookAck(
         entries=batch.entries,
         signalled=outcomes.count("signalled"),
