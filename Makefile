@@ -13,7 +13,7 @@ LINT_BUDGET ?= 300
 TYPE_BUDGET ?= 600
 TEST_BUDGET ?= 2700
 
-.PHONY: install test lint typecheck pytest dev demo clean
+.PHONY: install test lint typecheck pytest dev demo bench bench-quick chaos chaos-quick screenshots clean
 
 .bootstrap/bin/uv:
 	$(PYTHON) -m venv .bootstrap
@@ -39,6 +39,23 @@ dev: install
 
 demo: install
 	$(RUN) python -m devstack --demo
+
+# Benchmarks and the chaos run start their own embedded stack on free 127.0.0.1 ports.
+bench: install
+	$(RUN) python -m bench --full
+
+bench-quick: install
+	timeout 600 $(RUN) python -m bench --quick
+
+CHAOS_SEEDS ?= 1 2 3
+chaos: install
+	set -e; for seed in $(CHAOS_SEEDS); do $(RUN) python -m bench.chaos --seed $$seed; done
+
+chaos-quick: install
+	timeout 900 $(RUN) python -m bench.chaos --quick --seed $${CHAOS_SEED:-1}
+
+screenshots: install
+	$(RUN) python scripts/screenshots.py
 
 clean:
 	rm -rf .data .bootstrap .venv .mypy_cache .ruff_cache
