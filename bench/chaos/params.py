@@ -52,6 +52,11 @@ class ChaosParams:
         """
         return (self.settle_timeout_real_s + self.capture_margin_real_s) / self.time_scale
 
+    @property
+    def stem(self) -> str:
+        """File name stem of this run's outputs: chaos-<seed> (full), chaos-quick-<seed>."""
+        return f"chaos-{self.seed}" if self.mode == "full" else f"chaos-{self.mode}-{self.seed}"
+
     def describe(self) -> dict[str, Any]:
         data = asdict(self)
         data["stuck_deadline_s"] = round(self.stuck_deadline_s, 1)

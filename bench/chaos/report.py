@@ -38,11 +38,11 @@ def build_report(
     }
 
 
-def write_report(report: dict[str, Any], results: Path = RESULTS) -> list[Path]:
-    """chaos.json (the latest run) and chaos-<seed>.json (kept per seed)."""
+def write_report(report: dict[str, Any], stem: str, results: Path = RESULTS) -> list[Path]:
+    """chaos.json (the latest run) and <stem>.json (kept per seed and mode)."""
     results.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2, default=str) + "\n"
-    paths = [results / "chaos.json", results / f"chaos-{report['seed']}.json"]
+    paths = [results / "chaos.json", results / f"{stem}.json"]
     for path in paths:
         path.write_text(text)
     return paths

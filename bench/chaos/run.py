@@ -196,7 +196,7 @@ async def run(
     data_dir = new_data_dir(data_root, params.seed)
     stack = Stack(stack_config(params, data_dir))
     await asyncio.to_thread(stack.start)
-    log = EventLog(results / f"chaos-{params.seed}.log")
+    log = EventLog(results / f"{params.stem}.log")
     log.write("run_start", params=params.describe(), data_dir=str(data_dir))
     log.write("schedule", events=[asdict(e) for e in build_schedule(params)])
     try:
@@ -218,13 +218,13 @@ async def run(
         "reconciliation": seen.reconciliation,
         "logs": {
             "faults": str(log.path),
-            "sessions": str(results / f"chaos-{params.seed}-sessions.jsonl"),
+            "sessions": str(results / f"{params.stem}-sessions.jsonl"),
         },
         "data_dir": str(data_dir) if (keep_data or not result.passed) else None,
     }
-    _write_sessions(results / f"chaos-{params.seed}-sessions.jsonl", records, views)
+    _write_sessions(results / f"{params.stem}-sessions.jsonl", records, views)
     report = build_report(params, result, faults, time.monotonic() - began, extra)
-    write_report(report, results)
+    write_report(report, params.stem, results)
     log.write("verdict", passed=result.passed, figures=result.figures)
     log.close()
     if result.passed and not keep_data:

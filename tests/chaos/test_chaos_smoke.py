@@ -44,7 +44,7 @@ def test_a_small_chaos_run_reports_every_figure(tmp_path: Path) -> None:
     assert all(name in written for name in REQUIRED)
     assert written["passed"] == all(written[name] == 0 for name in MUST_BE_ZERO)
     assert written["faults"]["kill_worker"] >= 1 and written["faults"]["restart_temporal"] == 1
-    log = (tmp_path / "chaos-4242.log").read_text().splitlines()
+    log = (tmp_path / "chaos-quick-4242.log").read_text().splitlines()
     kinds = {json.loads(line)["kind"] for line in log}
     assert {"kill_worker", "restart_worker", "restart_temporal", "clear_faults"} <= kinds
     # The product promise: nothing lost, charged twice, captured twice or left open.

@@ -72,3 +72,8 @@ def test_the_stuck_deadline_is_the_settle_timer_plus_capture_margin_at_scale() -
     expected = (p.settle_timeout_real_s + p.capture_margin_real_s) / p.time_scale
     assert p.stuck_deadline_s == expected
     assert p.describe()["stuck_deadline_s"] == round(expected, 1)
+
+
+def test_quick_and_full_runs_of_one_seed_keep_separate_files() -> None:
+    assert presets.full(3).stem == "chaos-3"
+    assert presets.quick(3).stem == "chaos-quick-3"
