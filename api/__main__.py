@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 import uvicorn
 
 from api.main import create_app
+from observability.logging import uvicorn_log_config
+from observability.wiring import setup_api_logging
 from settings import get_settings
 
 
@@ -17,8 +18,14 @@ def main() -> None:
     parser.add_argument("--host", default=settings.api_host)
     parser.add_argument("--port", type=int, default=settings.api_port)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    setup_api_logging()  # JSON lines (CHARGEPAY_LOG_FORMAT), card numbers masked
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from temporalio.client import Client
@@ -19,6 +20,7 @@ from api.routers import health, quotes, sessions, webhooks
 from codec.converter import build_data_converter
 from codec.wiring import codec_router_from_env
 from core.operators import load_operators
+from observability.wiring import instrument_api
 from settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,14 @@ log = logging.getLogger(__name__)
 API_RETRY = RetryConfig(max_elapsed_time_millis=1500, max_retries=4, max_interval_millis=500)
 
 
-async def connect_temporal(settings: Settings) -> Client:
+async def connect_temporal(settings: Settings, interceptors: Sequence[Any] = ()) -> Client:
     """Lazy: the API starts (and /healthz answers) even while Temporal is still down."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=build_data_converter(settings),
         retry_config=API_RETRY,
+        interceptors=list(interceptors),
         lazy=True,
     )
 
@@ -66,7 +69,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         owned = state.temporal is None
         if owned:
-            state.temporal = await connect_temporal(settings)
+            state.temporal = await connect_temporal(settings, client_interceptors)
         await _startup_checks(state)
         try:
             yield
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
         lifespan=lifespan,
     )
     app.state.chargepay = state
+    # GET /metrics; with tracing configured, FastAPI spans and the client's tracing interceptor.
+    client_interceptors = instrument_api(app)
     install_error_handlers(app)
     for router in (sessions.router, quotes.router, webhooks.router, health.router):
         app.include_router(router)

@@ -67,13 +67,13 @@ PAYMENTS = Counter(
 )
 WEBHOOK_BATCHES = Counter(
     "chargepay_webhook_batches",
-    "Monta webhook batches by operator and outcome (accepted, bad_signature, invalid, "
-    "unknown_operator, retry).",
+    "Monta webhook batches by operator and outcome (accepted, retry = answered 5xx so "
+    "Monta redelivers, bad_signature, invalid).",
     ["operator", "outcome"],
 )
 WEBHOOK_ENTRIES = Counter(
     "chargepay_webhook_entries",
-    "Monta webhook entries by operator and outcome (signalled, not_ours, unreadable, failed).",
+    "Monta webhook entries by outcome (signalled, finished, failed, not_ours, unreadable).",
     ["operator", "outcome"],
 )
 
@@ -96,8 +96,9 @@ __all__ = [
 ]
 
 
-# Outcomes of a request that did not come from Monta (or not for a known operator).
-UNAUTHENTICATED = frozenset({"bad_signature", "unknown_operator"})
+# A request that did not prove it came from Monta (the operator label is a known operator:
+# the route answers 404 before this for any other path).
+UNAUTHENTICATED = frozenset({"bad_signature"})
 
 
 def record_webhook_batch(

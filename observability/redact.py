@@ -13,7 +13,7 @@ from typing import Any
 
 # 13-19 digits, single spaces or dashes allowed between them, not part of a longer number.
 _CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
-_SEPARATORS = re.compile(r"[ -]")
+_SEPARATORS = re.compile(r"([ -])")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -26,11 +26,31 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _pan_end(groups: list[str], start: int) -> int | None:
+    """The furthest group index `end` such that groups[start:end] is a Luhn-valid PAN."""
+    for end in range(len(groups), start, -1):
+        digits = "".join(groups[start:end])
+        if 13 <= len(digits) <= 19 and luhn_ok(digits):
+            return end
+    return None
+
+
 def _mask(match: re.Match[str]) -> str:
-    digits = _SEPARATORS.sub("", match.group(0))
-    if 13 <= len(digits) <= 19 and luhn_ok(digits):
-        return f"[PAN ****{digits[-4:]}]"
-    return match.group(0)
+    # Separated digit groups may join a PAN to its neighbours ("T1-4111…"): try every run
+    # of whole groups, longest first, from each group on.
+    parts = _SEPARATORS.split(match.group(0))
+    groups, seps = parts[0::2], [*parts[1::2], ""]
+    out: list[str] = []
+    i = 0
+    while i < len(groups):
+        end = _pan_end(groups, i)
+        if end is None:
+            out.append(groups[i] + seps[i])
+            i += 1
+        else:
+            out.append(f"[PAN ****{''.join(groups[i:end])[-4:]}]" + seps[end - 1])
+            i = end
+    return "".join(out)
 
 
 def redact_text(text: str) -> str:

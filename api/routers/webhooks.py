@@ -23,6 +23,8 @@ from api.dependencies import AppState, State, operator_of
 from api.errors import ApiError, error_responses
 from api.webhook_batch import InvalidBatch, read_batch
 from core import signature
+from observability.logging import bind
+from observability.metrics import record_webhook_batch
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 
 async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore) -> Outcome:
+    assert snap.partner_external_id is not None
+    with bind(session_id=snap.partner_external_id, monta_charge_id=snap.charge_id):
+        return await _signal_one(client, snap, gate)
+
+
+async def _signal_one(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore) -> Outcome:
     assert snap.partner_external_id is not None
     async with gate:
         try:
@@ -104,20 +112,31 @@ async def monta_webhook(
     raw = await _read_capped(request, state.settings.webhook_max_body_bytes)
     secrets = [s.get_secret_value() for s in op.webhook_secrets]
     if not signature.verify(secrets, raw, x_monta_signature):
+        record_webhook_batch(operator, "bad_signature")
         raise ApiError(401, "invalid_signature", "X-Monta-Signature does not match")
     try:
         batch = read_batch(jsonio.loads(raw), operator, state.settings.monta_money_unit)
     except (ValueError, InvalidBatch) as exc:
+        record_webhook_batch(operator, "invalid")
         raise ApiError(400, "invalid_payload", f"not a webhook batch: {exc}") from exc
     outcomes: list[Outcome] = []
     if batch.snapshots:
         if state.temporal is None:
+            record_webhook_batch(operator, "retry")
             raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
         gate = asyncio.Semaphore(state.settings.webhook_signal_concurrency)
         outcomes = list(
             await asyncio.gather(*(_signal(state.temporal, s, gate) for s in batch.snapshots))
         )
     failed = outcomes.count("failed")
+    counts = {
+        "signalled": outcomes.count("signalled"),
+        "finished": outcomes.count("finished"),
+        "failed": failed,
+        "not_ours": batch.not_ours,
+        "unreadable": batch.unreadable,
+    }
+    record_webhook_batch(operator, "retry" if failed else "accepted", counts)
     if failed:
         raise ApiError(
             503,
@@ -127,8 +146,8 @@ async def monta_webhook(
     await _tell_watcher(state, operator)
     return WebhookAck(
         entries=batch.entries,
-        signalled=outcomes.count("signalled"),
-        finished=outcomes.count("finished"),
+        signalled=counts["signalled"],
+        finished=counts["finished"],
         not_ours=batch.not_ours,
         unreadable=batch.unreadable,
     )

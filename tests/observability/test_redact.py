@@ -44,3 +44,15 @@ def test_nested_values_and_integers() -> None:
         "ok": 42,
         "flag": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("session-alpha-T1-4111111111111111", "session-alpha-T1-[PAN ****1111]"),
+        ("ref 7-4111 1111 1111 1111-2", "ref 7-[PAN ****1111]-2"),
+        ("a 4111111111111111 b 5555555555554444", "a [PAN ****1111] b [PAN ****4444]"),
+    ],
+)
+def test_pan_next_to_other_digit_groups(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
