@@ -3,6 +3,17 @@ outcomes and the acquirer's holds agree? Every disagreement becomes one `Mismatc
 
 Only settled facts are judged: a session still running is never blamed for a capture it
 has not made yet, and a hold younger than the grace period may still get its session.
+
+Orphan holds. One acquirer account serves every operator, so the hold list holds every
+operator's holds while the sessions are the reconciling operator's. A hold is an orphan only
+if it is open, at least `hold_grace` old counted from the hold's own `created_at` (the
+terminal's tap, before its session even starts), and no running session of ANY operator
+holds it (`LiveHolds`). The grace is what protects a session still in `pricing` or
+`authorizing`: it does not know its hold's id yet. If any running session did not answer
+its status query, or has been running longer than the grace without a hold id, a hold
+cannot be proven orphaned: every orphan is then reported `deferred: ...` and none is voided.
+A hold of another operator's *finished* session may be reported (and voided) by either
+operator's run; voiding is idempotent (`reconcile/<hold>/void`), so that is harmless.
 """
 
 from __future__ import annotations
@@ -19,7 +30,10 @@ RECONCILIATION_WORKFLOW = "ReconciliationWorkflow"
 MONTA_WALLET_PAGE = "monta_wallet_page"  # on monta-<operator>
 RECONCILE_SESSIONS = "reconcile_sessions"  # session queue: Temporal visibility + results
 RECONCILE_HOLDS = "reconcile_holds"  # session queue: the gateway's list of holds
+RECONCILE_LIVE_HOLDS = "reconcile_live_holds"  # session queue: every operator's running sessions
 RECONCILE_VOID_HOLD = "reconcile_void_hold"
+LIVE_HOLDS_PATCH = "reconcile-live-holds-all-operators"  # runs started before it replay as-is
+STATE_UNANSWERED = "unknown"  # SessionOutcome.state of a running session that did not answer
 RECONCILE_WRITE_REPORT = "reconcile_write_report"
 
 MismatchKind = Literal[
@@ -94,7 +108,21 @@ class HoldRecord(_Model):
     amount: Money
     status: str  # open | captured | voided | expired (emulator); Stripe maps to these
     captured_minor: int = 0
-    created_at: datetime
+    created_at: datetime  # the acquirer's: the grace period runs from here
+
+
+class LiveHoldsInput(_Model):
+    # A running session that started before this and still has no hold id might own any
+    # hold past the grace (its authorize/verify is stuck): such sessions block voiding.
+    unbound_started_before: datetime
+
+
+class LiveHolds(_Model):
+    """What running sessions of every operator say about the holds they own."""
+
+    authorization_ids: list[str] = Field(default_factory=list)
+    unanswered: int = 0  # running sessions whose status query failed
+    unbound: int = 0  # running since before the grace, no hold id yet
 
 
 class VoidHoldInput(_Model):
@@ -111,7 +139,8 @@ class Mismatch(_Model):
     actual_minor: int | None = None
     currency: str | None = None
     detail: str = ""
-    action: str | None = None  # "voided" | "void_failed: ..." | "report_only"
+    # "voided" | "void_failed: ..." | "report_only" | "deferred: ..." (see void_deferral)
+    action: str | None = None
 
 
 class ReconcileReport(_Model):
@@ -136,6 +165,7 @@ class Facts(_Model):
     wallet: list[WalletTransactionSummary]
     sessions: list[SessionOutcome]
     holds: list[HoldRecord]
+    live: LiveHolds  # running sessions of every operator, not only `sessions`
     now: datetime
     hold_grace: timedelta
     judge_sessions_closed_after: datetime  # sessions closed earlier are outside the window
@@ -236,8 +266,10 @@ def _session_checks(f: Facts, charged: set[str]) -> list[Mismatch]:
 
 
 def orphan_holds(f: Facts) -> list[HoldRecord]:
-    """Open holds past the grace period that no running session holds on to."""
+    """Open holds past the grace period (from the hold's creation) that no running session
+    of any operator holds on to."""
     live = {s.authorization_id for s in f.sessions if s.running and s.authorization_id}
+    live.update(f.live.authorization_ids)
     return [
         h
         for h in f.holds
@@ -247,8 +279,29 @@ def orphan_holds(f: Facts) -> list[HoldRecord]:
     ]
 
 
+def void_deferral(live: LiveHolds) -> str | None:
+    """Why no orphan may be voided in this run, or None: a running session that did not
+    answer, or that still has no hold id past the grace, might own any of them."""
+    why = []
+    if live.unanswered:
+        why.append(f"{live.unanswered} running sessions did not answer")
+    if live.unbound:
+        why.append(f"{live.unbound} running sessions have no hold id past the grace")
+    return "deferred: " + "; ".join(why) if why else None
+
+
+def needs_void(m: Mismatch) -> bool:
+    """An orphan hold the workflow should void (unless told to only report)."""
+    return (
+        m.kind == "hold_open_after_session_end"
+        and m.authorization_id is not None
+        and m.action is None
+    )
+
+
 def _hold_checks(f: Facts) -> list[Mismatch]:
     owner = {s.authorization_id: s for s in f.sessions if s.authorization_id}
+    deferred = void_deferral(f.live)
     out = []
     for h in orphan_holds(f):
         s = owner.get(h.authorization_id)
@@ -259,7 +312,8 @@ def _hold_checks(f: Facts) -> list[Mismatch]:
                 authorization_id=h.authorization_id,
                 actual_minor=h.amount.amount_minor,
                 currency=h.amount.currency,
-                detail=f"session {s.state}" if s else "no session holds it",
+                detail=f"session {s.state}" if s else "no session of this operator holds it",
+                action=deferred,
             )
         )
     return out

@@ -1,5 +1,6 @@
 """Activities that talk to Temporal itself (session queue): how many sessions are open,
-signal sessions with polled snapshots, read sessions' outcomes for reconciliation.
+signal sessions with polled snapshots, read sessions' outcomes for reconciliation, and the
+holds every operator's running sessions own (one acquirer account serves all operators).
 
 None of them calls Monta, so none of them spends the credential's rate budget.
 """
@@ -8,15 +9,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowExecution
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
 from temporalio.client import WorkflowExecutionStatus as Status
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import contracts as c
-from workflows.reconciliation_logic import RECONCILE_SESSIONS, SessionOutcome, SessionsInput
+from workflows.reconciliation_logic import (
+    RECONCILE_LIVE_HOLDS,
+    RECONCILE_SESSIONS,
+    STATE_UNANSWERED,
+    LiveHolds,
+    LiveHoldsInput,
+    SessionOutcome,
+    SessionsInput,
+)
 from workflows.session_models import SessionStatus
 from workflows.watcher_logic import (
     WATCHER_OPEN_SESSIONS,
@@ -27,6 +42,8 @@ from workflows.watcher_logic import (
 
 T = TypeVar("T")
 CONCURRENCY = 32
+QUERY_TIMEOUT = timedelta(seconds=10)  # a session that takes longer counts as unanswered
+RUNNING_SESSIONS = f"WorkflowType = '{c.SESSION_WORKFLOW}' AND ExecutionStatus = 'Running'"
 
 
 def _sessions_query(operator: str) -> str:
@@ -52,7 +69,7 @@ class TemporalReads:
         self.client = client
 
     def activities(self) -> Sequence[Callable[..., Any]]:
-        return [self.open_sessions, self.signal_sessions, self.sessions]
+        return [self.open_sessions, self.signal_sessions, self.sessions, self.live_holds]
 
     @activity.defn(name=WATCHER_OPEN_SESSIONS)
     async def open_sessions(self, operator: str) -> int:
@@ -90,6 +107,26 @@ class TemporalReads:
                 latest[desc.id] = desc
         return list(await _bounded(latest.values(), self._outcome))
 
+    @activity.defn(name=RECONCILE_LIVE_HOLDS)
+    async def live_holds(self, inp: LiveHoldsInput) -> LiveHolds:
+        """Every operator's running sessions (no Operator filter): the holds they own, and
+        how many could own a hold we cannot name (no answer, or no hold id past the grace)."""
+        running = [ex async for ex in self.client.list_workflows(RUNNING_SESSIONS)]
+        outcomes: list[SessionOutcome] = await _bounded(running, self._outcome)
+        unbound = [
+            o
+            for ex, o in zip(running, outcomes, strict=True)
+            if o.running
+            and o.state != STATE_UNANSWERED
+            and o.authorization_id is None
+            and (ex.start_time is None or ex.start_time < inp.unbound_started_before)
+        ]
+        return LiveHolds(
+            authorization_ids=sorted({o.authorization_id for o in outcomes if o.authorization_id}),
+            unanswered=sum(1 for o in outcomes if o.running and o.state == STATE_UNANSWERED),
+            unbound=len(unbound),
+        )
+
     async def _describe(self, workflow_id: str) -> WorkflowExecution | None:
         try:
             return await self.client.get_workflow_handle(workflow_id).describe()
@@ -103,10 +140,13 @@ class TemporalReads:
         running = ex.status == Status.RUNNING
         if running:
             try:
-                status = await handle.query(c.QUERY_STATUS, result_type=SessionStatus)
-            except RPCError:
-                # No worker answers right now: count it live, so its hold is left alone.
-                return SessionOutcome(session_id=ex.id, running=True, state="unknown")
+                status = await handle.query(
+                    c.QUERY_STATUS, result_type=SessionStatus, rpc_timeout=QUERY_TIMEOUT
+                )
+            except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError):
+                # No worker answers right now: count it live and unanswered, so no hold is
+                # voided while it might be this session's (reconciliation_logic.void_deferral).
+                return SessionOutcome(session_id=ex.id, running=True, state=STATE_UNANSWERED)
         elif ex.status == Status.COMPLETED:
             status = await handle.result()
         else:

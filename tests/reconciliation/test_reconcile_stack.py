@@ -19,16 +19,16 @@ from temporalio.worker import Worker
 
 from activities.monta.client import MontaClient
 from activities.monta.models import Charge, GenericPaymentSession, StartChargeRequest
-from activities.reconciliation.wiring import ensure_watchers, reconcile_input
+from activities.reconciliation.wiring import ensure_watchers
 from core.money import Money
 from core.operators import Operator
 from settings import Settings
+from tests.reconciliation.runs import reconcile
 from tests.reconciliation.stubs import PlantedSession
 from tests.support.acquirer import AcquirerEmulator, acquirer_emulator
 from tests.support.monta_emulator import MontaEmulator, monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings, start_paid_session
 from workflows import search_attributes as sa
-from workflows.reconciliation import ReconciliationWorkflow
 from workflows.reconciliation_logic import KINDS, ReconcileReport
 from workflows.session_models import SessionStatus
 
@@ -38,21 +38,6 @@ pytestmark = pytest.mark.timeout(240)
 
 def eur(n: int) -> Money:
     return Money(amount_minor=n, currency="EUR")
-
-
-async def reconcile(
-    client: Client, op: Operator, settings: Settings, since: datetime, tmp: Path
-) -> ReconcileReport:
-    until = datetime.now(UTC) + timedelta(seconds=2)
-    inp = reconcile_input(
-        op, settings, window_from=since, window_to=until, hold_grace_s=0, report_dir=str(tmp)
-    )
-    return await client.execute_workflow(
-        ReconciliationWorkflow.run,
-        inp,
-        id=f"reconcile-{op.key}-{uuid.uuid4().hex[:6]}",
-        task_queue=settings.session_task_queue,
-    )
 
 
 async def completed_charge(

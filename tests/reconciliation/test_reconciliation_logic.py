@@ -11,9 +11,11 @@ from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
 from workflows.reconciliation_logic import (
     Facts,
     HoldRecord,
+    LiveHolds,
     ReconcileReport,
     SessionOutcome,
     find_mismatches,
+    needs_void,
     orphan_holds,
     sessions_missing_charges,
     summary_markdown,
@@ -78,12 +80,13 @@ def facts(**kw: Any) -> Facts:
         "wallet": [wallet(1, 400), wallet(2, 1500)],
         "sessions": [session("s-ok", 1, "a-ok", 400), session("s-over", 2, "a-over", 1000)],
         "holds": [hold("a-ok", "captured", 400), hold("a-over", "captured", 1000)],
+        "live": LiveHolds(),
         "now": NOW,
         "hold_grace": timedelta(minutes=15),
         "judge_sessions_closed_after": START,
     }
     for key, extra in kw.items():
-        base[key] = base[key] + extra
+        base[key] = extra if key == "live" else base[key] + extra
     return Facts(**base)
 
 
@@ -164,3 +167,57 @@ def test_summary_names_counts() -> None:
     text = summary_markdown(report)
     assert "charge_without_session 1" in text
     assert "clean" in summary_markdown(report.model_copy(update={"mismatches": []}))
+
+
+# ---------------------------------------------------------------- orphan holds, every operator
+def to_void(f: Facts) -> list[str | None]:
+    return [m.authorization_id for m in find_mismatches(f) if needs_void(m)]
+
+
+def test_another_operators_live_hold_is_not_an_orphan() -> None:
+    # The acquirer lists bravo's live session's hold too; alpha's sessions do not name it.
+    f = facts(
+        holds=[hold("a-bravo-live", "open")], live=LiveHolds(authorization_ids=["a-bravo-live"])
+    )
+    assert orphan_holds(f) == []
+    assert kinds(f) == []
+
+
+def test_nothing_is_voided_while_a_running_session_did_not_answer() -> None:
+    f = facts(
+        sessions=[session("s-gone", None, "a-gone", None, state="voided")],
+        holds=[hold("a-gone", "open"), hold("a-stray", "open")],
+        live=LiveHolds(authorization_ids=["a-other"], unanswered=1),
+    )
+    found = [m for m in find_mismatches(f) if m.kind == "hold_open_after_session_end"]
+    assert sorted(m.authorization_id or "" for m in found) == ["a-gone", "a-stray"]
+    assert {m.action for m in found} == {"deferred: 1 running sessions did not answer"}
+    assert to_void(f) == []
+
+
+def test_a_running_session_without_a_hold_id_past_the_grace_defers_voiding() -> None:
+    f = facts(holds=[hold("a-stray", "open")], live=LiveHolds(unbound=2))
+    (m,) = find_mismatches(f)
+    assert m.action == "deferred: 2 running sessions have no hold id past the grace"
+    assert to_void(f) == []
+
+
+def test_a_genuine_orphan_past_the_grace_is_voided() -> None:
+    f = facts(
+        sessions=[session("s-gone", None, "a-gone", None, state="voided")],
+        holds=[hold("a-gone", "open"), hold("a-live", "open")],
+        live=LiveHolds(authorization_ids=["a-live"]),
+    )
+    assert to_void(f) == ["a-gone"]
+    (m,) = find_mismatches(f)
+    assert (m.session_id, m.detail) == ("s-gone", "session voided")
+
+
+def test_a_hold_younger_than_the_grace_is_left_alone() -> None:
+    # Its session may still be pricing or authorizing: it cannot name the hold yet.
+    # The grace counts from the hold's creation, whatever the session's age.
+    young = NOW - timedelta(minutes=15) + timedelta(seconds=1)
+    due = NOW - timedelta(minutes=15)
+    f = facts(holds=[hold("a-young", "open", created=young), hold("a-due", "open", created=due)])
+    assert [h.authorization_id for h in orphan_holds(f)] == ["a-due"]
+    assert to_void(f) == ["a-due"]
