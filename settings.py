@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     api_start_wait_s: float = 10.0
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
+    # Coalescing (api/signal_coalesce.py): every update from this share of the charge's
+    # kwhLimit is signalled; otherwise at least one signal per charge per interval (real s).
+    webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.75"), gt=0, le=1)
+    webhook_signal_max_interval_s: float = Field(default=300.0, gt=0)
+    webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
     # Namespace retention shorter than the retry horizon at API start-up: log or refuse.

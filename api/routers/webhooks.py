@@ -1,44 +1,43 @@
 """`POST /v1/webhooks/monta/{operator}`: signed batches from Monta become workflow signals.
 
-2xx only once Temporal accepted every signal for our sessions; 5xx otherwise, so Monta
-redelivers the batch (replays are harmless: merging snapshots is idempotent). A signal to
-a session that already finished is accepted-and-ignored.
+Snapshots are coalesced (api/signal_coalesce.py): only a meaningful change is signalled, the
+rest is acknowledged. 2xx only once Temporal accepted every signal that was needed; 5xx
+otherwise (after a short in-request retry of a busy session, api/signal_sender.py), so Monta
+redelivers the batch (replays are harmless: merging snapshots is idempotent). A signal to a
+session that already finished is accepted-and-ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monta import jsonio
 from activities.reconciliation.webhook_seen import WebhookSeenNotifier
 from api.dependencies import AppState, State, operator_of
 from api.errors import ApiError, error_responses
+from api.signal_coalesce import CoalescePolicy
+from api.signal_sender import Outcome, SignalSender
 from api.webhook_batch import InvalidBatch, read_batch
 from core import signature
 from observability.logging import bind
 from observability.metrics import record_webhook_batch
-from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+from workflows.contracts import ChargeSnapshot
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-# Monta gives a delivery a few seconds: a Temporal outage must answer 503 well before that.
-SIGNAL_TIMEOUT = timedelta(seconds=2)
 _OPERATOR_EXAMPLES = {"alpha": {"value": "alpha"}, "bravo": {"value": "bravo"}}
-Outcome = Literal["signalled", "finished", "failed"]
 
 
 class WebhookAck(BaseModel):
     entries: int
     signalled: int
+    coalesced: int = 0  # no meaningful change for the session: acknowledged, not signalled
     finished: int  # sessions already over: accepted and ignored
     not_ours: int
     unreadable: int
@@ -58,27 +57,28 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _signal(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore) -> Outcome:
-    assert snap.partner_external_id is not None
+def _sender(state: AppState) -> SignalSender:
+    """One per API process: the coalescing ledger must outlive a request."""
+    sender = state.extras.get("signal_sender")
+    if not isinstance(sender, SignalSender):
+        assert state.temporal is not None
+        cfg = state.settings
+        policy = CoalescePolicy(
+            near_cap_ratio=cfg.webhook_near_cap_ratio,
+            max_interval_s=cfg.clock.wall_seconds(cfg.webhook_signal_max_interval_s),
+        )
+        sender = state.extras["signal_sender"] = SignalSender(
+            state.temporal,
+            policy,
+            max_charges=cfg.webhook_coalesce_max_charges,
+            concurrency=cfg.webhook_signal_concurrency,
+        )
+    return sender
+
+
+async def _signal(sender: SignalSender, snap: ChargeSnapshot) -> Outcome:
     with bind(session_id=snap.partner_external_id, monta_charge_id=snap.charge_id):
-        return await _signal_one(client, snap, gate)
-
-
-async def _signal_one(client: Client, snap: ChargeSnapshot, gate: asyncio.Semaphore) -> Outcome:
-    assert snap.partner_external_id is not None
-    async with gate:
-        try:
-            handle = client.get_workflow_handle(snap.partner_external_id)
-            await handle.signal(SIGNAL_CHARGE_UPDATED, snap, rpc_timeout=SIGNAL_TIMEOUT)
-            return "signalled"
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # unknown or already completed
-                return "finished"
-            log.warning("signal to %s failed: %s", snap.partner_external_id, exc)
-            return "failed"
-        except Exception as exc:  # any failure means Monta must redeliver
-            log.warning("signal to %s failed: %r", snap.partner_external_id, exc)
-            return "failed"
+        return await sender.deliver(snap)
 
 
 async def _tell_watcher(state: AppState, operator: str) -> None:
@@ -124,13 +124,12 @@ async def monta_webhook(
         if state.temporal is None:
             record_webhook_batch(operator, "retry")
             raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
-        gate = asyncio.Semaphore(state.settings.webhook_signal_concurrency)
-        outcomes = list(
-            await asyncio.gather(*(_signal(state.temporal, s, gate) for s in batch.snapshots))
-        )
+        sender = _sender(state)
+        outcomes = list(await asyncio.gather(*(_signal(sender, s) for s in batch.snapshots)))
     failed = outcomes.count("failed")
     counts = {
         "signalled": outcomes.count("signalled"),
+        "coalesced": outcomes.count("coalesced"),
         "finished": outcomes.count("finished"),
         "failed": failed,
         "not_ours": batch.not_ours,
@@ -147,6 +146,7 @@ async def monta_webhook(
     return WebhookAck(
         entries=batch.entries,
         signalled=counts["signalled"],
+        coalesced=counts["coalesced"],
         finished=counts["finished"],
         not_ours=batch.not_ours,
         unreadable=batch.unreadable,

@@ -1,0 +1,106 @@
+"""Which webhook snapshots are worth a workflow signal (DESIGN: "coalesced, signal only on a
+meaningful change").
+
+Monta sends a snapshot per charge every meter sample; signalling each one costs the session
+a workflow task and history events and, at scale, floods Temporal. The session projects its
+price budget and deadlines with its own timers, so it only needs: a new state, a newly set
+end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
+budget sits just below `kwhLimit`), and a heartbeat every `max_interval`. Everything else is
+acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
+
+`should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
+signalled per charge (only recorded once Temporal accepted the signal).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from workflows.contracts import ChargeSnapshot
+
+Why = Literal["first", "state", "ended", "first_energy", "near_cap", "no_cap", "interval"]
+_END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
+
+
+@dataclass(frozen=True)
+class CoalescePolicy:
+    near_cap_ratio: Decimal  # consumedKwh / kwhLimit from which every update is signalled
+    max_interval_s: float  # wall seconds: signal at least this often per charge
+
+
+@dataclass(frozen=True)
+class Signalled:
+    """What the session was last told about one charge."""
+
+    state: str
+    consumed_kwh: Decimal
+    updated_at: datetime
+    ended: frozenset[str]
+    at: float  # monotonic wall seconds of the signal
+
+    @classmethod
+    def of(cls, snap: ChargeSnapshot, at: float) -> Signalled:
+        return cls(snap.state, snap.consumed_kwh, snap.updated_at, _ended(snap), at)
+
+
+def _ended(snap: ChargeSnapshot) -> frozenset[str]:
+    return frozenset(f for f in _END_FIELDS if getattr(snap, f) is not None)
+
+
+def _near_cap(snap: ChargeSnapshot, ratio: Decimal) -> bool:
+    limit = snap.kwh_limit
+    return limit is not None and limit > 0 and snap.consumed_kwh >= ratio * limit
+
+
+def should_signal(
+    snap: ChargeSnapshot, last: Signalled | None, now: float, policy: CoalescePolicy
+) -> Why | None:
+    """Why `snap` must reach the session, or None: acknowledge and drop it."""
+    if last is None:
+        return "first"
+    if snap.updated_at < last.updated_at:
+        return None  # stale or replayed: the session already has something newer
+    newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
+    if snap.state != last.state:
+        return "state"
+    if _ended(snap) - last.ended:
+        return "ended"
+    if not newer:
+        return None  # the same snapshot again
+    if last.consumed_kwh <= 0 < snap.consumed_kwh:
+        return "first_energy"
+    if snap.kwh_limit is None:
+        return "no_cap"  # cannot tell how close the cap is: never hold it back
+    if _near_cap(snap, policy.near_cap_ratio):
+        return "near_cap"
+    if now - last.at >= policy.max_interval_s:
+        return "interval"
+    return None
+
+
+class SignalLedger:
+    """Per-process LRU: charge id -> what was last signalled. Losing an entry (eviction,
+    restart, another replica) only costs one extra signal."""
+
+    def __init__(self, max_charges: int) -> None:
+        self._max = max_charges
+        self._last: OrderedDict[int, Signalled] = OrderedDict()
+
+    def get(self, charge_id: int) -> Signalled | None:
+        last = self._last.get(charge_id)
+        if last is not None:
+            self._last.move_to_end(charge_id)
+        return last
+
+    def record(self, snap: ChargeSnapshot, at: float) -> None:
+        self._last[snap.charge_id] = Signalled.of(snap, at)
+        self._last.move_to_end(snap.charge_id)
+        while len(self._last) > self._max:
+            self._last.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._last)

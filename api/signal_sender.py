@@ -1,0 +1,111 @@
+"""Webhook snapshots -> `charge_updated` signals: coalesced, one in flight per session,
+a busy/timed-out signal retried briefly inside the request.
+
+A busy workflow (`RESOURCE_EXHAUSTED` "Workflow is busy") or a timed-out signal is a
+momentary state of one session: answering 503 for the whole batch makes Monta redeliver
+every entry of it, which adds load exactly when Temporal is struggling. So that one signal
+is retried with a short backoff within a bounded budget (well under Monta's delivery
+timeout); only then is the batch refused. Temporal being unreachable fails at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Literal
+
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.signal_coalesce import CoalescePolicy, SignalLedger, should_signal
+from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["signalled", "coalesced", "finished", "failed"]
+# Momentary: the workflow's lock or the RPC deadline, not an outage.
+RETRYABLE = frozenset({RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.DEADLINE_EXCEEDED})
+SIGNAL_TIMEOUT_S = 2.0
+BACKOFF_S = (0.05, 0.15, 0.4)  # then give up: Monta redelivers
+
+
+class SignalSender:
+    """Per API process: the ledger of what was signalled, per-session locks, a global gate."""
+
+    def __init__(
+        self,
+        client: Client,
+        policy: CoalescePolicy,
+        *,
+        max_charges: int,
+        concurrency: int,
+        budget_s: float = 3.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._policy = policy
+        self._ledger = SignalLedger(max_charges)
+        self._gate = asyncio.Semaphore(concurrency)
+        self._budget_s = budget_s
+        self._now = monotonic
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    async def deliver(self, snap: ChargeSnapshot) -> Outcome:
+        """Decide under the session's lock (a concurrent batch may just have signalled it)."""
+        assert snap.partner_external_id is not None
+        async with self._session_lock(snap.partner_external_id):
+            if should_signal(snap, self._ledger.get(snap.charge_id), self._now(), self._policy):
+                outcome = await self._send(snap)
+            else:
+                return "coalesced"
+            if outcome != "failed":  # a finished session needs no further signal either
+                self._ledger.record(snap, self._now())
+            return outcome
+
+    async def _send(self, snap: ChargeSnapshot) -> Outcome:
+        wid = snap.partner_external_id
+        deadline = self._now() + self._budget_s
+        handle = self._client.get_workflow_handle(wid or "")
+        for attempt in range(len(BACKOFF_S) + 1):
+            left = deadline - self._now()
+            try:
+                async with self._gate:
+                    await handle.signal(
+                        SIGNAL_CHARGE_UPDATED,
+                        snap,
+                        rpc_timeout=timedelta(seconds=max(0.1, min(SIGNAL_TIMEOUT_S, left))),
+                    )
+                return "signalled"
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:  # unknown or already completed
+                    return "finished"
+                retry = exc.status in RETRYABLE
+                log.warning("signal to %s failed (attempt %d): %s", wid, attempt + 1, exc)
+            except Exception as exc:  # any other failure: Monta redelivers
+                log.warning("signal to %s failed: %r", wid, exc)
+                return "failed"
+            if not retry or attempt == len(BACKOFF_S):
+                return "failed"
+            pause = BACKOFF_S[attempt]
+            if self._now() + pause >= deadline:
+                return "failed"
+            await asyncio.sleep(pause)
+        return "failed"
+
+    @asynccontextmanager
+    async def _session_lock(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

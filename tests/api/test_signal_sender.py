@@ -1,0 +1,91 @@
+"""SignalSender logic on a fake Temporal client: a busy session is retried inside the
+request, an outage fails at once, one signal in flight per session, coalesced repeats."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.signal_coalesce import CoalescePolicy
+from api.signal_sender import SignalSender
+from workflows.contracts import ChargeSnapshot
+
+POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)
+SNAP = ChargeSnapshot(
+    charge_id=7,
+    state="charging",
+    consumed_kwh=Decimal("1"),
+    kwh_limit=Decimal("40"),
+    updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    partner_external_id="session-alpha-T1-tx",
+)
+
+
+class FakeHandle:
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+
+    async def signal(self, name: str, arg: Any, rpc_timeout: Any = None) -> None:
+        self.client.in_flight += 1
+        self.client.max_in_flight = max(self.client.max_in_flight, self.client.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            self.client.calls += 1
+            if self.client.errors:
+                raise RPCError("scripted", self.client.errors.pop(0), b"")
+        finally:
+            self.client.in_flight -= 1
+
+
+class FakeClient:
+    def __init__(self, *errors: RPCStatusCode) -> None:
+        self.errors = list(errors)
+        self.calls = self.in_flight = self.max_in_flight = 0
+
+    def get_workflow_handle(self, workflow_id: str) -> FakeHandle:
+        return FakeHandle(self)
+
+
+def sender(client: FakeClient, budget_s: float = 3.0) -> SignalSender:
+    return SignalSender(
+        client,  # type: ignore[arg-type]
+        POLICY,
+        max_charges=10,
+        concurrency=8,
+        budget_s=budget_s,
+    )
+
+
+async def test_busy_session_is_retried_then_signalled_and_remembered() -> None:
+    client = FakeClient(RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.DEADLINE_EXCEEDED)
+    s = sender(client)
+    assert await s.deliver(SNAP) == "signalled" and client.calls == 3
+    assert await s.deliver(SNAP) == "coalesced" and client.calls == 3
+
+
+async def test_persistently_busy_session_fails_within_the_budget() -> None:
+    client = FakeClient(*[RPCStatusCode.RESOURCE_EXHAUSTED] * 10)
+    s = sender(client)
+    assert await s.deliver(SNAP) == "failed" and client.calls == 4
+    client.errors.clear()
+    assert await s.deliver(SNAP) == "signalled"  # a failure is not remembered: redelivery works
+
+
+async def test_outage_fails_at_once_and_finished_sessions_count_as_accepted() -> None:
+    client = FakeClient(RPCStatusCode.UNAVAILABLE, RPCStatusCode.NOT_FOUND)
+    s = sender(client)
+    assert await s.deliver(SNAP) == "failed" and client.calls == 1
+    assert await s.deliver(SNAP) == "finished"
+    assert await s.deliver(SNAP) == "coalesced" and client.calls == 2
+
+
+async def test_one_signal_in_flight_per_session() -> None:
+    client = FakeClient()
+    s = sender(client)
+    outcomes = await asyncio.gather(*(s.deliver(SNAP) for _ in range(5)))
+    assert sorted(outcomes) == ["coalesced"] * 4 + ["signalled"]
+    assert client.max_in_flight == 1

@@ -1,0 +1,86 @@
+"""The webhook coalescing rule: which snapshots reach the session, which are only acked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from api.signal_coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
+from workflows.contracts import ChargeSnapshot
+
+T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=5.0)
+
+
+def snap(kwh: str = "10", state: str = "charging", sec: int = 10, **kw: Any) -> ChargeSnapshot:
+    fields: dict[str, Any] = {
+        "charge_id": 7,
+        "state": state,
+        "consumed_kwh": Decimal(kwh),
+        "kwh_limit": Decimal("40"),
+        "updated_at": T0 + timedelta(seconds=sec),
+        "partner_external_id": "session-alpha-T1-tx",
+    }
+    fields.update(kw)
+    return ChargeSnapshot.model_validate(fields)
+
+
+LAST = Signalled.of(snap("10", sec=10), at=100.0)
+
+
+def decide(s: ChargeSnapshot, now: float = 101.0, last: Signalled | None = LAST) -> str | None:
+    return should_signal(s, last, now, POLICY)
+
+
+def test_first_sight_of_a_charge_is_signalled() -> None:
+    assert decide(snap(), last=None) == "first"
+
+
+def test_plain_progress_far_from_the_cap_is_dropped_until_the_interval() -> None:
+    assert decide(snap("12", sec=20), now=104.9) is None
+    assert decide(snap("12", sec=20), now=105.0) == "interval"
+
+
+@pytest.mark.parametrize(
+    ("s", "why"),
+    [
+        (snap("10", state="paused", sec=11), "state"),
+        (snap("10", state="completed", sec=11), "state"),
+        (snap("10", sec=10, failed_at=T0), "ended"),  # same updatedAt, newly failed
+        (snap("10", sec=11, stopped_at=T0), "ended"),
+        (snap("30", sec=20), "near_cap"),  # 30 >= 0.75 * 40
+        (snap("12", sec=20, kwh_limit=None), "no_cap"),
+    ],
+)
+def test_meaningful_changes_are_signalled_at_once(s: ChargeSnapshot, why: str) -> None:
+    assert decide(s) == why
+
+
+def test_every_update_near_the_cap_is_signalled() -> None:
+    near = Signalled.of(snap("30", sec=20), at=100.0)
+    assert decide(snap("30.5", sec=21), last=near) == "near_cap"
+    assert decide(snap("30", sec=20), last=near) is None  # the same snapshot again
+
+
+def test_first_energy_is_signalled() -> None:
+    idle = Signalled.of(snap("0", sec=10), at=100.0)
+    assert decide(snap("0.01", sec=11), last=idle) == "first_energy"
+
+
+def test_stale_or_replayed_snapshots_are_dropped_whatever_they_say() -> None:
+    assert decide(snap("10", sec=10), now=1e9) is None  # replay, long after
+    assert decide(snap("5", state="starting", sec=5)) is None  # older, other state
+    assert decide(snap("39", sec=9, failed_at=T0)) is None  # older, even near cap/failed
+
+
+def test_ledger_is_bounded_lru() -> None:
+    ledger = SignalLedger(max_charges=2)
+    for cid in (1, 2):
+        ledger.record(snap(charge_id=cid), at=0.0)
+    assert ledger.get(1) is not None  # 1 is now the most recent
+    ledger.record(snap(charge_id=3), at=0.0)
+    assert len(ledger) == 2 and ledger.get(2) is None
+    assert ledger.get(1) is not None and ledger.get(3) is not None
