@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
 
 MAX_START_ATTEMPTS = 5
-MAX_SELF_READS = 5  # the session's own GET /charges/{id}; webhooks and the watcher do the rest
 START_REJECTIONS = (c.ERR_CHARGE_POINT_UNAVAILABLE, c.ERR_MONTA_CLIENT)
 
 
@@ -417,24 +416,19 @@ class ChargeSessionWorkflow:
         self._fresh = True
 
     async def _wait_for(self, wake_at: datetime | None) -> None:
-        """Sleep until `wake_at`, a fresh snapshot or stop request, or a silence check.
+        """Sleep until `wake_at` or a fresh snapshot or stop request.
 
         One timer is kept across snapshots and only replaced by an earlier deadline: a timer
         per snapshot would add two history events to every webhook. Waking early is harmless
-        (the caller decides again)."""
-        silence_at = self._silence_check_at()
-        targets = [t for t in (wake_at, silence_at) if t is not None]
-        if targets:
-            self._arm_timer(min(targets))
+        (the caller decides again). Silent webhooks are the operator's watcher's job
+        (workflows/watcher.py): the session never polls Monta itself."""
+        if wake_at is not None:
+            self._arm_timer(wake_at)
         timer = self._timer
         self._fresh = False
         await workflow.wait_condition(lambda: self._fresh or (timer is not None and timer.done()))
-        if timer is None or not timer.done():
-            return
-        self._timer, self._timer_at = None, None
-        silence_at = self._silence_check_at()  # a signal may have come since it was armed
-        if silence_at is not None and workflow.now() >= silence_at:
-            await self._read_charge()
+        if timer is not None and timer.done():
+            self._timer, self._timer_at = None, None
 
     def _arm_timer(self, at: datetime) -> None:
         if self._timer is not None and not self._timer.done():
@@ -444,29 +438,6 @@ class ChargeSessionWorkflow:
         delay = max((at - workflow.now()).total_seconds(), 0.001)
         self._timer = asyncio.create_task(workflow.sleep(delay, summary="next session deadline"))
         self._timer_at = at
-
-    def _silence_check_at(self) -> datetime | None:
-        if self.d.charge_id is None or self.d.self_reads >= MAX_SELF_READS:
-            return None
-        last = self.d.last_signal_at or workflow.now()
-        return last + self.clock.wall(self.cfg.webhook_silence_check_s)
-
-    async def _read_charge(self) -> None:
-        assert self.d.charge_id is not None
-        self.d.self_reads += 1
-        self.d.last_signal_at = workflow.now()  # the next check is one silence later
-        try:
-            snap = await monta(
-                self.cfg,
-                c.MONTA_GET_CHARGE,
-                c.ChargeRef(operator=self.req.operator, charge_id=self.d.charge_id),
-                c.ChargeSnapshot,
-                f"read charge {self.d.charge_id}: webhooks silent",
-            )
-        except ActivityError as exc:
-            self.d.last_error = str(exc.cause or exc)
-            return
-        self._take(snap)
 
     def _facts(self) -> Facts:
         assert self.d.budget and self.d.tariff and self.d.accepted_at
