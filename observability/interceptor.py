@@ -29,6 +29,8 @@ from observability.logging import bind
 from workflows import contracts as c
 
 PAYMENT_PREFIX = "payments_"
+# The stop runs as a local activity first, through the Monta queue if that keeps failing.
+STOP_PATHS = {c.MONTA_STOP_CHARGE_LOCAL: "local", c.MONTA_STOP_CHARGE: "queue"}
 
 
 def attention_reasons(attention: str | None) -> list[str]:
@@ -79,9 +81,10 @@ def _record_activity(info: activity.Info, args: Any, outcome: str) -> None:
     name = info.activity_type
     if name.startswith(PAYMENT_PREFIX):
         m.PAYMENTS.labels(name.removeprefix(PAYMENT_PREFIX), outcome).inc()
-    elif name == c.MONTA_STOP_CHARGE and outcome == "ok":
+    elif name in STOP_PATHS and outcome == "ok":
         elapsed = (datetime.now(UTC) - info.scheduled_time).total_seconds()
-        m.STOP_LATENCY.labels(_arg_attr(args, "operator") or "").observe(max(elapsed, 0.0))
+        operator = _arg_attr(args, "operator") or ""
+        m.STOP_LATENCY.labels(operator, STOP_PATHS[name]).observe(max(elapsed, 0.0))
 
 
 class _WorkflowInbound(WorkflowInboundInterceptor):

@@ -51,8 +51,9 @@ SESSION_STATE_AGE_MAX = Gauge(
 )
 STOP_LATENCY = Histogram(
     "chargepay_stop_latency_seconds",
-    "From the workflow scheduling the stop to Monta accepting it (wall clock).",
-    ["operator"],
+    "From the workflow scheduling the stop to Monta accepting it (wall clock); path = local "
+    "activity or the operator's Monta queue.",
+    ["operator", "path"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
 )
 OVERSHOOT_KWH = Histogram(

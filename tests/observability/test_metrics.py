@@ -117,7 +117,7 @@ async def test_worker_metrics_record_sessions_payments_stops_and_sdk(
     assert grew("chargepay_overshoot_kwh_count") == 1
     assert grew("chargepay_overshoot_kwh_sum") == pytest.approx(0.5)
     assert grew("chargepay_payments_total", operation="capture", outcome="ok") == 1
-    assert grew("chargepay_stop_latency_seconds_count", operator="alpha") == 1
+    assert grew("chargepay_stop_latency_seconds_count", operator="alpha", path="queue") == 1
     # The Temporal SDK's runtime metrics come through the same scrape.
     # The Temporal SDK's runtime metrics come through the same scrape (recorded by the SDK
     # core just after it reports the completion, so wait for them).
