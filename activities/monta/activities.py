@@ -17,13 +17,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.monta.client import MAX_PER_PAGE, MontaClient
-from activities.monta.convert import (
-    TariffUnreadable,
-    charge_point_info,
-    snapshot_from_charge,
-    summary_from_transaction,
-    tariff_from_price_group,
-)
+from activities.monta.convert import snapshot_from_charge, summary_from_transaction
 from activities.monta.error_mapping import (
     charge_point_unavailable,
     is_charge_point_unavailable,
@@ -31,6 +25,7 @@ from activities.monta.error_mapping import (
 )
 from activities.monta.errors import MontaApiError
 from activities.monta.models import Charge, ChargeState, GenericPaymentSession, StartChargeRequest
+from activities.monta.tariffs import ERR_TARIFF_UNAVAILABLE, LocalTariffs, TariffCache
 from core.money import MoneyUnit, currency_decimals, to_monta_amount
 from workflows.contracts import (
     ERR_MONTA_CLIENT,
@@ -43,7 +38,6 @@ from workflows.contracts import (
     MONTA_START_CHARGE,
     MONTA_STOP_CHARGE,
     AttachPaymentInput,
-    ChargePointInfo,
     ChargeRef,
     ChargeSnapshot,
     FindChargeInput,
@@ -52,18 +46,16 @@ from workflows.contracts import (
     GetTariffInput,
     PaymentSessionInfo,
     StartChargeInput,
-    Tariff,
     TariffQuote,
     WalletTransactionSummary,
 )
 
+__all__ = ["ERR_TARIFF_UNAVAILABLE", "LocalTariffs", "MontaActivities"]
+
 SESSION_PREFIX = "session-"
-ERR_TARIFF_UNAVAILABLE = "TariffUnavailable"  # no Monta price group and no local tariff
 KWH_LIMIT_RANGE = (Decimal(1), Decimal(500))
 MIN_PRICE_LIMIT = Decimal(1)  # the spec's minimum for priceLimit
 MAX_TRANSACTION_PAGES = 10
-
-LocalTariffs = Callable[[int], Tariff | None]
 
 
 def _payment_session(
@@ -101,12 +93,15 @@ class MontaActivities:
         self.client = client
         self.operator = client.operator
         self.money_unit: MoneyUnit = money_unit
-        self._tariff_ttl_s = tariff_ttl_s
-        self._local_tariffs = local_tariffs
-        self._vat_rate = vat_rate
         self._page_size = page_size
-        self._monotonic = monotonic
-        self._quotes: dict[int, tuple[float, TariffQuote]] = {}
+        self.tariffs = TariffCache(
+            client,
+            tariff_ttl_s,
+            local_tariffs=local_tariffs,
+            vat_rate=vat_rate,
+            page_size=page_size,
+            monotonic=monotonic,
+        )
 
     def activities(self) -> Sequence[Callable[..., Any]]:
         """Everything to register on this operator's Monta task queue."""
@@ -137,48 +132,8 @@ class MontaActivities:
     @activity.defn(name=MONTA_GET_TARIFF)
     async def get_tariff(self, req: GetTariffInput) -> TariffQuote:
         self._check_operator(req.operator)
-        cached = self._quotes.get(req.charge_point_id)
-        # A cached "unavailable" is never trusted: availability changes, prices rarely do.
-        if cached and self._monotonic() < cached[0] and cached[1].charge_point.available:
-            return cached[1]
         with monta_errors():
-            quote = await self._fetch_quote(req.charge_point_id)
-        self._quotes[req.charge_point_id] = (self._monotonic() + self._tariff_ttl_s, quote)
-        return quote
-
-    async def _fetch_quote(self, charge_point_id: int) -> TariffQuote:
-        try:
-            info = charge_point_info(await self.client.get_charge_point(charge_point_id))
-        except MontaApiError as exc:
-            if exc.http_status == 404:
-                raise charge_point_unavailable(exc) from exc
-            if exc.http_status != 403 or self._local_tariffs is None:
-                raise
-            # No charge-points:read scope: Monta will judge availability at start.
-            info = ChargePointInfo(id=charge_point_id, state="unknown", available=True)
-        return TariffQuote(charge_point=info, tariff=await self._tariff_for(info))
-
-    async def _tariff_for(self, info: ChargePointInfo) -> Tariff:
-        problem = "it has no price group"
-        if info.price_group_id is not None:
-            try:
-                group = await self.client.get_price_group(info.price_group_id)
-                return tariff_from_price_group(group, vat_rate=self._vat_rate)
-            except MontaApiError as exc:
-                if exc.http_status not in (403, 404):
-                    raise
-                problem = f"price group {info.price_group_id}: {exc}"
-            except TariffUnreadable as exc:
-                problem = str(exc)
-        local = self._local_tariffs(info.id) if self._local_tariffs else None
-        if local is not None:
-            return local
-        raise ApplicationError(
-            f"no tariff for charge point {info.id}: {problem}",
-            "NO_TARIFF",
-            type=ERR_TARIFF_UNAVAILABLE,
-            non_retryable=True,
-        )
+            return await self.tariffs.quote(req.charge_point_id)
 
     # ------------------------------------------------------------ start
     async def _find(self, partner_external_id: str) -> Charge | None:

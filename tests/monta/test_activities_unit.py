@@ -3,6 +3,7 @@ Monta refuses because the charge already ended, the tariff cache, error mapping.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from datetime import timedelta
@@ -16,7 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.monta.activities import MontaActivities
 from activities.monta.client import MontaClient
 from core.money import Money
-from tests.monta.fake_monta import FakeMonta, charge_json, error, page_json
+from tests.monta.fake_monta import FakeMonta, Route, charge_json, error, page_json
 from workflows.contracts import (
     ERR_CHARGE_POINT_UNAVAILABLE,
     ERR_MONTA_CLIENT,
@@ -135,38 +136,101 @@ async def test_stop_refused_for_an_ended_charge_returns_it(state: str, ok: bool)
         assert info.value.type == ERR_MONTA_CLIENT and info.value.non_retryable
 
 
-async def test_tariff_is_cached_per_charge_point_until_ttl() -> None:
-    fake = FakeMonta()
-    cp = {
-        "id": 101,
-        "name": "Harbour 1",
-        "state": "available",
-        "type": "ac",
-        "maxKw": 11,
-        "priceGroupId": 11,
-    }
-    money = {"amount": 45, "currency": {"identifier": "EUR", "decimals": 2}, "locale": "en"}
-    fake.routes["GET /charge-points/101"] = lambda r: httpx.Response(200, json=cp)
+MONEY = {"amount": 45, "currency": {"identifier": "EUR", "decimals": 2}, "locale": "en"}
+
+
+def point_json(cp_id: int, state: str = "available", group: int = 11) -> dict[str, object]:
+    return {"id": cp_id, "name": f"CP {cp_id}", "state": state, "type": "ac", "maxKw": 11,
+            "priceGroupId": group}  # fmt: skip
+
+
+def _answer(body: dict[str, object]) -> Route:
+    return lambda request: httpx.Response(200, json=body)
+
+
+def serve_points(fake: FakeMonta, points: list[dict[str, object]], per_page: int) -> None:
+    """GET /charge-points paged like Monta; GET /charge-points/{id} for every point."""
+
+    def listing(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "0"))
+        chunk = points[page * per_page : (page + 1) * per_page]
+        return httpx.Response(200, json=page_json(chunk, page, per_page, len(points)))
+
+    fake.routes["GET /charge-points"] = listing
+    for p in points:
+        fake.routes[f"GET /charge-points/{p['id']}"] = _answer(p)
     fake.routes["GET /price-groups/11"] = lambda r: httpx.Response(
         200,
-        json={
-            "id": 11,
-            "name": "AC",
-            "masterPrice": {"type": "kwh", "price": money},
-            "vatPercentage": 25,
-        },
-    )
+        json={"id": 11, "name": "AC", "masterPrice": {"type": "kwh", "price": MONEY},
+              "vatPercentage": 25},
+    )  # fmt: skip
+
+
+def paths(fake: FakeMonta) -> list[str]:
+    return [r.url.path.removeprefix("/api/v1") for r in fake.api_requests()]
+
+
+async def test_tariffs_of_many_points_cost_the_listing_pages_and_one_price_group() -> None:
+    fake = FakeMonta()
+    serve_points(fake, [point_json(i) for i in range(101, 106)], per_page=2)
     clock = [0.0]
-    acts = make(fake, clock=clock)
-    req = GetTariffInput(operator="alpha", charge_point_id=101)
-    first = await env_at(1).run(acts.get_tariff, req)
-    clock[0] = 59.0
-    second = await env_at(1).run(acts.get_tariff, req)
-    assert first == second and len(fake.api_requests()) == 2
-    clock[0] = 61.0
-    await env_at(1).run(acts.get_tariff, req)
-    assert len(fake.api_requests()) == 4
-    assert first.tariff.per_kwh_minor == 45 and first.tariff.vat_rate == Decimal("0.25")
+    client = MontaClient("https://monta.test", "alpha-client", "s", timeout_s=5,
+                         operator="alpha", transport=fake.transport(), now=fake.clock)  # fmt: skip
+    acts = MontaActivities(client, "major", tariff_ttl_s=60, page_size=2,
+                           monotonic=lambda: clock[0])  # fmt: skip
+    quotes = [
+        await env_at(1).run(acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=i))
+        for i in range(101, 106)
+    ]
+    assert [q.charge_point.id for q in quotes] == list(range(101, 106))
+    assert quotes[0].tariff.per_kwh_minor == 45 and quotes[0].tariff.vat_rate == Decimal("0.25")
+    assert paths(fake) == ["/charge-points"] * 3 + ["/price-groups/11"]
+    clock[0] = 61.0  # past the TTL: one refresh of each
+    await env_at(1).run(acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=103))
+    assert paths(fake)[4:] == ["/charge-points"] * 3 + ["/price-groups/11"]
+
+
+async def test_unlisted_or_listed_busy_point_is_read_on_its_own() -> None:
+    fake = FakeMonta()
+    serve_points(fake, [point_json(101, state="busy")], per_page=100)
+    fake.routes["GET /charge-points/102"] = lambda r: httpx.Response(200, json=point_json(102))
+    acts = make(fake)
+    busy = await env_at(1).run(
+        acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=101)
+    )
+    assert not busy.charge_point.available
+    await env_at(1).run(acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=102))
+    await env_at(1).run(acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=102))
+    assert paths(fake) == [
+        "/charge-points",
+        "/charge-points/101",
+        "/price-groups/11",
+        "/charge-points/102",
+    ]  # fmt: skip  (102 cached once read; the busy 101 is never trusted from a cache)
+
+
+async def test_concurrent_first_quotes_share_one_listing_and_one_price_group_read() -> None:
+    fake = FakeMonta()
+    serve_points(fake, [point_json(i) for i in range(101, 111)], per_page=100)
+    acts = make(fake)
+    await asyncio.gather(
+        *(
+            env_at(1).run(acts.get_tariff, GetTariffInput(operator="alpha", charge_point_id=i))
+            for i in range(101, 111)
+        )
+    )
+    assert paths(fake) == ["/charge-points", "/price-groups/11"]
+
+
+async def test_no_listing_scope_falls_back_to_single_reads() -> None:
+    fake = FakeMonta()
+    serve_points(fake, [point_json(101)], per_page=100)
+    fake.routes["GET /charge-points"] = lambda r: error(403, "INSUFFICIENT_SCOPE")
+    quote = await env_at(1).run(
+        make(fake).get_tariff, GetTariffInput(operator="alpha", charge_point_id=101)
+    )
+    assert quote.charge_point.id == 101
+    assert paths(fake) == ["/charge-points", "/charge-points/101", "/price-groups/11"]
 
 
 async def test_attach_payment_sends_the_whole_session_with_amount() -> None:
