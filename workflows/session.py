@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeValueType
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
@@ -297,9 +297,14 @@ class ChargeSessionWorkflow:
                 self._take(
                     await stop_charge(self.cfg, ref, f"stop charge {ref.charge_id}: {reason}")
                 )
-            except ActivityError as exc:
+            except CancelledError:
+                raise
+            except FailureError as exc:
                 # The charge may have ended on its own (kwhLimit) or be gone: settle decides.
-                self.d.last_error = str(exc.cause or exc)
+                # Any failure (not only ActivityError) lands here: a stop must never fail
+                # the session and strand its hold.
+                cause = exc.cause if isinstance(exc, ActivityError) else exc
+                self.d.last_error = str(cause or exc)
         self._set_state("stopping")
         if reason == "no_energy" and self.d.consumed_kwh <= 0:
             await self._release()

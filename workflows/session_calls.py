@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
@@ -106,5 +106,9 @@ async def stop_charge(config: SessionConfig, ref: c.ChargeRef, summary: str) -> 
             summary=summary,
         )
         return result
-    except ActivityError:
+    except CancelledError:
+        raise
+    except FailureError:
+        # Not only ActivityError: a local activity that exhausted its attempts on a 429 can
+        # surface as the bare ApplicationError; either way the queue path takes over.
         return await monta(config, c.MONTA_STOP_CHARGE, ref, c.ChargeSnapshot, summary)
