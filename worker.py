@@ -15,10 +15,11 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -44,24 +45,63 @@ from workflows.session import ChargeSessionWorkflow
 log = logging.getLogger("chargepay.worker")
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+# Monta or Temporal briefly unreachable at start-up must not crash-loop the worker.
+STARTUP_RETRY_MAX_DELAY_S = 30.0
+
+T = TypeVar("T")
 
 
 class StartupError(RuntimeError):
     """The worker cannot run: the message says what to fix."""
 
 
-async def check_operators(monta: Mapping[str, MontaActivities]) -> None:
-    """GET /consumers/me per operator: raise on bad credentials / required scopes, warn else."""
+async def retry_transient(
+    what: str,
+    call: Callable[[], Awaitable[T]],
+    transient: tuple[type[BaseException], ...],
+    stop: asyncio.Event,
+    permanent: tuple[type[BaseException], ...] = (),
+) -> T:
+    """Retry `call` with capped exponential backoff while it fails transiently."""
+    delay = 0.5
+    while True:
+        try:
+            return await call()
+        except transient as exc:
+            if isinstance(exc, permanent):
+                raise
+            if stop.is_set():
+                raise StartupError(f"{what}: gave up on shutdown: {exc}") from exc
+            log.warning("%s failed (%s); retrying in %.1f s", what, exc, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, STARTUP_RETRY_MAX_DELAY_S)
+
+
+async def check_operators(
+    monta: Mapping[str, MontaActivities], stop: asyncio.Event | None = None
+) -> None:
+    """GET /consumers/me per operator: raise on bad credentials / required scopes, warn else.
+
+    Monta being unreachable (5xx, 429, transport) is retried: only a definite answer about
+    the credential stops the worker.
+    """
+    stop = stop or asyncio.Event()
     for key, acts in monta.items():
         try:
-            for warning in await check_consumer(acts.client, key):
-                log.warning("%s", warning)
+            warnings = await retry_transient(
+                f"operator {key!r}: scope check",
+                partial(check_consumer, acts.client, key),
+                (MontaError,),
+                stop,
+                permanent=(MontaScopeError,),
+            )
         except MontaScopeError as exc:
             raise StartupError(str(exc)) from exc
-        except MontaError as exc:
-            raise StartupError(
-                f"operator {key!r}: cannot reach Monta to check scopes: {exc}"
-            ) from exc
+        for warning in warnings:
+            log.warning("%s", warning)
 
 
 def merge_specs(specs: Sequence[WorkerSpec]) -> dict[str, WorkerSpec]:
@@ -128,15 +168,20 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
         monta = {key: build_monta_activities(op, settings) for key, op in operators.items()}
         for acts in monta.values():
             stack.push_async_callback(acts.client.aclose)
-        await check_operators(monta)
+        await check_operators(monta, stop)
         gateway = build_gateway(settings)
         stack.push_async_callback(gateway.aclose)
-        client = await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=build_data_converter(),
-            runtime=obs.runtime if obs else None,
-            interceptors=obs.client_interceptors if obs else [],
+        client = await retry_transient(
+            f"connect to Temporal at {settings.temporal_address}",
+            lambda: Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=build_data_converter(),
+                runtime=obs.runtime if obs else None,
+                interceptors=obs.client_interceptors if obs else [],
+            ),
+            (RuntimeError, OSError),
+            stop,
         )
         payments = PaymentActivities(gateway).all()
         specs = merge_specs(

@@ -62,3 +62,42 @@ def test_missing_required_scope_stops_the_worker(monta: MontaEmulator, tmp_path:
     out = done.stdout + done.stderr
     assert done.returncode == 2, out
     assert "cannot start" in out and "required" in out
+
+
+def test_monta_and_temporal_hiccups_at_start_are_retried(monta: MontaEmulator) -> None:
+    """Two 5xx on the scope check and an unreachable Temporal do not crash the worker: it
+    retries both, and a SIGTERM while it waits ends it cleanly."""
+    monta.set_faults(http=[{"operation": "get-current-consumer", "kind": "5xx", "count": 2}])
+    env = {
+        **read_env_file(),
+        "PATH": "/usr/bin:/bin",
+        "CHARGEPAY_MONTA_BASE_URL": monta.base_url,
+        "CHARGEPAY_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",  # nobody listens
+        "CHARGEPAY_METRICS_PORT": "0",
+        "CHARGEPAY_SDK_METRICS_ADDRESS": "",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "worker.py"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        seen: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            seen.append(line)
+            if "connect to Temporal" in line and "retrying" in line:
+                break
+        out = "".join(seen)
+        assert proc.poll() is None, out  # still running: it did not give up
+        assert out.count("scope check failed") == 2, out
+    finally:
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=30)
+    fired = monta.faults()
+    monta.set_faults(http=[])
+    assert "gave up on shutdown" in rest
+    assert fired["fired"].get("get-current-consumer:5xx") == 2, fired
