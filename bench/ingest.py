@@ -68,20 +68,24 @@ async def webhook_rate(
     url = f"{ctx.stack.api_url}/v1/webhooks/monta/{BENCH_OPERATOR}"
     secret = ctx.webhook_secret
 
-    async def post(body: bytes) -> tuple[int, int]:
+    async def post(body: bytes) -> tuple[int, int, int]:
         headers = {"Content-Type": "application/json", HEADER: sign(secret, body)}
         resp = await ctx.http.post(url, content=body, headers=headers)
         ack = resp.json() if resp.status_code == 200 else {}
-        return resp.status_code, int(ack.get("signalled", 0)) + int(ack.get("finished", 0))
+        signalled = int(ack.get("signalled", 0)) + int(ack.get("finished", 0))
+        # Coalesced entries were verified, parsed and judged redundant: ingested, no signal.
+        return resp.status_code, signalled + int(ack.get("coalesced", 0)), signalled
 
     t0 = time.monotonic()
     done = await gather_bounded(in_flight, [partial(post, b) for b in bodies])
     elapsed = time.monotonic() - t0
-    accepted = sum(n for status, n in done if status == 200)
+    accepted = sum(n for status, n, _ in done if status == 200)
+    signalled = sum(n for status, _, n in done if status == 200)
     return {
         "entries": accepted,
+        "signalled": signalled,
         "posts": len(bodies),
-        "non_200": sum(1 for status, _ in done if status != 200),
+        "non_200": sum(1 for status, _, _ in done if status != 200),
         "seconds": round(elapsed, 3),
         "entries_per_s": round(accepted / elapsed, 1) if elapsed > 0 else None,
     }

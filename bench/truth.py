@@ -49,8 +49,10 @@ DEFINITIONS = {
     ),
     "webhook_ingest": (
         "entries/s accepted by POST /v1/webhooks/monta/<op> (signed batches, one entry per "
-        "open session, stale snapshots so merging is a no-op) vs plain client signals/s of the "
-        "same snapshots to the same workflows, same concurrency as the API's signal gate"
+        "open session, stale snapshots so merging is a no-op; accepted = signalled + "
+        "coalesced (verified, judged redundant, not signalled) + finished; webhook.signalled "
+        "says how many became signals) vs plain client signals/s of the same snapshots to "
+        "the same workflows, same concurrency as the API's signal gate"
     ),
     "monta_calls_per_session": (
         "requests by chargepay's credential in the phase window / sessions (mean); max = the "
