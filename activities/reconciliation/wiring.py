@@ -23,12 +23,12 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.monta.activities import MontaActivities
+from activities.monta.stop_local import LocalStop
 from activities.payments.protocol import PaymentGateway
 from activities.reconciliation.monta_pages import MontaPageActivities
 from activities.reconciliation.payments_reads import PaymentReads
 from activities.reconciliation.rate_budget import monta_queue_rate
 from activities.reconciliation.report_files import write_report_activity
-from activities.reconciliation.stop_local import LocalStop
 from activities.reconciliation.temporal_reads import TemporalReads
 from core.operators import Operator
 from settings import Settings
