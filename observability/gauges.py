@@ -2,11 +2,10 @@
 
 `chargepay_sessions_in_state{state}` counts running sessions per non-final SessionState.
 `chargepay_session_state_age_seconds_max{state}` is the age of the oldest one: measured
-from a `StateSince` Datetime search attribute when the namespace has it, otherwise from the
-workflow's start time (an upper bound: exact for the pre-charging states, generous for
-`stopping`/`settling`). `chargepay_hold_expiring_seconds` needs a `HoldExpiresAt` Datetime
-search attribute (+Inf without one). Every worker may run the poller: the alerts
-only use max()/`> 0` over these series.
+from the session's `StateSince` search attribute (the workflow's start time for sessions
+started before it existed). `chargepay_hold_expiring_seconds` is the least time left on any
+running session's hold, from `HoldExpiresAt` (+Inf when no session holds one). Every worker
+may run the poller: the alerts only use max()/`> 0` over these series.
 """
 
 from __future__ import annotations
@@ -16,15 +15,13 @@ import logging
 from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowExecution
-from temporalio.common import SearchAttributeKey
 
 from observability import metrics as m
 from workflows.contracts import SESSION_WORKFLOW
+from workflows.search_attributes import HOLD_EXPIRES_AT, STATE_SINCE
 
 log = logging.getLogger(__name__)
 ACTIVE_STATES = ("pricing", "authorizing", "starting", "charging", "stopping", "settling")
-STATE_SINCE = SearchAttributeKey.for_datetime("StateSince")
-HOLD_EXPIRES_AT = SearchAttributeKey.for_datetime("HoldExpiresAt")
 MAX_ROWS_PER_STATE = 5000  # bounds one refresh; the oldest is almost always on page one
 
 

@@ -1,7 +1,8 @@
 """Typed search attributes operators filter sessions by in the Temporal UI.
 
-Within SQL visibility's per-namespace limits (10 Keyword, 3 Int). Stored unencrypted:
-card brand/last 4 only, never more.
+Within SQL visibility's per-namespace limits (10 Keyword, 3 Int, 3 Datetime). Stored
+unencrypted: card brand/last 4 only, never more. `StateSince` and `HoldExpiresAt` feed the
+stuck-session and hold-expiry gauges (observability/gauges.py) and their alerts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ MONTA_CHARGE_ID = SearchAttributeKey.for_int("MontaChargeId")
 TERMINAL_ID = SearchAttributeKey.for_keyword("TerminalId")
 CARD_LAST4 = SearchAttributeKey.for_keyword("CardLast4")
 ATTENTION = SearchAttributeKey.for_keyword("Attention")
+STATE_SINCE = SearchAttributeKey.for_datetime("StateSince")
+HOLD_EXPIRES_AT = SearchAttributeKey.for_datetime("HoldExpiresAt")
 
 ALL: tuple[SearchAttributeKey, ...] = (
     SESSION_STATE,
@@ -24,6 +27,8 @@ ALL: tuple[SearchAttributeKey, ...] = (
     TERMINAL_ID,
     CARD_LAST4,
     ATTENTION,
+    STATE_SINCE,
+    HOLD_EXPIRES_AT,
 )
 
 

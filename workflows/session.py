@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributeValueType
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, SearchAttributeValueType
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -29,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
 
 MAX_START_ATTEMPTS = 5
+# Sessions started before StateSince/HoldExpiresAt existed replay without them.
+STATE_TIMES_PATCH = "state-since-and-hold-expiry"
 START_REJECTIONS = (c.ERR_CHARGE_POINT_UNAVAILABLE, c.ERR_MONTA_CLIENT)
 
 
@@ -510,8 +513,19 @@ class ChargeSessionWorkflow:
         self._upsert(sa.ATTENTION, self.d.attention[:200])
 
     def _set_state(self, state: c.SessionStateName) -> None:
+        """One upsert per state change, carrying when it happened and, once known, when the
+        hold expires (the stuck-session and hold-expiry alerts read both from visibility)."""
         self.d.state = state
-        self._upsert(sa.SESSION_STATE, state)
+        if workflow.info().typed_search_attributes.get(sa.SESSION_STATE) == state:
+            return
+        updates: list[SearchAttributeUpdate[Any]] = [sa.SESSION_STATE.value_set(state)]
+        if workflow.patched(STATE_TIMES_PATCH):
+            updates.append(sa.STATE_SINCE.value_set(workflow.now()))
+            auth, hold = self.d.authorization, sa.HOLD_EXPIRES_AT
+            if auth is not None:  # a final state has captured or released the hold
+                final = state in c.FINAL_STATES
+                updates.append(hold.value_unset() if final else hold.value_set(auth.expires_at))
+        workflow.upsert_search_attributes(updates)
 
     def _upsert_identity(self) -> None:
         """The starter usually sets these already; upsert only what is missing or differs."""

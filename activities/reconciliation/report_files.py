@@ -1,4 +1,6 @@
-"""Write a reconciliation report as JSON (everything) and CSV (one row per mismatch)."""
+"""Write a reconciliation report as JSON (everything) and CSV (one row per mismatch), and
+count its mismatches by kind for the `ReconciliationMismatch` alert (workflow code cannot
+touch metrics: it replays)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from pathlib import Path
 
 from temporalio import activity
 
+from observability import metrics as m
 from workflows.reconciliation_logic import CSV_FIELDS, RECONCILE_WRITE_REPORT, ReconcileReport
 
 
@@ -29,4 +32,9 @@ def write_report(report: ReconcileReport, report_dir: Path) -> list[str]:
 
 @activity.defn(name=RECONCILE_WRITE_REPORT)
 async def write_report_activity(report: ReconcileReport, report_dir: str) -> list[str]:
-    return write_report(report, Path(report_dir))
+    files = write_report(report, Path(report_dir))
+    # Counted once the report is on disk; a retried write may count twice, which the alert
+    # (any increase) tolerates.
+    for mismatch in report.mismatches:
+        m.RECONCILIATION_MISMATCHES.labels(mismatch.kind).inc()
+    return files

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_models import SessionStatus
 
 TIMEOUT = timedelta(seconds=30)
+HOLD_LEFT = timedelta(hours=2)
 plain_log = logging.getLogger("chargepay.tests.observability")
 
 
@@ -65,7 +66,13 @@ class FakeSession:
 
     @workflow.run
     async def run(self, status: SessionStatus, wait: bool) -> SessionStatus:
-        workflow.upsert_search_attributes([sa.SESSION_STATE.value_set("charging")])
+        workflow.upsert_search_attributes(
+            [
+                sa.SESSION_STATE.value_set("charging"),
+                sa.STATE_SINCE.value_set(workflow.now()),
+                sa.HOLD_EXPIRES_AT.value_set(workflow.now() + HOLD_LEFT),
+            ]
+        )
         ref = c.ChargeRef(operator=status.operator, charge_id=status.charge_id or 0)
         await workflow.execute_activity(fake_stop, ref, start_to_close_timeout=TIMEOUT)
         await workflow.execute_activity(fake_capture, ref, start_to_close_timeout=TIMEOUT)

@@ -22,6 +22,7 @@ from activities.monta.models import Charge, GenericPaymentSession, StartChargeRe
 from activities.reconciliation.wiring import ensure_watchers
 from core.money import Money
 from core.operators import Operator
+from observability import metrics
 from settings import Settings
 from tests.reconciliation.runs import reconcile
 from tests.reconciliation.stubs import PlantedSession
@@ -86,6 +87,10 @@ async def plant(client: Client, queue: str, op: Operator, sid: str, **status: An
     await client.execute_workflow(
         PlantedSession.run, outcome, id=sid, task_queue=queue, search_attributes=attrs
     )
+
+
+def mismatch_counts() -> dict[str, float]:
+    return {k: metrics.RECONCILIATION_MISMATCHES.labels(k)._value.get() for k in KINDS}
 
 
 def hold(acq: AcquirerEmulator, amount: int = 1000) -> str:
@@ -177,7 +182,9 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
                     authorized=eur(1000),
                     captured=eur(100),
                 )
+            counted_before = mismatch_counts()
             found = await reconcile(client, op, settings, since, tmp)
+            counted = mismatch_counts()
             again = await reconcile(client, op, settings, since, tmp)
         h3_after = acq.hold(h3)
         await client.get_workflow_handle(f"watcher-{op.key}").terminate("test over")
@@ -201,6 +208,8 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
     assert h3_after["status"] == "voided"
     assert by_kind["charge_without_session"].charge_id == x4["id"]
     assert by_kind["session_without_charge"].session_id == f"{pre}-lost"
+    # The alert's counter (the activity runs in this process) saw each finding once.
+    assert {k: counted[k] - counted_before[k] for k in KINDS} == {k: found.count(k) for k in KINDS}
     # Voided once: the next run no longer sees an open hold.
     assert again.count("hold_open_after_session_end") == 0
     json_file, csv_file = (Path(p) for p in found.files)

@@ -1,6 +1,10 @@
 """Committed histories (one per final state) must replay: a non-deterministic change fails.
 
-Regenerate with `python -m tests.replay.generate` only for an intended, versioned change.
+`histories/` holds the current code's; each subdirectory keeps an older generation that
+sessions still running at an upgrade could have (e.g. `before-state-times/`, recorded
+before the `state-since-and-hold-expiry` patch). Regenerate the top level with
+`python -m tests.replay.generate` only for an intended, versioned change, after moving the
+previous generation into a subdirectory.
 """
 
 from __future__ import annotations
@@ -19,24 +23,29 @@ from workflows.session import ChargeSessionWorkflow
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
 
 
-def _history(state: str) -> WorkflowHistory:
-    path = HISTORIES / f"session_{state}.json"
+GENERATIONS = [HISTORIES, *sorted(p for p in HISTORIES.iterdir() if p.is_dir())]
+
+
+def _history(folder: Path, state: str) -> WorkflowHistory:
+    path = folder / f"session_{state}.json"
     data = json.loads(path.read_text())
     started = data["events"][0]["workflowExecutionStartedEventAttributes"]
     workflow_id = started.get("workflowId") or f"replay-{state}"
     return WorkflowHistory.from_json(workflow_id, data)
 
 
+@pytest.mark.parametrize("folder", GENERATIONS, ids=lambda p: p.name)
 @pytest.mark.parametrize("state", sorted(SCENARIOS))
-async def test_history_replays(state: str) -> None:
+async def test_history_replays(folder: Path, state: str) -> None:
     replayer = Replayer(workflows=[ChargeSessionWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(_history(state))
+    result = await replayer.replay_workflow(_history(folder, state))
     assert result.replay_failure is None
 
 
-def test_one_history_per_final_state() -> None:
+@pytest.mark.parametrize("folder", GENERATIONS, ids=lambda p: p.name)
+def test_one_history_per_final_state(folder: Path) -> None:
     from workflows.contracts import FINAL_STATES
 
-    assert {p.stem.removeprefix("session_") for p in HISTORIES.glob("session_*.json")} == set(
+    assert {p.stem.removeprefix("session_") for p in folder.glob("session_*.json")} == set(
         FINAL_STATES
     )

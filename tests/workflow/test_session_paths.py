@@ -35,10 +35,16 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
         # Answered once Monta accepted, before any car drew energy.
         assert accepted.state == "starting" and accepted.charge_id == 4242
         handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        live = (await handle.describe()).typed_search_attributes
         await _charge_to_budget(handle, world)
         await push(handle, world, state="completed", completed_at=now(), price_minor=478)
         result: SessionStatus = await handle.result()
     assert result.state == "completed" and result.reason == "kwh_budget"
+    # While the hold is open, visibility knows since when the state holds and when the
+    # hold expires (the stuck-session and hold-expiry alerts read them).
+    assert live.get(sa.SESSION_STATE) == "starting"
+    since, expires = live.get(sa.STATE_SINCE), live.get(sa.HOLD_EXPIRES_AT)
+    assert since is not None and expires is not None and expires > since
     assert result.captured is not None and result.captured.amount_minor == 478
     assert result.uncollected is not None and result.uncollected.amount_minor == 0
     assert world.names().count(c.MONTA_STOP_CHARGE) == 1
@@ -52,6 +58,9 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
     assert attrs.get(sa.SESSION_STATE) == "completed"
     assert attrs.get(sa.MONTA_CHARGE_ID) == 4242 and attrs.get(sa.CARD_LAST4) == "1234"
     assert attrs.get(sa.ATTENTION) is None
+    assert attrs.get(sa.HOLD_EXPIRES_AT) is None  # captured: no hold left to expire
+    final_since = attrs.get(sa.STATE_SINCE)
+    assert final_since is not None and since is not None and final_since > since
     capture = next(a for n, a in world.calls if n == c.PAYMENTS_CAPTURE)
     assert capture.idempotency_key == f"{accepted.session_id}/capture"
 
