@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import calls, truth
+from bench import calls, stop_path, truth
 from bench.context import CHARGEPAY_CLIENT_ID, BenchContext
 from bench.ingest import measure as measure_ingest
 from bench.load import (
@@ -137,7 +137,16 @@ async def run_open_phase(
         [partial(history_rows, ctx, s.session_id) for s in started[: plan.history_sample]],
     )
     monta, acquirer = await ctx.monta_truth(), await ctx.acquirer_truth()
+    budgets = {
+        st.session_id: st.kwh_budget
+        for st in statuses
+        if st is not None and st.reason == "kwh_budget" and st.kwh_budget is not None
+    }
+    paths = await stop_path.measure(
+        ctx.temporal, monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale
+    )
     return {
+        "stop_paths": paths,
         "phase": phase,
         "t0": t0,
         "t_started": t_started,

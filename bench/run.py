@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import report, throughput
+from bench import report, stop_path, throughput
 from bench.context import BenchContext
 from bench.load import Started
 from bench.machine import git_dirty, git_sha, load_average, machine
@@ -71,6 +71,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         **load,
+        "stop_path": stop_path.summary(raw["stop_paths"]),
     }
 
 
