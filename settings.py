@@ -15,6 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
+from core.pollers import DEFAULT_MAX_POLLERS
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     # Temporal
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
+    # Most workflow/activity polls per worker and queue (autoscaled below it: core/pollers.py)
+    worker_max_pollers: int = Field(default=DEFAULT_MAX_POLLERS, ge=2, le=500)
     session_task_queue: str = "chargepay-sessions"
 
     # Operators: a TOML file; secrets come from the env vars it names.

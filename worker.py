@@ -38,6 +38,7 @@ from activities.reconciliation.wiring import (
 )
 from codec.converter import build_data_converter
 from core.operators import Operator, OperatorConfigError, load_operators
+from core.pollers import DEFAULT_MAX_POLLERS, poller_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.session import ChargeSessionWorkflow
@@ -143,7 +144,10 @@ def session_specs(
 
 
 def build_workers(
-    client: Client, specs: Mapping[str, WorkerSpec], obs: WorkerObservability | None
+    client: Client,
+    specs: Mapping[str, WorkerSpec],
+    obs: WorkerObservability | None,
+    max_pollers: int = DEFAULT_MAX_POLLERS,
 ) -> list[Worker]:
     return [
         Worker(
@@ -154,6 +158,7 @@ def build_workers(
             max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             interceptors=obs.worker_interceptors if obs else [],
+            **poller_options(max_pollers),
         )
         for queue, spec in specs.items()
     ]
@@ -190,7 +195,7 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
                 *watcher_and_reconciliation_components(settings, operators, monta, gateway, client),
             ]
         )
-        for worker in build_workers(client, specs, obs):
+        for worker in build_workers(client, specs, obs, settings.worker_max_pollers):
             await stack.enter_async_context(worker)
         await ensure_watchers(client, settings, operators)
         await ensure_reconciliation_schedules(client, settings, operators)

@@ -142,11 +142,13 @@ async def run_open_phase(
         for st in statuses
         if st is not None and st.reason == "kwh_budget" and st.kwh_budget is not None
     }
+    traces: list[stop_path.Trace] = []
     paths = await stop_path.measure(
-        ctx.temporal, monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale
+        ctx.temporal, monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale, traces
     )
     return {
         "stop_paths": paths,
+        "stop_traces": traces,
         "phase": phase,
         "t0": t0,
         "t_started": t_started,

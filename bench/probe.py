@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import time
 import uuid
@@ -23,9 +24,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.bare import GO, BareSession, FloorProbe, floor_mark, noop
+from core.pollers import DEFAULT_MAX_POLLERS, poller_options
 
 FLOOR_WORKFLOWS = 10
 RESULT_TIMEOUT_S = 30.0
+# Polled like chargepay's own workers, so the comparison is like for like.
+POLLERS = poller_options(int(os.environ.get("CHARGEPAY_WORKER_MAX_POLLERS", DEFAULT_MAX_POLLERS)))
 
 
 def _stop_event() -> asyncio.Event:
@@ -39,8 +43,8 @@ def _stop_event() -> asyncio.Event:
 async def serve_bare(client: Client, queue: str, side_queue: str) -> None:
     stop = _stop_event()
     async with (
-        Worker(client, task_queue=queue, workflows=[BareSession], activities=[noop]),
-        Worker(client, task_queue=side_queue, activities=[noop]),
+        Worker(client, task_queue=queue, workflows=[BareSession], activities=[noop], **POLLERS),
+        Worker(client, task_queue=side_queue, activities=[noop], **POLLERS),
     ):
         await stop.wait()
 
@@ -67,8 +71,10 @@ async def measure_floor(
     stop = _stop_event()
     run = uuid.uuid4().hex[:8]
     async with (
-        Worker(client, task_queue=queue, workflows=[FloorProbe], activities=[floor_mark]),
-        Worker(client, task_queue=side_queue, activities=[floor_mark]),
+        Worker(
+            client, task_queue=queue, workflows=[FloorProbe], activities=[floor_mark], **POLLERS
+        ),
+        Worker(client, task_queue=side_queue, activities=[floor_mark], **POLLERS),
     ):
         handles = [
             await client.start_workflow(

@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +72,10 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         **load,
-        "stop_path": stop_path.summary(raw["stop_paths"]),
+        "stop_path": {
+            **stop_path.summary(raw["stop_paths"]),
+            "samples": [asdict(t) for t in raw["stop_traces"]],
+        },
     }
 
 

@@ -78,12 +78,28 @@ def _t(event: HistoryEvent) -> float:
     return event.event_time.seconds + event.event_time.nanos / 1e9
 
 
+@dataclass
+class Trace:
+    """One session's events around its stop, for reading by eye (`samples` in the JSON)."""
+
+    session_id: str
+    cross_kwh: float
+    kwh_budget: float
+    events: list[tuple[float, str, float | None]]  # (ms after the crossing webhook, type, kWh)
+
+
 async def _signals_and_tasks(
-    client: Client, session_id: str
+    client: Client,
+    session_id: str,
+    trace: Trace | None = None,
+    window: tuple[float, float] = (0, 0),
 ) -> tuple[list[SignalSeen], list[float]]:
     history = await client.get_workflow_handle(session_id).fetch_history()
     signals, tasks = [], []
     for e in history.events:
+        if trace is not None and window[0] - 1 <= _t(e) <= window[1] + 0.5:
+            name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
+            trace.events.append((round((_t(e) - window[0]) * 1000, 1), name, None))
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             tasks.append(_t(e))
         elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
@@ -94,6 +110,8 @@ async def _signals_and_tasks(
                     list(attrs.input.payloads), [c.ChargeSnapshot]
                 )
                 kwh = float(decoded[0].consumed_kwh)
+                if trace is not None and trace.events and trace.events[-1][1].endswith("SIGNALED"):
+                    trace.events[-1] = (*trace.events[-1][:2], kwh)
             signals.append(SignalSeen(_t(e), kwh))
     return signals, tasks
 
@@ -104,8 +122,11 @@ async def measure(
     budgets: Mapping[str, Decimal],
     latency_s: float,
     time_scale: float,
+    traces: list[Trace] | None = None,
+    max_traces: int = 3,
 ) -> list[StopPath]:
-    """Stop paths of the sessions in `budgets` (those stopped for their kWh budget)."""
+    """Stop paths of the sessions in `budgets` (those stopped for their kWh budget); the
+    first `max_traces` sessions' events around the stop go to `traces`."""
     out = []
     for charge in charges:
         sid = str(charge.get("partnerExternalId"))
@@ -115,10 +136,13 @@ async def measure(
         cross = crossing_delivery(charge, budget, latency_s, time_scale)
         if cross is None or float(cross["t"]) > float(stops[0]):
             continue
-        signals, tasks = await _signals_and_tasks(client, sid)
-        path = stop_path(
-            float(cross["t"]), float(cross["consumedKwh"]), float(stops[0]), signals, tasks
-        )
+        cross_t, cross_kwh, stop_t = float(cross["t"]), float(cross["consumedKwh"]), float(stops[0])
+        trace = None
+        if traces is not None and len(traces) < max_traces:
+            trace = Trace(sid, cross_kwh, float(budget), [])
+            traces.append(trace)
+        signals, tasks = await _signals_and_tasks(client, sid, trace, (cross_t, stop_t))
+        path = stop_path(cross_t, cross_kwh, stop_t, signals, tasks)
         if path is not None:
             out.append(path)
     return out

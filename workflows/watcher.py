@@ -28,6 +28,8 @@ MONTA_RETRY = RetryPolicy(
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 CALL_TIMEOUT = timedelta(seconds=30)
 MIN_SLEEP = timedelta(milliseconds=10)
+# Watchers that predate it signal every moving charge on every poll.
+BACKSTOP_PATCH = "watcher-backstop-while-webhooks-flow"
 
 
 @workflow.defn(name=w.WATCHER_WORKFLOW)
@@ -116,7 +118,11 @@ class MontaWatcherWorkflow:
             newest = w.advance_cursor(newest, page.newest_updated_at)
             if page.is_last:
                 break
-        fresh = w.to_signal(self.s.seen, snaps)
+        if workflow.patched(BACKSTOP_PATCH):
+            flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
+            fresh = w.to_signal(self.s.seen, snaps, flowing, self.cfg.near_budget_ratio)
+        else:
+            fresh = w.to_signal(self.s.seen, snaps)
         signaled = 0
         if fresh:
             result = await workflow.execute_activity(

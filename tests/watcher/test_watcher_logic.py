@@ -44,6 +44,22 @@ def test_new_and_moved_charges_are_signalled_once() -> None:
     assert [s.charge_id for s in to_signal(seen, again)] == [2]
 
 
+def test_as_a_backstop_only_new_changed_or_near_cap_charges_are_signalled() -> None:
+    """While webhooks flow they carry the routine readings; the watcher backs up the ones
+    whose loss costs money (near the cap) or ends a session (a state change)."""
+    seen = remember({}, [snap(1, 0), snap(2, 0), snap(3, 0)], RATIO, T0 - timedelta(hours=1))
+    moved = [
+        snap(1, 5, kwh="2"),  # routine reading, far from its 10 kWh cap
+        snap(2, 5, kwh="9.8"),  # near the cap
+        snap(3, 5, kwh="2", state="stopping"),  # state change
+        snap(4, 5, kwh="1"),  # not seen before
+    ]
+    backstop = to_signal(seen, moved, backstop=True, ratio=RATIO)
+    assert [s.charge_id for s in backstop] == [2, 3, 4]
+    # Webhooks silent: every moving charge is signalled.
+    assert [s.charge_id for s in to_signal(seen, moved)] == [1, 2, 3, 4]
+
+
 def test_duplicates_on_shifting_pages_keep_the_newest() -> None:
     out = to_signal({}, [snap(1, 5, kwh="2"), snap(1, 0), snap(1, 3)])
     assert len(out) == 1 and out[0].consumed_kwh == Decimal("2")
