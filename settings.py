@@ -95,9 +95,11 @@ class Settings(BaseSettings):
     # Coalescing (api/signal_coalesce.py): every update from this share of the charge's
     # kwhLimit is signalled; otherwise at least one signal per charge per interval (real s).
     # The soft kWh budget is at most (1 - budget_safety_margin) of kwhLimit (0.95 by default,
-    # ~0.9 for small holds with a start fee): 0.85 leaves room without signalling every sample.
-    webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.85"), gt=0, le=1)
-    webhook_signal_max_interval_s: float = Field(default=300.0, gt=0)
+    # less for small holds with a large start fee). From 0.9 every sample is signalled; a
+    # budget below that waits for the watcher's near-cap backstop (from 0.7) or a heartbeat,
+    # and Monta's own kwhLimit still bounds the cost.
+    webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
+    webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0

@@ -121,7 +121,9 @@ async def run_open_phase(
     t_started = time.time()
     started = [r for r in results if isinstance(r, Started)]
     failed = [r for r in results if isinstance(r, StartFailed)]
-    ids = {s.session_id for s in started}
+    # Ingest is measured on the sessions the history sample leaves out, so the sample's
+    # histories hold only what chargepay itself signalled.
+    ids = {s.session_id for s in (started[plan.history_sample :] or started)}
     ingest = await measure_ingest(ctx, ids, plan.ingest_entries, plan.ingest_batches_in_flight)
     floor = await start_probe(ctx, "floor", plan.floor_rate)
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
@@ -201,9 +203,17 @@ def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[st
         "calls": calls.calls_per_session(reqs, charge_to_session, point_to_session, len(started)),
         "monta_429": calls.count_429(reqs),
         "history_events": [len(h) for h in histories],
+        "history_by_type": _mean_by_type(histories),
         "states": _count(st.state if st else "unfinished" for st in statuses),
         "reasons": _count(str(st.reason) if st else "unfinished" for st in statuses),
     }
+
+
+def _mean_by_type(histories: list[list[EventRow]]) -> dict[str, float]:
+    """Mean events per session by event type: what a session's history is made of."""
+    total: dict[str, int] = _count(name for h in histories for name, _ in h)
+    n = max(len(histories), 1)
+    return {k: round(v / n, 1) for k, v in sorted(total.items(), key=lambda kv: -kv[1])}
 
 
 def _count(items: Any) -> dict[str, int]:

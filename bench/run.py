@@ -71,6 +71,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "reasons": figs["reasons"],
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
+        "history_by_type": figs["history_by_type"],
         **load,
         "stop_path": {
             **stop_path.summary(raw["stop_paths"]),

@@ -78,7 +78,12 @@ class MontaWatcherWorkflow:
                 polls_this_run += 1
             now = workflow.now()
             self.mode, self.wait = w.choose_mode(
-                self.open_sessions, self.s.seen, self.s.last_webhook_at, now, self.cfg
+                self.open_sessions,
+                self.s.seen,
+                self.s.last_webhook_at,
+                now,
+                self.cfg,
+                workflow.patched(BACKSTOP_PATCH),
             )
             self._publish()
             # A fixed cadence: the poll's own duration counts towards the interval.

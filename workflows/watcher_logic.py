@@ -210,13 +210,18 @@ def choose_mode(
     last_webhook_at: datetime | None,
     now: datetime,
     cfg: WatcherConfig,
+    backstop: bool = True,
 ) -> tuple[Mode, timedelta]:
-    """fast while any charge is near its cap; slow while webhooks flow; normal otherwise;
-    idle (no Monta call, only a look at visibility) while no session is open."""
+    """idle (no Monta call, only a look at visibility) while no session is open; while any
+    charge is near its cap: fast, or normal while webhooks flow (they carry its readings;
+    the poll only backs up a lost entry); slow while webhooks flow; normal otherwise."""
     if open_sessions <= 0:
         return "idle", cfg.wall(cfg.interval_s)
+    flowing = webhooks_flowing(last_webhook_at, now, cfg)
     if any(sc.near and sc.state not in ENDED for sc in seen.values()):
+        if flowing and backstop:
+            return "normal", cfg.wall(cfg.interval_s)
         return "fast", cfg.wall(cfg.fast_interval_s)
-    if webhooks_flowing(last_webhook_at, now, cfg):
+    if flowing:
         return "slow", cfg.wall(cfg.slow_interval_s)
     return "normal", cfg.wall(cfg.interval_s)
