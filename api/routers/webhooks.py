@@ -31,6 +31,7 @@ from workflows.contracts import ChargeSnapshot
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
+HINT_EVERY_S = 5.0  # wall seconds between webhook_seen hints per operator, at most
 _OPERATOR_EXAMPLES = {"alpha": {"value": "alpha"}, "bravo": {"value": "bravo"}}
 
 
@@ -87,7 +88,12 @@ async def _tell_watcher(state: AppState, operator: str) -> None:
         return
     notifier = state.extras.get("webhook_seen")
     if not isinstance(notifier, WebhookSeenNotifier):
-        notifier = state.extras["webhook_seen"] = WebhookSeenNotifier(state.temporal)
+        # Several hints per silence window, or at high time scales the watcher would read
+        # flowing webhooks as silent between two hints and poll fast.
+        cfg = state.settings
+        every_s = min(HINT_EVERY_S, cfg.clock.wall_seconds(cfg.watcher_webhook_silence_s) / 4)
+        notifier = WebhookSeenNotifier(state.temporal, every_s=every_s)
+        state.extras["webhook_seen"] = notifier
     try:
         await notifier.seen(operator)
     except Exception as exc:  # never fail a delivery over the watcher hint
