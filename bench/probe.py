@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import time
 import uuid
@@ -24,12 +23,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.bare import GO, BareSession, FloorProbe, floor_mark, noop
-from core.pollers import DEFAULT_MAX_POLLERS, poller_options
+from core.pollers import poller_options
+from settings import get_settings
 
 FLOOR_WORKFLOWS = 10
 RESULT_TIMEOUT_S = 30.0
 # Polled like chargepay's own workers, so the comparison is like for like.
-POLLERS = poller_options(int(os.environ.get("CHARGEPAY_WORKER_MAX_POLLERS", DEFAULT_MAX_POLLERS)))
+POLLERS = poller_options(get_settings().worker_max_pollers)
 
 
 def _stop_event() -> asyncio.Event:

@@ -78,6 +78,15 @@ def _t(event: HistoryEvent) -> float:
     return event.event_time.seconds + event.event_time.nanos / 1e9
 
 
+async def _snapshot_kwh(client: Client, signaled: HistoryEvent) -> float | None:
+    """consumedKwh of the snapshot a `charge_updated` signal carried (None for others)."""
+    attrs = signaled.workflow_execution_signaled_event_attributes
+    if attrs.signal_name != c.SIGNAL_CHARGE_UPDATED or not attrs.input.payloads:
+        return None
+    decoded = await client.data_converter.decode(list(attrs.input.payloads), [c.ChargeSnapshot])
+    return float(decoded[0].consumed_kwh)
+
+
 @dataclass
 class Trace:
     """One session's events around its stop, for reading by eye (`samples` in the JSON)."""
@@ -97,22 +106,15 @@ async def _signals_and_tasks(
     history = await client.get_workflow_handle(session_id).fetch_history()
     signals, tasks = [], []
     for e in history.events:
-        if trace is not None and window[0] - 1 <= _t(e) <= window[1] + 0.5:
-            name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
-            trace.events.append((round((_t(e) - window[0]) * 1000, 1), name, None))
+        t, kwh = _t(e), None
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            tasks.append(_t(e))
+            tasks.append(t)
         elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-            attrs = e.workflow_execution_signaled_event_attributes
-            kwh = None
-            if attrs.signal_name == c.SIGNAL_CHARGE_UPDATED and attrs.input.payloads:
-                decoded = await client.data_converter.decode(
-                    list(attrs.input.payloads), [c.ChargeSnapshot]
-                )
-                kwh = float(decoded[0].consumed_kwh)
-                if trace is not None and trace.events and trace.events[-1][1].endswith("SIGNALED"):
-                    trace.events[-1] = (*trace.events[-1][:2], kwh)
-            signals.append(SignalSeen(_t(e), kwh))
+            kwh = await _snapshot_kwh(client, e)
+            signals.append(SignalSeen(t, kwh))
+        if trace is not None and window[0] - 1 <= t <= window[1] + 0.5:
+            name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
+            trace.events.append((round((t - window[0]) * 1000, 1), name, kwh))
     return signals, tasks
 
 
@@ -134,9 +136,11 @@ async def measure(
         if budget is None or not stops:
             continue
         cross = crossing_delivery(charge, budget, latency_s, time_scale)
-        if cross is None or float(cross["t"]) > float(stops[0]):
+        if cross is None:
             continue
         cross_t, cross_kwh, stop_t = float(cross["t"]), float(cross["consumedKwh"]), float(stops[0])
+        if cross_t > stop_t:
+            continue
         trace = None
         if traces is not None and len(traces) < max_traces:
             trace = Trace(sid, cross_kwh, float(budget), [])
