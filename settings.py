@@ -15,7 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
-from core.pollers import DEFAULT_MAX_POLLERS
+from core.worker_options import DEFAULT_MAX_POLLERS
 
 
 class Settings(BaseSettings):
@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     # Temporal
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
-    # Most workflow/activity polls per worker and queue (autoscaled below it: core/pollers.py)
+    # Most workflow/activity polls per worker and queue (autoscaled: core/worker_options.py)
     worker_max_pollers: int = Field(default=DEFAULT_MAX_POLLERS, ge=2, le=500)
+    # Run workflow code in the SDK's sandbox (CPU per workflow task: core/worker_options.py)
+    workflow_sandbox: bool = True
     session_task_queue: str = "chargepay-sessions"
 
     # Operators: a TOML file; secrets come from the env vars it names.

@@ -38,7 +38,7 @@ from activities.reconciliation.wiring import (
 )
 from codec.converter import build_data_converter
 from core.operators import Operator, OperatorConfigError, load_operators
-from core.pollers import DEFAULT_MAX_POLLERS, poller_options
+from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.session import ChargeSessionWorkflow
@@ -148,6 +148,7 @@ def build_workers(
     specs: Mapping[str, WorkerSpec],
     obs: WorkerObservability | None,
     max_pollers: int = DEFAULT_MAX_POLLERS,
+    sandboxed: bool = True,
 ) -> list[Worker]:
     return [
         Worker(
@@ -158,7 +159,7 @@ def build_workers(
             max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             interceptors=obs.worker_interceptors if obs else [],
-            **poller_options(max_pollers),
+            **worker_options(max_pollers, sandboxed),
         )
         for queue, spec in specs.items()
     ]
@@ -195,7 +196,9 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
                 *watcher_and_reconciliation_components(settings, operators, monta, gateway, client),
             ]
         )
-        for worker in build_workers(client, specs, obs, settings.worker_max_pollers):
+        for worker in build_workers(
+            client, specs, obs, settings.worker_max_pollers, settings.workflow_sandbox
+        ):
             await stack.enter_async_context(worker)
         await ensure_watchers(client, settings, operators)
         await ensure_reconciliation_schedules(client, settings, operators)

@@ -23,13 +23,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.bare import GO, BareSession, FloorProbe, floor_mark, noop
-from core.pollers import poller_options
+from core.worker_options import worker_options
 from settings import get_settings
 
 FLOOR_WORKFLOWS = 10
 RESULT_TIMEOUT_S = 30.0
-# Polled like chargepay's own workers, so the comparison is like for like.
-POLLERS = poller_options(get_settings().worker_max_pollers)
+# Polled and run like chargepay's own workers, so the comparison is like for like.
+_SETTINGS = get_settings()
+POLLERS = worker_options(_SETTINGS.worker_max_pollers, _SETTINGS.workflow_sandbox)
 
 
 def _stop_event() -> asyncio.Event:

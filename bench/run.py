@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import time
@@ -25,6 +26,10 @@ from devstack.stack import Stack, StackConfig, StackPorts
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WARMUP_SESSIONS = 4
+# chargepay's worker and the bare workers run workflow code the same way; by default the
+# bench runs both with the sandbox off (core/worker_options.py: tests keep it on).
+# CHARGEPAY_WORKFLOW_SANDBOX=on in the environment measures both sides sandboxed.
+SANDBOX_ENV = "CHARGEPAY_WORKFLOW_SANDBOX"
 
 
 def stack_config(plan: Plan, work: Path) -> StackConfig:
@@ -144,6 +149,7 @@ def _brief(s: dict[str, Any]) -> str:
 
 async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[str, Any]:
     started = time.monotonic()
+    os.environ.setdefault(SANDBOX_ENV, "off")  # inherited by the stack and the bare workers
     load_at_start = load_average()
     work = Path(tempfile.mkdtemp(prefix="chargepay-bench-"))
     stack = Stack(stack_config(plan, work))
@@ -164,6 +170,7 @@ async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[s
         "time_scale": plan.time_scale,
         "meter_interval_s": plan.meter_interval_s,
         "webhook_interval_s": plan.webhook_interval_s,
+        "workflow_sandbox": os.environ[SANDBOX_ENV],
         **figures,
         "sessions_total": sum(p["sessions"] for p in figures["phases"]),
         "plan": plan.describe(),
