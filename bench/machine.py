@@ -93,3 +93,22 @@ def rss_mb(pid: int) -> float | None:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) jiffies of the whole machine since boot (Linux /proc/stat)."""
+    first = _read("/proc/stat").splitlines()[:1]
+    if not first or not first[0].startswith("cpu "):
+        return None
+    ticks = [float(x) for x in first[0].split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0.0)  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_share(
+    before: tuple[float, float] | None, after: tuple[float, float] | None
+) -> float | None:
+    """Share of all cores busy between two cpu_times() readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 3)

@@ -61,8 +61,8 @@ def quick() -> Plan:
         mode="quick",
         time_scale=60.0,
         open_phases=(OpenPhase("open-100-mix", 100, MIX),),
-        throughput_sessions=60,
-        throughput_concurrency=30,
+        throughput_sessions=300,
+        throughput_concurrency=100,
         phase_timeout_s=150.0,
     )
 
@@ -78,8 +78,8 @@ def full() -> Plan:
         mode="full",
         time_scale=30.0,
         open_phases=phases,
-        throughput_sessions=300,
-        throughput_concurrency=60,
+        throughput_sessions=600,
+        throughput_concurrency=200,
         ingest_entries=1000,
         phase_timeout_s=900.0,
     )

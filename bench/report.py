@@ -170,7 +170,10 @@ def markdown(doc: Mapping[str, Any]) -> str:
     lines += [
         "",
         f"Throughput: {_cell(tp.get('sessions_per_s'))} sessions/s vs bare workflows "
-        f"{_cell(tp.get('baseline_per_s'))}/s (ratio {_cell(tp.get('ratio'))}). Webhook "
+        f"{_cell(tp.get('baseline_per_s'))}/s (ratio {_cell(tp.get('ratio'))}; "
+        f"{_cell(tp.get('concurrency'))} at once, CPU busy "
+        f"{_cell(tp.get('ours', {}).get('cpu_busy'))} vs "
+        f"{_cell(tp.get('baseline', {}).get('cpu_busy'))}). Webhook "
         f"ingest: {_cell(doc['webhook_ingest'].get('entries_per_s'))} entries/s vs raw "
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",

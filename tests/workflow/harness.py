@@ -37,10 +37,15 @@ def make_request(amount_minor: int = 500, currency: str = "EUR", **cfg: Any) -> 
 
 
 @asynccontextmanager
-async def session_worker(client: Client, world: FakeWorld) -> AsyncIterator[str]:
+async def session_worker(client: Client, world: FakeWorld, **options: Any) -> AsyncIterator[str]:
+    """A session worker on its own queue; `options` go to Worker (e.g. core.worker_options)."""
     queue = f"sessions-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        client, task_queue=queue, workflows=[ChargeSessionWorkflow], activities=world.activities()
+        client,
+        task_queue=queue,
+        workflows=[ChargeSessionWorkflow],
+        activities=world.activities(),
+        **options,
     ):
         yield queue
 
