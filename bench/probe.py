@@ -30,7 +30,7 @@ FLOOR_WORKFLOWS = 10
 RESULT_TIMEOUT_S = 30.0
 # Polled and run like chargepay's own workers, so the comparison is like for like.
 _SETTINGS = get_settings()
-POLLERS = worker_options(_SETTINGS.worker_max_pollers, _SETTINGS.workflow_sandbox)
+WORKER_OPTIONS = worker_options(_SETTINGS.worker_max_pollers, _SETTINGS.workflow_sandbox)
 
 
 def _stop_event() -> asyncio.Event:
@@ -44,8 +44,10 @@ def _stop_event() -> asyncio.Event:
 async def serve_bare(client: Client, queue: str, side_queue: str) -> None:
     stop = _stop_event()
     async with (
-        Worker(client, task_queue=queue, workflows=[BareSession], activities=[noop], **POLLERS),
-        Worker(client, task_queue=side_queue, activities=[noop], **POLLERS),
+        Worker(
+            client, task_queue=queue, workflows=[BareSession], activities=[noop], **WORKER_OPTIONS
+        ),
+        Worker(client, task_queue=side_queue, activities=[noop], **WORKER_OPTIONS),
     ):
         await stop.wait()
 
@@ -73,9 +75,13 @@ async def measure_floor(
     run = uuid.uuid4().hex[:8]
     async with (
         Worker(
-            client, task_queue=queue, workflows=[FloorProbe], activities=[floor_mark], **POLLERS
+            client,
+            task_queue=queue,
+            workflows=[FloorProbe],
+            activities=[floor_mark],
+            **WORKER_OPTIONS,
         ),
-        Worker(client, task_queue=side_queue, activities=[floor_mark], **POLLERS),
+        Worker(client, task_queue=side_queue, activities=[floor_mark], **WORKER_OPTIONS),
     ):
         handles = [
             await client.start_workflow(

@@ -212,19 +212,17 @@ def choose_mode(
     cfg: WatcherConfig,
     backstop: bool = True,
 ) -> tuple[Mode, timedelta]:
-    """idle (no Monta call, only a look at visibility) while no session is open; slow while
-    webhooks flow; otherwise fast while any charge is near its cap, else normal.
-
-    As a backstop (webhooks flowing) a charge near its cap needs no faster poll: the API
-    signals its every reading near the cap, so a lost entry is made good by the next one, a
-    meter interval later, no later than a poll would; Monta's kwhLimit bounds the cost
-    meanwhile. Each poll is a Monta request the per-session budget pays for."""
+    """idle (no Monta call, only a look at visibility) while no session is open; while any
+    charge is near its cap: fast, or normal while webhooks flow (they carry its readings;
+    the poll only backs up a lost entry, and it is how a soft budget below the API's
+    near-cap band, `webhook_near_cap_ratio`, learns of its crossing); slow while webhooks
+    flow; normal otherwise."""
     if open_sessions <= 0:
         return "idle", cfg.wall(cfg.interval_s)
     flowing = webhooks_flowing(last_webhook_at, now, cfg)
-    if flowing and backstop:
-        return "slow", cfg.wall(cfg.slow_interval_s)
     if any(sc.near and sc.state not in ENDED for sc in seen.values()):
+        if flowing and backstop:
+            return "normal", cfg.wall(cfg.interval_s)
         return "fast", cfg.wall(cfg.fast_interval_s)
     if flowing:
         return "slow", cfg.wall(cfg.slow_interval_s)

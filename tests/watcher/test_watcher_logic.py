@@ -94,10 +94,8 @@ def test_modes() -> None:
     calm = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(1))}
     near = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(9), near=True)}
     assert choose_mode(0, near, None, T0, CFG) == ("idle", timedelta(seconds=3))
-    # Near a cap: fast only when webhooks do not bring the readings; while they flow the
-    # poll is a backstop at the slow interval (before the backstop patch: fast).
-    assert choose_mode(2, near, T0, T0, CFG) == ("slow", timedelta(seconds=12))
-    assert choose_mode(2, near, T0, T0, CFG, backstop=False) == ("fast", timedelta(seconds=1))
+    # Near a cap: faster than slow; fast only when webhooks do not bring the readings.
+    assert choose_mode(2, near, T0, T0, CFG) == ("normal", timedelta(seconds=3))
     assert choose_mode(2, near, None, T0, CFG) == ("fast", timedelta(seconds=1))
     assert choose_mode(2, calm, T0, T0, CFG) == ("slow", timedelta(seconds=12))
     # No webhook within the silence window (120 real s = 12 wall s): poll faster.
