@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--full", action="store_true", help="10/100/500 open, AC and DC")
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     p.add_argument("--keep", action="store_true", help="keep the stack's data dir and logs")
+    p.add_argument("--workers", type=int, help="worker processes on each side (default 1)")
     args = p.parse_args(argv)
     chosen = plans.quick() if args.quick else plans.full()
+    if args.workers:
+        chosen = dataclasses.replace(chosen, worker_processes=args.workers)
     doc = asyncio.run(run(chosen, args.out, args.keep))
     print(json.dumps(doc["targets"], indent=2, default=str))
     return 0

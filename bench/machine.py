@@ -95,6 +95,13 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def total_rss_mb(pids: list[int]) -> float | None:
+    """Summed VmRSS of several processes, None if any is gone (the sum would be short)."""
+    each = [rss_mb(pid) for pid in pids]
+    known = [x for x in each if x is not None]
+    return sum(known) if known and len(known) == len(each) else None
+
+
 def cpu_times() -> tuple[float, float] | None:
     """(busy, total) jiffies of the whole machine since boot (Linux /proc/stat)."""
     first = _read("/proc/stat").splitlines()[:1]

@@ -23,7 +23,7 @@ from bench.load import (
     running_count,
     start_session,
 )
-from bench.machine import rss_mb
+from bench.machine import total_rss_mb
 from bench.plan import OpenPhase, Plan
 from bench.probes import start_probe, stop_floor
 from bench.shape import EventRow
@@ -36,15 +36,15 @@ RESULT_CONCURRENCY = 16
 
 @dataclass
 class Sampler:
-    """Worker RSS and open sessions, once a second, while the phase runs."""
+    """Worker RSS (summed over the worker processes) and open sessions, once a second."""
 
-    pid: int
+    pids: list[int]
     terminal: str
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, open, MB)
 
     async def run(self, ctx: BenchContext, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            rss = rss_mb(self.pid)
+            rss = total_rss_mb(self.pids)
             try:
                 n = await running_count(ctx, self.terminal)
             except Exception:  # visibility hiccup: skip the sample
@@ -86,10 +86,9 @@ def plan_sessions(
     return out
 
 
-def worker_pid(ctx: BenchContext) -> int:
-    popen = ctx.stack.procs["worker"].popen
-    assert popen is not None
-    return popen.pid
+def worker_pids(ctx: BenchContext) -> list[int]:
+    popens = [ctx.stack.procs[name].popen for name in ctx.stack.worker_names]
+    return [p.pid for p in popens if p is not None]
 
 
 async def wait_all_final(ctx: BenchContext, terminal: str, timeout_s: float) -> bool:
@@ -108,10 +107,10 @@ async def run_open_phase(
     terminal = f"bench{index}"
     planned = plan_sessions(phase, kinds, session_config(ctx, plan))
     key = ctx.key_for(terminal, [p.point_id for p in planned])
-    pid = worker_pid(ctx)
-    rss_before = rss_mb(pid) or 0.0
+    pids = worker_pids(ctx)
+    rss_before = total_rss_mb(pids) or 0.0
     stop_sampling = asyncio.Event()
-    sampler = Sampler(pid, terminal)
+    sampler = Sampler(pids, terminal)
     sampling = asyncio.create_task(sampler.run(ctx, stop_sampling))
     t0 = time.time()
     results = await gather_bounded(

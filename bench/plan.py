@@ -34,6 +34,9 @@ class Plan:
     ingest_entries: int = 600  # webhook entries (and raw signals) per ingest measurement
     ingest_batches_in_flight: int = 4
     history_sample: int = 20
+    # chargepay's worker processes, and as many bare-workflow worker processes on the other
+    # side (`--workers N`). One: on 2 cores a second process measured no better (README).
+    worker_processes: int = 1
     phase_timeout_s: float = 600.0  # bound on waiting for a phase's sessions to end
     session_timeout_s: float = 60.0  # bound on one throughput session
     notes: list[str] = field(default_factory=list)

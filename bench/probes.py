@@ -31,9 +31,12 @@ class Probe:
         return data
 
 
-async def start_probe(ctx: BenchContext, mode: str, rate: float = 5.0) -> Probe:
+async def start_probe(
+    ctx: BenchContext, mode: str, rate: float = 5.0, queues: tuple[str, str] | None = None
+) -> Probe:
+    """`queues` (main, side) joins another probe's task queues instead of new ones."""
     run = uuid.uuid4().hex[:8]
-    queue, side = f"bench-{mode}-{run}", f"bench-{mode}-side-{run}"
+    queue, side = queues or (f"bench-{mode}-{run}", f"bench-{mode}-side-{run}")
     log_dir = ctx.stack.config.log_dir
     out = log_dir / f"probe-{mode}-{run}.json"
     argv = [

@@ -39,6 +39,7 @@ def stack_config(plan: Plan, work: Path) -> StackConfig:
         ports=StackPorts.free(),
         time_scale=plan.time_scale,
         headless_ui=True,
+        worker_processes=plan.worker_processes,
         env={"CHARGEPAY_API_START_WAIT_S": "30", "CHARGEPAY_API_RETENTION_CHECK": "off"},
         monta_env={
             "MONTA_EMU_SEED": str(seed),

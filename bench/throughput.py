@@ -3,7 +3,7 @@
 Both run as a closed loop of `concurrency` slots until `sessions` finished, against the same
 Temporal server. chargepay's sessions are short DC charges; the bare workflows repeat the
 mean activities / signals / timers of a sample of those sessions with no-op bodies, served
-by a separate worker process.
+by separate worker processes, as many as chargepay runs (`plan.worker_processes`).
 
 The loop must keep the machine busy, or it measures how long an emulated charge lasts on the
 wall (a 1.2 kWh charge is seconds of emulated physics, a bare workflow none) rather than
@@ -83,7 +83,12 @@ async def ours(
 
 
 async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any]:
+    # As many bare worker processes as chargepay runs, polling the same queues.
     probe = await start_probe(ctx, "worker")
+    more = [
+        await start_probe(ctx, "worker", queues=(probe.queue, probe.side_queue))
+        for _ in range(plan.worker_processes - 1)
+    ]
     run = uuid.uuid4().hex[:8]
     bare = BareShape(
         session_activities=shape.session_activities,
@@ -106,7 +111,8 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
     try:
         return await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
     finally:
-        await asyncio.to_thread(probe.stop)
+        for p in (probe, *more):
+            await asyncio.to_thread(p.stop)
 
 
 async def measure(

@@ -55,6 +55,9 @@ class StackConfig:
     monta_env: dict[str, str] = field(default_factory=dict)  # MONTA_EMU_* overrides
     payments_env: dict[str, str] = field(default_factory=dict)
     worker_script: Path = REPO / "worker.py"
+    # Python runs one worker's workflow tasks and activities on one core (the GIL); as in
+    # production, more worker processes on the same task queues use the other cores.
+    worker_processes: int = 1
 
     @property
     def log_dir(self) -> Path:
@@ -171,16 +174,27 @@ class Stack:
         wait_until(lambda: http_ok(f"{self.monta_url}/_emulator/health"), "Monta emulator", monta)
         wait_until(lambda: http_ok(f"{self.payments_url}/_emulator/health"), "acquirer", pay)
 
+    @property
+    def worker_names(self) -> list[str]:
+        """Process names: `worker`, then `worker-2`, ... for each further worker process."""
+        n = max(1, self.config.worker_processes)
+        return ["worker", *(f"worker-{i}" for i in range(2, n + 1))]
+
     def start_worker(self) -> None:
+        """Start each worker process that is not running (all of them on a fresh stack)."""
         script = self.config.worker_script
         if not script.exists():
             raise RuntimeError(f"{script} is missing: the session worker cannot start")
-        self._python("worker", [str(script)], self.chargepay_env(), None)
+        for name in self.worker_names:
+            proc = self.procs.get(name)
+            if proc is None or not proc.alive:
+                self._python(name, [str(script)], self.chargepay_env(), None)
 
     def stop_worker(self) -> None:
-        proc = self.procs.pop("worker", None)
-        if proc is not None:
-            proc.stop()
+        for name in self.worker_names:
+            proc = self.procs.pop(name, None)
+            if proc is not None:
+                proc.stop()
 
     def start_api(self) -> None:
         api = self._python(
@@ -225,7 +239,7 @@ class Stack:
             proc.check_alive()
 
     def stop(self) -> None:
-        for name in ("api", "worker", "monta-emulator", "acquirer-emulator", "temporal"):
+        for name in ("api", *self.worker_names, "monta-emulator", "acquirer-emulator", "temporal"):
             proc = self.procs.pop(name, None)
             if proc is not None:
                 proc.stop()
