@@ -125,7 +125,9 @@ class MontaWatcherWorkflow:
                 break
         if workflow.patched(BACKSTOP_PATCH):
             flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
-            fresh = w.to_signal(self.s.seen, snaps, flowing, self.cfg.near_budget_ratio)
+            fresh = w.to_signal(
+                self.s.seen, snaps, flowing, self.cfg.near_budget_ratio, self.cfg.webhook_band_ratio
+            )
         else:
             fresh = w.to_signal(self.s.seen, snaps)
         signaled = 0
@@ -144,7 +146,13 @@ class MontaWatcherWorkflow:
         self.s = self.s.model_copy(
             update={
                 "cursor": cursor,
-                "seen": w.remember(self.s.seen, snaps, self.cfg.near_budget_ratio, forget),
+                "seen": w.remember(
+                    self.s.seen,
+                    snaps,
+                    self.cfg.near_budget_ratio,
+                    forget,
+                    self.cfg.webhook_band_ratio,
+                ),
                 "polls": self.s.polls + 1,
                 "requests": self.s.requests + requests,
                 "signals": self.s.signals + signaled,

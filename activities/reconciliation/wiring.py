@@ -92,6 +92,7 @@ def watcher_config(op: Operator, settings: Settings) -> WatcherConfig:
         overlap_s=settings.watcher_overlap_s,
         webhook_silence_s=settings.watcher_webhook_silence_s,
         near_budget_ratio=settings.watcher_near_budget_ratio,
+        webhook_band_ratio=settings.webhook_near_cap_ratio,
         max_pages=settings.watcher_max_pages,
     )
 
