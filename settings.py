@@ -96,10 +96,9 @@ class Settings(BaseSettings):
     webhook_signal_concurrency: int = 32
     # Coalescing (api/signal_coalesce.py): every update from this share of the charge's
     # kwhLimit is signalled; otherwise at least one signal per charge per interval (real s).
-    # The soft kWh budget is at most (1 - budget_safety_margin) of kwhLimit (0.95 by default,
-    # less for small holds with a large start fee). From 0.9 every sample is signalled; a
-    # budget below that waits for the watcher's near-cap backstop (from 0.7) or a heartbeat,
-    # and Monta's own kwhLimit still bounds the cost.
+    # Sessions keep their soft kWh budget at or above this share of kwhLimit (workflows/
+    # budget.py lowers kwhLimit if needed), so every reading from the budget on is signalled;
+    # the watcher leaves routine readings to the webhooks while they flow.
     webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
     webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)

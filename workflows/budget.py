@@ -12,6 +12,12 @@ overshoot reaches it. The **hard** caps we hand Monta (`kwhLimit`, `priceLimit`)
 same formula with m = 0: if we are slow (worker down, webhooks late) the charger itself
 stops at what the hold buys, so the charge never costs more than was authorized, and the
 margin m is ours to spend on latency instead of being eaten twice.
+
+The API signals every webhook reading only from `webhook_near_cap_ratio` (r) * kwhLimit on;
+below that it holds routine readings back. So that the session sees every reading from its
+soft budget on, kwhLimit is lowered to at most E_max / r when a large start fee or idle reserve
+would put E_max below that band. Monta then stops such a charge earlier than the hold
+allows, never later.
 """
 
 from __future__ import annotations
@@ -90,6 +96,9 @@ def compute_budget(authorized: Money, tariff: Tariff, config: SessionConfig) -> 
             f"{MIN_KWH_BUDGET} kWh is needed",
         )
     hard = _energy(authorized, tariff, config, Decimal(0))
+    band = config.webhook_near_cap_ratio
+    if band is not None:
+        hard = min(hard, (kwh_budget / band).quantize(_KWH_STEP, rounding=ROUND_DOWN))
     kwh_limit = min(max(hard, MONTA_KWH_LIMIT_MIN), MONTA_KWH_LIMIT_MAX)
     price_budget_minor = int(
         (Decimal(authorized.amount_minor) * (1 - margin)).to_integral_value(ROUND_DOWN)

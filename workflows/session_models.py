@@ -31,6 +31,9 @@ class SessionConfig(BaseModel):
     idle_reserve_minutes: int = 0
     price_tolerance_ratio: Decimal = Decimal("0.02")
     price_tolerance_minor: int = 5
+    # The API signals every webhook reading from this share of kwhLimit on (settings); the
+    # budget keeps the soft kWh budget inside that band. None: sessions started before.
+    webhook_near_cap_ratio: Decimal | None = None
     monta_task_queue: str = ""  # filled from the operator: monta-<operator>
     provider_slug: str = "chargepay"
     # 0: continue-as-new when Temporal suggests it; tests set a small history length.

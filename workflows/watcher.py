@@ -146,13 +146,7 @@ class MontaWatcherWorkflow:
         self.s = self.s.model_copy(
             update={
                 "cursor": cursor,
-                "seen": w.remember(
-                    self.s.seen,
-                    snaps,
-                    self.cfg.near_budget_ratio,
-                    forget,
-                    self.cfg.webhook_band_ratio,
-                ),
+                "seen": w.remember(self.s.seen, snaps, self.cfg.near_budget_ratio, forget),
                 "polls": self.s.polls + 1,
                 "requests": self.s.requests + requests,
                 "signals": self.s.signals + signaled,

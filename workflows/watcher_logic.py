@@ -49,9 +49,10 @@ class WatcherConfig(_Model):
     overlap_s: float = 30.0
     webhook_silence_s: float = 120.0
     near_budget_ratio: Decimal = Decimal("0.7")
-    # The API's `webhook_near_cap_ratio`: from there it signals every reading itself, so a
-    # poll only repeats them while webhooks flow. None (watchers started before it existed):
-    # the watcher backs up that band too.
+    # The API's `webhook_near_cap_ratio`: from there it signals every reading itself, and
+    # sessions keep their soft kWh budget inside that band (workflows/budget.py), so while
+    # webhooks flow a routine reading from a poll adds nothing. None (watchers started before
+    # this existed): routine readings near a cap are still backed up, at the normal interval.
     webhook_band_ratio: Decimal | None = None
     max_pages: int = 50
     continue_as_new_after_polls: int = 500
@@ -65,7 +66,6 @@ class SeenCharge(_Model):
     state: str
     consumed_kwh: Decimal
     near: bool = False
-    webhook_band: bool = False  # the API signals each of its readings (see WatcherConfig)
 
 
 class WatcherState(_Model):
@@ -151,20 +151,20 @@ def to_signal(
 ) -> list[ChargeSnapshot]:
     """Fresh snapshots to signal. As a `backstop` (webhooks flowing) the watcher leaves the
     routine readings to the webhooks and signals only what a lost entry would cost: a
-    charge it has not seen, a state change, a reading near the session's cap but below the
-    API's `band`, where the API holds readings back. Signalling every moving charge on
-    every poll doubled each session's signals and workflow tasks (bench: 100 open sessions,
-    the watcher in fast mode); in the API's band, a poll's reading was one the session
-    already had, or an older one (bench: 2 of 30 signals per session)."""
+    charge it has not seen, a state change, and, without the API's `band`, a reading near
+    the session's cap. Signalling every moving charge on every poll doubled each session's
+    signals and workflow tasks (bench: 100 open sessions, the watcher in fast mode). With
+    the band, the API signals every reading around each session's soft budget itself; the
+    near-cap readings from polls were a quarter of a session's signals, and each was one
+    the session did not need or already had (bench, 100 open sessions)."""
     out = []
     for snap in newest_per_charge(snaps):
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
         routine = prev is not None and snap.state == prev.state
-        if backstop and routine:
-            if not is_near_budget(snap, ratio) or in_webhook_band(snap, band):
-                continue
+        if backstop and routine and (band is not None or not is_near_budget(snap, ratio)):
+            continue
         out.append(snap)
     return out
 
@@ -176,19 +176,11 @@ def is_near_budget(snap: ChargeSnapshot, ratio: Decimal) -> bool:
     return snap.consumed_kwh >= snap.kwh_limit * ratio
 
 
-def in_webhook_band(snap: ChargeSnapshot, band: Decimal | None) -> bool:
-    """In the share of kwhLimit from which the API signals every reading (`band`)."""
-    if band is None or snap.state in ENDED or not snap.kwh_limit:
-        return False
-    return snap.consumed_kwh >= snap.kwh_limit * band
-
-
 def remember(
     seen: dict[int, SeenCharge],
     snaps: list[ChargeSnapshot],
     ratio: Decimal,
     forget_before: datetime,
-    band: Decimal | None = None,
 ) -> dict[int, SeenCharge]:
     """Record what was signalled; forget charges older than the next read's start (they
     cannot come back unless they change, and then they are fresh anyway)."""
@@ -200,7 +192,6 @@ def remember(
                 state=s.state,
                 consumed_kwh=s.consumed_kwh,
                 near=is_near_budget(s, ratio),
-                webhook_band=in_webhook_band(s, band),
             )
     return {cid: sc for cid, sc in out.items() if sc.updated_at >= forget_before}
 
@@ -233,17 +224,16 @@ def choose_mode(
     """idle (no Monta call, only a look at visibility) while no session is open; while any
     charge is near its cap: fast, or normal while webhooks flow (they carry its readings;
     the poll only backs up a lost entry, and it is how a soft budget below the API's
-    near-cap band, `webhook_near_cap_ratio`, learns of its crossing); slow while webhooks
-    flow and every near charge is in that band (the API signals each of its readings) or
-    none is near; normal otherwise."""
+    near-cap band, `webhook_near_cap_ratio`, learns of its crossing; with that band in the
+    config no budget is below it, so slow); slow while webhooks flow; normal otherwise."""
     if open_sessions <= 0:
         return "idle", cfg.wall(cfg.interval_s)
     flowing = webhooks_flowing(last_webhook_at, now, cfg)
-    near = [sc for sc in seen.values() if sc.near and sc.state not in ENDED]
-    if near and not (flowing and backstop):
-        return "fast", cfg.wall(cfg.fast_interval_s)
-    if near and not all(sc.webhook_band for sc in near):
-        return "normal", cfg.wall(cfg.interval_s)
+    if any(sc.near and sc.state not in ENDED for sc in seen.values()):
+        if not (flowing and backstop):
+            return "fast", cfg.wall(cfg.fast_interval_s)
+        if cfg.webhook_band_ratio is None:
+            return "normal", cfg.wall(cfg.interval_s)
     if flowing:
         return "slow", cfg.wall(cfg.slow_interval_s)
     return "normal", cfg.wall(cfg.interval_s)

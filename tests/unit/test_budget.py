@@ -59,3 +59,30 @@ def test_budget_below_one_kwh_is_rejected() -> None:
     with pytest.raises(BudgetRejected) as err:
         compute_budget(Money(amount_minor=60, currency="EUR"), tariff(), SessionConfig())
     assert err.value.code == "budget_too_small"
+
+
+BAND = Decimal("0.9")
+
+
+def test_kwh_limit_is_lowered_to_keep_the_budget_in_the_apis_band() -> None:
+    # The reference example's budget sits at 63.636 / 70.909 = 0.897 of its cap, below the
+    # API's 0.9 band: the cap comes down to 63.636 / 0.9 = 70.706 kWh.
+    cfg = SessionConfig(budget_safety_margin=Decimal("0.10"), webhook_near_cap_ratio=BAND)
+    b = compute_budget(EUR50, tariff(start_fee_minor=100), cfg)
+    assert b.kwh_budget == Decimal("63.636")
+    assert b.kwh_limit == Decimal("70.706")
+    # The default margin leaves it inside the band: the cap stays what the hold buys.
+    cfg = SessionConfig(webhook_near_cap_ratio=BAND)
+    assert compute_budget(EUR50, tariff(start_fee_minor=100), cfg).kwh_limit == Decimal("70.909")
+
+
+@pytest.mark.parametrize("start_fee", [0, 500, 1500, 2500, 3000, 3400])
+def test_with_a_band_every_budget_is_inside_it_and_the_cap_never_above_the_hold(
+    start_fee: int,
+) -> None:
+    t = tariff(start_fee_minor=start_fee)
+    plain = compute_budget(EUR50, t, SessionConfig())
+    banded = compute_budget(EUR50, t, SessionConfig(webhook_near_cap_ratio=BAND))
+    assert banded.kwh_budget == plain.kwh_budget
+    assert banded.kwh_budget >= BAND * banded.kwh_limit
+    assert plain.kwh_budget <= banded.kwh_limit <= plain.kwh_limit

@@ -11,7 +11,6 @@ from workflows.watcher_logic import (
     WatcherConfig,
     advance_cursor,
     choose_mode,
-    in_webhook_band,
     is_near_budget,
     read_from,
     remember,
@@ -62,43 +61,32 @@ def test_as_a_backstop_only_new_changed_or_near_cap_charges_are_signalled() -> N
 
 
 BAND = Decimal("0.9")  # the API's webhook_near_cap_ratio
+BANDED = CFG.model_copy(update={"webhook_band_ratio": BAND})
 
 
-def test_as_a_backstop_readings_in_the_apis_band_are_left_to_the_webhooks() -> None:
-    """From the API's band on, the API signals every reading: a poll could only repeat one
-    the session has, or bring an older one. Below it the watcher still backs up."""
+def test_with_the_apis_band_routine_readings_are_left_to_the_webhooks() -> None:
+    """Sessions keep their soft budget inside the API's band, where the API signals every
+    reading: a poll's routine reading, near a cap or not, adds nothing while webhooks flow."""
     seen = remember({}, [snap(i, 0, kwh="6") for i in (1, 2, 3)], RATIO, T0 - timedelta(hours=1))
     moved = [
-        snap(1, 5, kwh="8"),  # near (>= 7 of 10) but below the API's band (9)
-        snap(2, 5, kwh="9.2"),  # in the API's band: the webhook brought it
+        snap(1, 5, kwh="8"),  # near (>= 7 of 10), below the API's band
+        snap(2, 5, kwh="9.2"),  # in the API's band
         snap(3, 5, kwh="9.3", state="stopping"),  # a state change is always backed up
+        snap(4, 5, kwh="1"),  # not seen before
     ]
     backstop = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND)
-    assert [s.charge_id for s in backstop] == [1, 3]
-    # Without a band (a watcher started before it existed) the old rule holds.
-    assert [s.charge_id for s in to_signal(seen, moved, True, RATIO)] == [1, 2, 3]
+    assert [s.charge_id for s in backstop] == [3, 4]
+    # Without a band (a watcher started before it existed) near-cap readings are backed up.
+    assert [s.charge_id for s in to_signal(seen, moved, True, RATIO)] == [1, 2, 3, 4]
     # Webhooks silent: everything that moved.
-    assert [s.charge_id for s in to_signal(seen, moved, ratio=RATIO, band=BAND)] == [1, 2, 3]
+    assert [s.charge_id for s in to_signal(seen, moved, ratio=RATIO, band=BAND)] == [1, 2, 3, 4]
 
 
-def test_webhook_band_only_while_drawing_and_with_a_band() -> None:
-    assert in_webhook_band(snap(1, 0, kwh="9"), BAND)
-    assert not in_webhook_band(snap(1, 0, kwh="8.9"), BAND)
-    assert not in_webhook_band(snap(1, 0, kwh="9.5", state="stopped"), BAND)
-    assert not in_webhook_band(snap(1, 0, kwh="9.5"), None)
-
-
-def test_near_charges_all_in_the_apis_band_need_no_poll_while_webhooks_flow() -> None:
-    def seen_at(*kwh: str) -> dict[int, SeenCharge]:
-        snaps = [snap(i, 0, kwh=k) for i, k in enumerate(kwh)]
-        return remember({}, snaps, RATIO, T0 - timedelta(hours=1), BAND)
-
-    in_band, one_below = seen_at("9.1", "9.5"), seen_at("9.1", "8")
-    assert all(sc.webhook_band for sc in in_band.values())
-    assert choose_mode(2, in_band, T0, T0, CFG) == ("slow", timedelta(seconds=12))
-    assert choose_mode(2, one_below, T0, T0, CFG) == ("normal", timedelta(seconds=3))
+def test_with_the_apis_band_near_charges_need_no_faster_poll_while_webhooks_flow() -> None:
+    near = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(8), near=True)}
+    assert choose_mode(2, near, T0, T0, BANDED) == ("slow", timedelta(seconds=12))
     # Webhooks silent: the watcher is the only source, band or not.
-    assert choose_mode(2, in_band, None, T0, CFG) == ("fast", timedelta(seconds=1))
+    assert choose_mode(2, near, None, T0, BANDED) == ("fast", timedelta(seconds=1))
 
 
 def test_duplicates_on_shifting_pages_keep_the_newest() -> None:
