@@ -5,7 +5,8 @@ Monta sends a snapshot per charge every meter sample; signalling each one costs 
 a workflow task and history events and, at scale, floods Temporal. The session projects its
 price budget and deadlines with its own timers, so it only needs: a new state, a newly set
 end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
-budget sits just below `kwhLimit`), and a heartbeat every `max_interval`. Everything else is
+budget sits just below `kwhLimit`), and a heartbeat every `max_interval`; once the charge
+winds down (stopping → released), only `completed` or a failure. Everything else is
 acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
 
 `should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
@@ -24,6 +25,10 @@ from workflows.contracts import ChargeSnapshot
 
 Why = Literal["first", "state", "ended", "first_energy", "near_cap", "no_cap", "interval"]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
+# Monta's states between the end of energy and `completed`. Once told the charge is in one,
+# the session only waits for `completed` (or its settle deadline): the steps in between
+# change nothing it does, and they arrive together with the next charges' crossings.
+WINDING_DOWN = frozenset({"stopping", "stopped", "releasing", "released"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ def should_signal(
     if snap.updated_at < last.updated_at:
         return None  # stale or replayed: the session already has something newer
     newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
+    if last.state in WINDING_DOWN and snap.state in WINDING_DOWN:
+        return "interval" if newer and now - last.at >= policy.max_interval_s else None
     if snap.state != last.state:
         return "state"
     if _ended(snap) - last.ended:

@@ -27,6 +27,8 @@ WATCHER_SIGNAL_SESSIONS = "watcher_signal_sessions"
 
 # Monta states after which a charge draws no more energy.
 ENDED = frozenset({"stopping", "stopped", "releasing", "released", "completed"})
+# ... and before `completed`: a step between two of these is routine (api/signal_coalesce.py).
+WINDING_DOWN = ENDED - {"completed"}
 
 Mode = Literal["idle", "fast", "normal", "slow"]
 
@@ -162,7 +164,9 @@ def to_signal(
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
-        routine = prev is not None and snap.state == prev.state
+        routine = prev is not None and (
+            snap.state == prev.state or {snap.state, prev.state} <= WINDING_DOWN
+        )
         if backstop and routine and (band is not None or not is_near_budget(snap, ratio)):
             continue
         out.append(snap)

@@ -65,6 +65,22 @@ def test_every_update_near_the_cap_is_signalled() -> None:
     assert decide(snap("30", sec=20), last=near) is None  # the same snapshot again
 
 
+def test_winding_down_steps_wait_for_completed() -> None:
+    """The session knows the charge is ending from its first winding-down state on; the
+    steps to `completed` (with their final readings) are held back, the end itself is not."""
+    assert decide(snap("10", state="stopping", sec=11)) == "state"  # charging -> stopping
+    ending = Signalled.of(snap("10", state="stopping", sec=11), at=100.0)
+    stopped = snap("10.2", state="stopped", sec=12, stopped_at=T0)
+    assert decide(stopped, last=ending) is None
+    assert decide(snap("10.2", state="released", sec=13, stopped_at=T0), last=ending) is None
+    assert decide(snap("39", state="stopping", sec=12), last=ending) is None  # near cap
+    done = snap("10.2", state="completed", sec=14, stopped_at=T0, completed_at=T0)
+    assert decide(done, last=ending) == "state"
+    assert decide(snap("10", state="failed", sec=14, failed_at=T0), last=ending) == "state"
+    # The heartbeat still carries the newest step if `completed` is slow to come.
+    assert decide(stopped, now=105.0, last=ending) == "interval"
+
+
 def test_first_energy_is_signalled() -> None:
     idle = Signalled.of(snap("0", sec=10), at=100.0)
     assert decide(snap("0.01", sec=11), last=idle) == "first_energy"

@@ -82,6 +82,15 @@ def test_with_the_apis_band_routine_readings_are_left_to_the_webhooks() -> None:
     assert [s.charge_id for s in to_signal(seen, moved, ratio=RATIO, band=BAND)] == [1, 2, 3, 4]
 
 
+def test_as_a_backstop_steps_between_winding_down_states_are_routine() -> None:
+    seen = remember({}, [snap(1, 0, kwh="9", state="stopping")], RATIO, T0 - timedelta(hours=1))
+    released = [snap(1, 5, kwh="9.1", state="released")]
+    assert to_signal(seen, released, backstop=True, ratio=RATIO, band=BAND) == []
+    done = [snap(1, 5, kwh="9.1", state="completed")]
+    assert len(to_signal(seen, done, backstop=True, ratio=RATIO, band=BAND)) == 1
+    assert len(to_signal(seen, released, ratio=RATIO, band=BAND)) == 1  # webhooks silent
+
+
 def test_with_the_apis_band_near_charges_need_no_faster_poll_while_webhooks_flow() -> None:
     near = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(8), near=True)}
     assert choose_mode(2, near, T0, T0, BANDED) == ("slow", timedelta(seconds=12))
