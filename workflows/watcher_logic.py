@@ -164,13 +164,18 @@ def to_signal(
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
-        routine = prev is not None and (
-            snap.state == prev.state or {snap.state, prev.state} <= WINDING_DOWN
-        )
-        if backstop and routine and (band is not None or not is_near_budget(snap, ratio)):
+        if backstop and prev is not None and _routine(prev, snap, ratio, band):
             continue
         out.append(snap)
     return out
+
+
+def _routine(prev: SeenCharge, snap: ChargeSnapshot, ratio: Decimal, band: Decimal | None) -> bool:
+    """What a backstop leaves to the webhooks. The rule without a band is the one watchers
+    started before it ran: their histories must replay with the same signal batches."""
+    if band is None:
+        return snap.state == prev.state and not is_near_budget(snap, ratio)
+    return snap.state == prev.state or {snap.state, prev.state} <= WINDING_DOWN
 
 
 def is_near_budget(snap: ChargeSnapshot, ratio: Decimal) -> bool:

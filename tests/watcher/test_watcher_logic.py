@@ -89,6 +89,8 @@ def test_as_a_backstop_steps_between_winding_down_states_are_routine() -> None:
     done = [snap(1, 5, kwh="9.1", state="completed")]
     assert len(to_signal(seen, done, backstop=True, ratio=RATIO, band=BAND)) == 1
     assert len(to_signal(seen, released, ratio=RATIO, band=BAND)) == 1  # webhooks silent
+    # A watcher started before the band keeps its old rule (a state change), for replay.
+    assert len(to_signal(seen, released, backstop=True, ratio=RATIO)) == 1
 
 
 def test_with_the_apis_band_near_charges_need_no_faster_poll_while_webhooks_flow() -> None:
