@@ -5,7 +5,8 @@ Monta sends a snapshot per charge every meter sample; signalling each one costs 
 a workflow task and history events and, at scale, floods Temporal. The session projects its
 price budget and deadlines with its own timers, so it only needs: a new state, a newly set
 end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
-budget sits just below `kwhLimit`), and a heartbeat every `max_interval`; once the charge
+budget sits just below `kwhLimit`) or, when this process knows the session's budget, near
+that budget (api/charge_pace.py), and a heartbeat every `max_interval`; once the charge
 winds down (stopping → released), only `completed` or a failure. Everything else is
 acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
 
@@ -21,9 +22,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from api.charge_pace import Pace, due_soon
 from workflows.contracts import ChargeSnapshot
 
-Why = Literal["first", "state", "ended", "first_energy", "near_cap", "no_cap", "interval"]
+Why = Literal[
+    "first", "state", "ended", "first_energy", "near_cap", "near_budget", "no_cap", "interval"
+]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
 # Monta's states between the end of energy and `completed`. Once told the charge is in one,
 # the session only waits for `completed` (or its settle deadline): the steps in between
@@ -35,6 +39,7 @@ WINDING_DOWN = frozenset({"stopping", "stopped", "releasing", "released"})
 class CoalescePolicy:
     near_cap_ratio: Decimal  # consumedKwh / kwhLimit from which every update is signalled
     max_interval_s: float  # wall seconds: signal at least this often per charge
+    stop_latency_s: float = 0.0  # wall seconds the session allows for its stop to land
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,15 @@ def _near_cap(snap: ChargeSnapshot, ratio: Decimal) -> bool:
 
 
 def should_signal(
-    snap: ChargeSnapshot, last: Signalled | None, now: float, policy: CoalescePolicy
+    snap: ChargeSnapshot,
+    last: Signalled | None,
+    now: float,
+    policy: CoalescePolicy,
+    pace: Pace | None = None,
 ) -> Why | None:
-    """Why `snap` must reach the session, or None: acknowledge and drop it."""
+    """Why `snap` must reach the session, or None: acknowledge and drop it. With the
+    charge's `pace` (api/charge_pace.py) the readings near its session's budget replace
+    the share-of-kwhLimit band."""
     if last is None:
         return "first"
     if snap.updated_at < last.updated_at:
@@ -82,7 +93,10 @@ def should_signal(
         return "first_energy"
     if snap.kwh_limit is None:
         return "no_cap"  # cannot tell how close the cap is: never hold it back
-    if _near_cap(snap, policy.near_cap_ratio):
+    if pace is not None:
+        if due_soon(snap, pace, policy.stop_latency_s):
+            return "near_budget"
+    elif _near_cap(snap, policy.near_cap_ratio):
         return "near_cap"
     if now - last.at >= policy.max_interval_s:
         return "interval"

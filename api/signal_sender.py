@@ -16,11 +16,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from decimal import Decimal
 from typing import Literal
 
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.charge_pace import PaceBook
+from api.dependencies import AppState
 from api.signal_coalesce import CoalescePolicy, SignalLedger, should_signal
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 
@@ -49,16 +52,22 @@ class SignalSender:
         self._client = client
         self._policy = policy
         self._ledger = SignalLedger(max_charges)
+        self._paces = PaceBook(max_charges)
         self._gate = asyncio.Semaphore(concurrency)
         self._budget_s = budget_s
         self._now = monotonic
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
+    def expect(self, charge_id: int, kwh_budget: Decimal) -> None:
+        """A session this process started: its charge and soft budget (api/charge_pace.py)."""
+        self._paces.expect(charge_id, kwh_budget)
+
     async def deliver(self, snap: ChargeSnapshot) -> Outcome:
         """Decide under the session's lock (a concurrent batch may just have signalled it)."""
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
-            if should_signal(snap, self._ledger.get(snap.charge_id), self._now(), self._policy):
+            last, pace = self._ledger.get(snap.charge_id), self._paces.observe(snap)
+            if should_signal(snap, last, self._now(), self._policy, pace):
                 outcome = await self._send(snap)
             else:
                 return "coalesced"
@@ -109,3 +118,24 @@ class SignalSender:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+def sender_of(state: AppState) -> SignalSender:
+    """One per API process: the coalescing ledger must outlive a request, and the sessions
+    this process starts tell it their budgets."""
+    sender = state.extras.get("signal_sender")
+    if not isinstance(sender, SignalSender):
+        assert state.temporal is not None
+        cfg = state.settings
+        policy = CoalescePolicy(
+            near_cap_ratio=cfg.webhook_near_cap_ratio,
+            max_interval_s=cfg.clock.wall_seconds(cfg.webhook_signal_max_interval_s),
+            stop_latency_s=cfg.clock.wall_seconds(cfg.stop_delivery_latency_s),
+        )
+        sender = state.extras["signal_sender"] = SignalSender(
+            state.temporal,
+            policy,
+            max_charges=cfg.webhook_coalesce_max_charges,
+            concurrency=cfg.webhook_signal_concurrency,
+        )
+    return sender

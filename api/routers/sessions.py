@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
-from api.dependencies import State, Temporal, operator_of
+from api.dependencies import AppState, State, Temporal, operator_of
 from api.errors import ApiError, error_responses
 from api.schemas import SessionAccepted, SessionPage, StartSessionBody, StateFilter, StopBody
 from api.session_config import session_config
@@ -20,6 +20,7 @@ from api.session_service import (
     start_session,
     visibility_query,
 )
+from api.signal_sender import sender_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
 
@@ -115,6 +116,7 @@ async def start(
         url = _status_url(request, outcome.session_id)
         accepted = SessionAccepted(session_id=outcome.session_id, status_url=url)
         return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": url})
+    _learn_budget(state, outcome)
     return _start_answer(outcome)
 
 
@@ -125,9 +127,20 @@ async def start(
     responses=error_responses(401, 403, 404, 503),
     summary="A session's live status",
 )
-async def get_session(session_id: SessionId, scope: Terminal, client: Temporal) -> SessionStatus:
+async def get_session(
+    session_id: SessionId, scope: Terminal, state: State, client: Temporal
+) -> SessionStatus:
     require_session_owner(scope, session_id)
-    return await get_status(client, session_id)
+    status = await get_status(client, session_id)
+    _learn_budget(state, status)  # a start answered 202, or one made through another replica
+    return status
+
+
+def _learn_budget(state: AppState, status: SessionStatus) -> None:
+    """Let this process's webhook coalescing follow the session's own budget."""
+    if status.charge_id is not None and status.kwh_budget is not None:
+        if status.state in ("starting", "charging"):
+            sender_of(state).expect(status.charge_id, status.kwh_budget)
 
 
 @router.post(

@@ -20,8 +20,7 @@ from activities.monta import jsonio
 from activities.reconciliation.webhook_seen import WebhookSeenNotifier
 from api.dependencies import AppState, State, operator_of
 from api.errors import ApiError, error_responses
-from api.signal_coalesce import CoalescePolicy
-from api.signal_sender import Outcome, SignalSender
+from api.signal_sender import Outcome, SignalSender, sender_of
 from api.webhook_batch import InvalidBatch, read_batch
 from core import signature
 from observability.logging import bind
@@ -56,25 +55,6 @@ async def _read_capped(request: Request, limit: int) -> bytes:
             raise ApiError(413, "payload_too_large", f"body above {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _sender(state: AppState) -> SignalSender:
-    """One per API process: the coalescing ledger must outlive a request."""
-    sender = state.extras.get("signal_sender")
-    if not isinstance(sender, SignalSender):
-        assert state.temporal is not None
-        cfg = state.settings
-        policy = CoalescePolicy(
-            near_cap_ratio=cfg.webhook_near_cap_ratio,
-            max_interval_s=cfg.clock.wall_seconds(cfg.webhook_signal_max_interval_s),
-        )
-        sender = state.extras["signal_sender"] = SignalSender(
-            state.temporal,
-            policy,
-            max_charges=cfg.webhook_coalesce_max_charges,
-            concurrency=cfg.webhook_signal_concurrency,
-        )
-    return sender
 
 
 async def _signal(sender: SignalSender, snap: ChargeSnapshot) -> Outcome:
@@ -130,7 +110,7 @@ async def monta_webhook(
         if state.temporal is None:
             record_webhook_batch(operator, "retry")
             raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
-        sender = _sender(state)
+        sender = sender_of(state)
         outcomes = list(await asyncio.gather(*(_signal(sender, s) for s in batch.snapshots)))
     failed = outcomes.count("failed")
     counts = {

@@ -4,7 +4,7 @@ request, an outage fails at once, one signal in flight per session, coalesced re
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -89,3 +89,24 @@ async def test_one_signal_in_flight_per_session() -> None:
     outcomes = await asyncio.gather(*(s.deliver(SNAP) for _ in range(5)))
     assert sorted(outcomes) == ["coalesced"] * 4 + ["signalled"]
     assert client.max_in_flight == 1
+
+
+async def _signalled_readings(s: SignalSender, kwh: range) -> list[int]:
+    """Deliver a charge drawing 1 kWh every 10 s; the kWh readings that were signalled."""
+    out = []
+    for i in kwh:
+        at = SNAP.updated_at + timedelta(seconds=10 * i)
+        snap = SNAP.model_copy(update={"consumed_kwh": Decimal(i), "updated_at": at})
+        if await s.deliver(snap) == "signalled":
+            out.append(i)
+    return out
+
+
+async def test_with_the_sessions_budget_only_readings_near_it_are_signalled() -> None:
+    """The session stops at 38 kWh of a 40 kWh cap. The ratio rule signals every reading
+    from 75 % of the cap (30 kWh); knowing the budget, from two readings before it."""
+    readings = range(1, 39)
+    assert await _signalled_readings(sender(FakeClient()), readings) == [1, *range(30, 39)]
+    s = sender(FakeClient())
+    s.expect(SNAP.charge_id, Decimal("38"))
+    assert await _signalled_readings(s, readings) == [1, 36, 37, 38]
