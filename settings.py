@@ -94,11 +94,12 @@ class Settings(BaseSettings):
     api_start_wait_s: float = 10.0
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
-    # Coalescing (api/signal_coalesce.py): every update from this share of the charge's
-    # kwhLimit is signalled; otherwise at least one signal per charge per interval (real s).
-    # Sessions keep their soft kWh budget at or above this share of kwhLimit (workflows/
-    # budget.py lowers kwhLimit if needed), so every reading from the budget on is signalled;
-    # the watcher leaves routine readings to the webhooks while they flow.
+    # Coalescing (api/signal_coalesce.py): at least one signal per charge per interval (real
+    # s); near the session's budget when this process knows it (api/charge_pace.py), else
+    # every update from this share of the charge's kwhLimit. Sessions keep their soft kWh
+    # budget at or above this share (workflows/budget.py lowers kwhLimit if needed), so
+    # either way the readings around the budget are signalled; the watcher leaves routine
+    # readings to the webhooks while they flow.
     webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
     webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)

@@ -51,9 +51,10 @@ class WatcherConfig(_Model):
     overlap_s: float = 30.0
     webhook_silence_s: float = 120.0
     near_budget_ratio: Decimal = Decimal("0.7")
-    # The API's `webhook_near_cap_ratio`: from there it signals every reading itself, and
-    # sessions keep their soft kWh budget inside that band (workflows/budget.py), so while
-    # webhooks flow a routine reading from a poll adds nothing. None (watchers started before
+    # The API's `webhook_near_cap_ratio`: sessions keep their soft kWh budget inside that
+    # band (workflows/budget.py), and the API signals the readings near each budget itself
+    # (api/signal_coalesce.py), so while webhooks flow a routine reading from a poll adds
+    # nothing. None (watchers started before
     # this existed): routine readings near a cap are still backed up, at the normal interval.
     webhook_band_ratio: Decimal | None = None
     max_pages: int = 50
@@ -156,7 +157,7 @@ def to_signal(
     charge it has not seen, a state change, and, without the API's `band`, a reading near
     the session's cap. Signalling every moving charge on every poll doubled each session's
     signals and workflow tasks (bench: 100 open sessions, the watcher in fast mode). With
-    the band, the API signals every reading around each session's soft budget itself; the
+    the band, the API signals the readings around each session's soft budget itself; the
     near-cap readings from polls were a quarter of a session's signals, and each was one
     the session did not need or already had (bench, 100 open sessions)."""
     out = []
