@@ -25,7 +25,6 @@ class SessionConfig(BaseModel):
     stop_delivery_latency_s: float = 15.0
     capture_margin_s: float = 3600.0
     settle_timeout_s: float = 6 * 3600.0
-    webhook_silence_check_s: float = 300.0
     expected_power_kw: Decimal = Decimal("11")
     budget_safety_margin: Decimal = Decimal("0.05")
     idle_reserve_minutes: int = 0

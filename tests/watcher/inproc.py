@@ -178,6 +178,3 @@ async def start_paid_session(
         config=workers.session_config(op, **cfg),
     )
     return await start_session(client, request, workers.settings.session_task_queue)
-
-
-NO_SELF_READS = {"webhook_silence_check_s": 1e9}  # sessions never read their own charge

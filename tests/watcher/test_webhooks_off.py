@@ -24,7 +24,6 @@ from settings import Settings
 from tests.support.acquirer import acquirer_emulator
 from tests.support.monta_emulator import monta_emulator
 from tests.watcher.inproc import (
-    NO_SELF_READS,
     chargepay_workers,
     make_operator,
     make_settings,
@@ -109,7 +108,7 @@ async def test_twenty_sessions_stop_and_settle_without_webhooks(
         client = temporal_env.client
         op = make_operator("alpha", rate_limit=1000)
         settings = make_settings(emu, acq, stop_delivery_latency_s=STOP_LATENCY_S)
-        cfg = {**NO_SELF_READS, "budget_safety_margin": MARGIN}
+        cfg = {"budget_safety_margin": MARGIN}
         async with chargepay_workers(client, settings, [op]) as workers:
             await ensure_watchers(client, settings, workers.operators)
             handles = [

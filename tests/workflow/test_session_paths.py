@@ -201,9 +201,7 @@ async def test_hold_about_to_expire_captures_last_known_price(
     # stop at 4 s (two margins before expiry), capture at 5 s without `completed`.
     world = FakeWorld(hold_wall_s=6)
     async with session_worker(temporal_env.client, world) as queue:
-        req = make_request(
-            500, time_scale=3600.0, start_timeout_s=36_000, webhook_silence_check_s=36_000
-        )
+        req = make_request(500, time_scale=3600.0, start_timeout_s=36_000)
         accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
         handle = temporal_env.client.get_workflow_handle_for(
             ChargeSessionWorkflow.run, accepted.session_id

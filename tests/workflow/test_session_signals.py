@@ -82,7 +82,7 @@ async def test_continue_as_new_carries_the_whole_state(temporal_env: WorkflowEnv
 async def test_snapshots_add_no_upserts_and_few_events(temporal_env: WorkflowEnvironment) -> None:
     world, client = FakeWorld(), temporal_env.client
     async with session_worker(client, world) as queue:
-        req = make_request(5000, webhook_silence_check_s=1e9)
+        req = make_request(5000)
         accepted = await start_session_and_wait_accepted(client, req, queue)
         handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
         base = now()
