@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
 from core.worker_options import DEFAULT_MAX_POLLERS
+from workflows.session_models import SessionConfig
+
+_SESSION = SessionConfig()
 
 
 class Settings(BaseSettings):
@@ -53,17 +56,18 @@ class Settings(BaseSettings):
     stripe_api_key: str = ""
     stripe_api_base: str = "https://api.stripe.com"
 
-    # Session behaviour (real-world seconds; divided by time_scale for timers)
-    start_timeout_s: float = 300.0
-    paused_timeout_s: float = 1800.0
-    stop_delivery_latency_s: float = 15.0
-    capture_margin_s: float = 3600.0
-    settle_timeout_s: float = 6 * 3600.0
-    expected_power_kw: Decimal = Decimal("11")
-    budget_safety_margin: Decimal = Decimal("0.05")
-    idle_reserve_minutes: int = 0
-    price_tolerance_ratio: Decimal = Decimal("0.02")
-    price_tolerance_minor: int = 5
+    # Session behaviour (real-world seconds; divided by time_scale for timers). The defaults
+    # are SessionConfig's, the model each session freezes (api/session_config.py).
+    start_timeout_s: float = _SESSION.start_timeout_s
+    paused_timeout_s: float = _SESSION.paused_timeout_s
+    stop_delivery_latency_s: float = _SESSION.stop_delivery_latency_s
+    capture_margin_s: float = _SESSION.capture_margin_s
+    settle_timeout_s: float = _SESSION.settle_timeout_s
+    expected_power_kw: Decimal = _SESSION.expected_power_kw
+    budget_safety_margin: Decimal = _SESSION.budget_safety_margin
+    idle_reserve_minutes: int = _SESSION.idle_reserve_minutes
+    price_tolerance_ratio: Decimal = _SESSION.price_tolerance_ratio
+    price_tolerance_minor: int = _SESSION.price_tolerance_minor
 
     # Monta rate budget (per credential; see workflows/WATCHER.md for the arithmetic)
     monta_rate_headroom: float = Field(default=0.2, ge=0, lt=1)
