@@ -91,11 +91,11 @@ def should_signal(
         return None  # the same snapshot again
     if last.consumed_kwh <= 0 < snap.consumed_kwh:
         return "first_energy"
-    if snap.kwh_limit is None:
-        return "no_cap"  # cannot tell how close the cap is: never hold it back
-    if pace is not None:
+    if pace is not None:  # the session's own budget: the cap does not matter
         if due_soon(snap, pace, policy.stop_latency_s):
             return "near_budget"
+    elif snap.kwh_limit is None:
+        return "no_cap"  # cannot tell how close the cap is: never hold it back
     elif _near_cap(snap, policy.near_cap_ratio):
         return "near_cap"
     if now - last.at >= policy.max_interval_s:

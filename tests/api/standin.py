@@ -3,7 +3,8 @@
 Its behaviour is chosen by the request so each API branch can be driven:
   authorization_ref "decline"  -> declined          charge point 106 -> start_failed
   amount below 100 minor       -> rejected           charge point 999 -> never accepted
-  anything else                -> accepted (charge id = 7000 + charge point), charging;
+  anything else                -> accepted (charge id = 7000 + charge point, 20 kWh budget),
+                                  charging;
   request_stop ends it `completed`; charge_updated keeps the newest consumed kWh.
 """
 
@@ -18,6 +19,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.session_models import SessionRequest, SessionStatus
+
+
+STANDIN_KWH_BUDGET = Decimal(20)
 
 
 @workflow.defn(name=c.SESSION_WORKFLOW)
@@ -65,6 +69,7 @@ class StandInSession:
             charge_id=self.charge_id,
             short_code="ABC123" if self.charge_id else None,
             consumed_kwh=self.kwh,
+            kwh_budget=STANDIN_KWH_BUDGET if self.charge_id else None,
             reason=self.reason,
             last_error=str(self.signals),
         )

@@ -94,3 +94,20 @@ async def test_body_cap_unknown_operator_and_garbage(api_app: ApiHarness) -> Non
 async def test_readyz_and_healthz(api_app: ApiHarness) -> None:
     assert (await api_app.http.get("/healthz")).json() == {"status": "ok"}
     assert (await api_app.http.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_readings_are_signalled_near_the_budget_the_start_answered(
+    api_app: ApiHarness,
+) -> None:
+    """The start's answer told this API process the session's 20 kWh budget: of a charge
+    drawing 1 kWh every 10 s, only the first reading and those from the stop latency
+    (15 s) plus two readings before the budget reach the session."""
+    sid = await _session(api_app)
+    charge_id = 7101  # the stand-in's charge for charge point 101
+    for kwh in range(1, 21):
+        at = f"2026-01-01T10:{kwh * 10 // 60:02d}:{kwh * 10 % 60:02d}Z"
+        raw, headers = signed_batch([charge_entry(sid, charge_id, str(kwh), at)])
+        r = await api_app.http.post(URL, content=raw, headers=headers)
+        assert r.status_code == 200, r.text
+    # 1 (first), then 17..20: 16 + 0.1 kWh/s x (15 s + 2 x 10 s) = 19.5 < 20 <= 20.5
+    assert await _signals(api_app, sid) == (5, "20")
