@@ -69,3 +69,12 @@ def test_should_signal_uses_the_pace_instead_of_the_ratio() -> None:
     assert should_signal(snap("31", 10), last, 1.0, policy) == "near_cap"
     assert should_signal(snap("31", 10), last, 1.0, policy, pace) is None
     assert should_signal(snap("36", 60), last, 1.0, policy, pace) == "near_budget"
+
+
+def test_with_a_pace_a_snapshot_without_kwh_limit_is_held_back_too() -> None:
+    policy = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)
+    last = Signalled.of(snap("10", 0), at=0.0)
+    capless = snap("11", 10).model_copy(update={"kwh_limit": None})
+    pace = Pace(kwh_budget=Decimal(38), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
+    assert should_signal(capless, last, 1.0, policy) == "no_cap"
+    assert should_signal(capless, last, 1.0, policy, pace) is None
