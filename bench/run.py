@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import asdict
@@ -157,6 +158,11 @@ async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[s
     print(f"[bench] {plan.mode}: starting the stack in {work}", flush=True)
     await asyncio.to_thread(stack.start)
     ctx = await BenchContext.connect(stack)
+    # SIGTERM (a CI timeout, `kill`) then cancels the run like Ctrl-C, so the stack's
+    # processes are stopped instead of outliving the bench.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     try:
         figures = await run_phases(ctx, plan)
     finally:
