@@ -23,16 +23,15 @@ from decimal import Decimal
 from typing import Literal
 
 from api.charge_pace import Pace, due_soon
-from workflows.contracts import ChargeSnapshot
+from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
 Why = Literal[
     "first", "state", "ended", "first_energy", "near_cap", "near_budget", "no_cap", "interval"
 ]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
-# Monta's states between the end of energy and `completed`. Once told the charge is in one,
-# the session only waits for `completed` (or its settle deadline): the steps in between
-# change nothing it does, and they arrive together with the next charges' crossings.
-WINDING_DOWN = frozenset({"stopping", "stopped", "releasing", "released"})
+# Once told the charge winds down, the session only waits for `completed` (or its settle
+# deadline); the steps in between arrive together with the next charges' crossings.
+WINDING_DOWN = CHARGE_WINDING_DOWN
 
 
 @dataclass(frozen=True)

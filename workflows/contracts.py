@@ -101,6 +101,13 @@ class PaymentSessionInfo(_Model):
     card_last4: str | None = None
 
 
+# Monta charge states between the end of energy and `completed`: once in one, a session
+# only waits for `completed` (the steps in between change nothing it does).
+CHARGE_WINDING_DOWN: frozenset[str] = frozenset({"stopping", "stopped", "releasing", "released"})
+# Monta charge states in which the charge no longer draws energy on its own.
+CHARGE_ENDED: frozenset[str] = CHARGE_WINDING_DOWN | {"completed"}
+
+
 class ChargeSnapshot(_Model):
     """The part of Monta's Charge object a session decides on (kept small for history)."""
 

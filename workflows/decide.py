@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.clock import Clock
 from workflows.budget import Budget, gross, idle_reserve_minor
-from workflows.contracts import Tariff
+from workflows.contracts import CHARGE_ENDED, Tariff
 from workflows.merge import ChargeView
 from workflows.session_models import SessionConfig
 
@@ -29,8 +29,7 @@ StopReason = Literal[
     "charge_failed",  # Monta set failedAt / timeoutAt
     "hold_expiring",  # the card hold is about to expire
 ]
-# Monta states in which the charge no longer draws energy on its own.
-ENDED_STATES = frozenset({"stopping", "stopped", "releasing", "released", "completed"})
+ENDED_STATES = CHARGE_ENDED
 
 
 class Facts(BaseModel):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.contracts import ChargeSnapshot
+from workflows.contracts import CHARGE_ENDED, CHARGE_WINDING_DOWN, ChargeSnapshot
 
 WATCHER_WORKFLOW = "MontaWatcherWorkflow"
 SIGNAL_WEBHOOK_SEEN = "webhook_seen"  # the API saw a webhook batch for this operator
@@ -25,10 +25,9 @@ MONTA_CHARGES_PAGE = "monta_charges_page"
 WATCHER_OPEN_SESSIONS = "watcher_open_sessions"
 WATCHER_SIGNAL_SESSIONS = "watcher_signal_sessions"
 
-# Monta states after which a charge draws no more energy.
-ENDED = frozenset({"stopping", "stopped", "releasing", "released", "completed"})
-# ... and before `completed`: a step between two of these is routine (api/signal_coalesce.py).
-WINDING_DOWN = ENDED - {"completed"}
+ENDED = CHARGE_ENDED
+# A step between two of these is routine, as in the API's coalescing (api/signal_coalesce.py).
+WINDING_DOWN = CHARGE_WINDING_DOWN
 
 Mode = Literal["idle", "fast", "normal", "slow"]
 
