@@ -87,8 +87,12 @@ def plan_sessions(
 
 
 def worker_pids(ctx: BenchContext) -> list[int]:
-    popens = [ctx.stack.procs[name].popen for name in ctx.stack.worker_names]
-    return [p.pid for p in popens if p is not None]
+    pids = []
+    for name in ctx.stack.worker_names:
+        popen = ctx.stack.procs[name].popen
+        assert popen is not None  # a missing worker would make the RSS sum short
+        pids.append(popen.pid)
+    return pids
 
 
 async def wait_all_final(ctx: BenchContext, terminal: str, timeout_s: float) -> bool:
