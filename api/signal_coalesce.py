@@ -7,7 +7,9 @@ price budget and deadlines with its own timers, so it only needs: a new state, a
 end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
 budget sits just below `kwhLimit`) or, when this process knows the session's budget, near
 that budget (api/charge_pace.py), and a heartbeat every `max_interval`; once the charge
-winds down (stopping → released), only `completed` or a failure. Everything else is
+winds down (stopping → released), only `completed` or a failure, and not even its first
+winding-down step when the session already had a reading at its budget (it sent that stop
+itself). Everything else is
 acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
 
 `should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
@@ -29,6 +31,7 @@ Why = Literal[
     "first", "state", "ended", "first_energy", "near_cap", "near_budget", "no_cap", "interval"
 ]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
+_STOP_FIELDS = frozenset({"stopped_at"})
 # Once told the charge winds down, the session only waits for `completed` (or its settle
 # deadline); the steps in between arrive together with the next charges' crossings.
 WINDING_DOWN = CHARGE_WINDING_DOWN
@@ -65,6 +68,16 @@ def _near_cap(snap: ChargeSnapshot, ratio: Decimal) -> bool:
     return limit is not None and limit > 0 and snap.consumed_kwh >= ratio * limit
 
 
+def _echoes_own_stop(snap: ChargeSnapshot, last: Signalled, pace: Pace | None) -> bool:
+    """The charge starts winding down after its session was told of a reading at or over
+    its budget: the session stopped it (a reading there always stops it, workflows/decide)
+    and has the stop's answer, so this is an echo, sent in the second when many charges
+    end together. A newly set failure is news all the same."""
+    if pace is None or last.consumed_kwh < pace.kwh_budget:
+        return False
+    return not (_ended(snap) - last.ended - _STOP_FIELDS)
+
+
 def should_signal(
     snap: ChargeSnapshot,
     last: Signalled | None,
@@ -80,7 +93,9 @@ def should_signal(
     if snap.updated_at < last.updated_at:
         return None  # stale or replayed: the session already has something newer
     newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
-    if last.state in WINDING_DOWN and snap.state in WINDING_DOWN:
+    if snap.state in WINDING_DOWN and (
+        last.state in WINDING_DOWN or _echoes_own_stop(snap, last, pace)
+    ):
         return "interval" if newer and now - last.at >= policy.max_interval_s else None
     if snap.state != last.state:
         return "state"

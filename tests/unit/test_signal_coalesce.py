@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from api.charge_pace import Pace
 from api.signal_coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
 from workflows.contracts import ChargeSnapshot
 
@@ -79,6 +80,24 @@ def test_winding_down_steps_wait_for_completed() -> None:
     assert decide(snap("10", state="failed", sec=14, failed_at=T0), last=ending) == "state"
     # The heartbeat still carries the newest step if `completed` is slow to come.
     assert decide(stopped, now=105.0, last=ending) == "interval"
+
+
+def test_the_echo_of_a_sessions_own_stop_is_held_back() -> None:
+    """Told of a reading at its budget, the session stopped the charge itself: the first
+    winding-down step is its stop's echo. Below the budget (or without the budget) the
+    step may be Monta's own stop, and a new failure is news either way."""
+    pace = Pace(kwh_budget=Decimal(10), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
+    crossed = Signalled.of(snap("10", sec=10), at=100.0)
+    stopping = snap("10.1", state="stopping", sec=11, stopped_at=T0)
+    assert should_signal(stopping, crossed, 101.0, POLICY, pace) is None
+    assert should_signal(stopping, crossed, 105.0, POLICY, pace) == "interval"
+    assert should_signal(stopping, crossed, 101.0, POLICY) == "state"  # budget unknown
+    below = Signalled.of(snap("9.9", sec=10), at=100.0)
+    assert should_signal(stopping, below, 101.0, POLICY, pace) == "state"
+    failed = snap("10.1", state="stopping", sec=11, stopped_at=T0, failed_at=T0)
+    assert should_signal(failed, crossed, 101.0, POLICY, pace) == "state"
+    done = snap("10.1", state="completed", sec=12, stopped_at=T0, completed_at=T0)
+    assert should_signal(done, crossed, 101.0, POLICY, pace) == "state"
 
 
 def test_first_energy_is_signalled() -> None:
