@@ -59,6 +59,12 @@ def due_soon(snap: ChargeSnapshot, pace: Pace, stop_latency_s: float) -> bool:
     return snap.consumed_kwh + pace.kwh_per_s * horizon >= pace.kwh_budget
 
 
+def stop_due(kwh: Decimal, pace: Pace, stop_latency_s: float) -> bool:
+    """The session's own kWh rule (workflows/decide.py) at this reading and pace: consumed
+    plus what the charger draws while the stop travels reaches the budget."""
+    return kwh + pace.kwh_per_s * Decimal(str(stop_latency_s)) >= pace.kwh_budget
+
+
 class PaceBook:
     """Per-process LRU: charge id -> the session's kWh budget and its last rising readings."""
 

@@ -8,8 +8,8 @@ end/failure instant, its first kWh, every update near the charge's hard cap (the
 budget sits just below `kwhLimit`) or, when this process knows the session's budget, near
 that budget (api/charge_pace.py), and a heartbeat every `max_interval`; once the charge
 winds down (stopping → released), only `completed` or a failure, and not even its first
-winding-down step when the session already had a reading at its budget (it sent that stop
-itself). Everything else is
+winding-down step when the session already had the reading its stop fell due at (it sent
+that stop itself). Everything else is
 acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
 
 `should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from api.charge_pace import Pace, due_soon
+from api.charge_pace import Pace, due_soon, stop_due
 from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
 Why = Literal[
@@ -68,12 +68,15 @@ def _near_cap(snap: ChargeSnapshot, ratio: Decimal) -> bool:
     return limit is not None and limit > 0 and snap.consumed_kwh >= ratio * limit
 
 
-def _echoes_own_stop(snap: ChargeSnapshot, last: Signalled, pace: Pace | None) -> bool:
-    """The charge starts winding down after its session was told of a reading at or over
-    its budget: the session stopped it (a reading there always stops it, workflows/decide)
-    and has the stop's answer, so this is an echo, sent in the second when many charges
-    end together. A newly set failure is news all the same."""
-    if pace is None or last.consumed_kwh < pace.kwh_budget:
+def _echoes_own_stop(
+    snap: ChargeSnapshot, last: Signalled, pace: Pace | None, stop_latency_s: float
+) -> bool:
+    """The charge starts winding down after its session was told of a reading at which its
+    stop fell due: the session stopped it and has the stop's answer, so this is an echo,
+    sent in the second when many charges end together. A newly set failure is news all
+    the same. Misjudged (the driver unplugged just then), the session learns of the end
+    from `completed` instead."""
+    if pace is None or not stop_due(last.consumed_kwh, pace, stop_latency_s):
         return False
     return not (_ended(snap) - last.ended - _STOP_FIELDS)
 
@@ -94,7 +97,7 @@ def should_signal(
         return None  # stale or replayed: the session already has something newer
     newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
     if snap.state in WINDING_DOWN and (
-        last.state in WINDING_DOWN or _echoes_own_stop(snap, last, pace)
+        last.state in WINDING_DOWN or _echoes_own_stop(snap, last, pace, policy.stop_latency_s)
     ):
         return "interval" if newer and now - last.at >= policy.max_interval_s else None
     if snap.state != last.state:
