@@ -37,6 +37,7 @@ from activities.reconciliation.wiring import (
     watcher_and_reconciliation_components,
 )
 from codec.converter import build_data_converter
+from core import event_loop
 from core.operators import Operator, OperatorConfigError, load_operators
 from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
@@ -221,7 +222,7 @@ def main() -> int:
         await run(settings, stop, obs)
 
     try:
-        asyncio.run(_main())
+        event_loop.run(_main())
     except StartupError as exc:
         log.error("cannot start: %s", exc)
         return 2
