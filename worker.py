@@ -38,6 +38,7 @@ from activities.reconciliation.wiring import (
 )
 from codec.converter import build_data_converter
 from core import event_loop
+from core.gc_freeze import freeze_startup_objects
 from core.operators import Operator, OperatorConfigError, load_operators
 from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
@@ -205,6 +206,7 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
         await ensure_reconciliation_schedules(client, settings, operators)
         if obs is not None:
             obs.start_gauges(client)
+        freeze_startup_objects()
         log.info("worker running: task queues %s (time scale %s)", list(specs), settings.time_scale)
         await stop.wait()
         log.info("shutting down: waiting for running activities")

@@ -7,6 +7,7 @@ import argparse
 import uvicorn
 
 from api.main import create_app
+from core.gc_freeze import freeze_startup_objects
 from observability.logging import uvicorn_log_config
 from observability.wiring import setup_api_logging
 from settings import get_settings
@@ -19,8 +20,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.api_port)
     args = parser.parse_args()
     setup_api_logging()  # JSON lines (CHARGEPAY_LOG_FORMAT), card numbers masked
+    app = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_level="info",

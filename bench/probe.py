@@ -23,6 +23,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from bench.bare import GO, BareSession, FloorProbe, floor_mark, noop
+from core import event_loop
+from core.gc_freeze import freeze_startup_objects
 from core.worker_options import worker_options
 from settings import get_settings
 
@@ -49,6 +51,7 @@ async def serve_bare(client: Client, queue: str, side_queue: str) -> None:
         ),
         Worker(client, task_queue=side_queue, activities=[noop], **WORKER_OPTIONS),
     ):
+        freeze_startup_objects()  # as worker.py does: the same runtime on both sides
         await stop.wait()
 
 
@@ -83,6 +86,7 @@ async def measure_floor(
         ),
         Worker(client, task_queue=side_queue, activities=[floor_mark], **WORKER_OPTIONS),
     ):
+        freeze_startup_objects()
         handles = [
             await client.start_workflow(
                 FloorProbe.run,
@@ -120,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--out", default="floor.json")
     p.add_argument("--activity", choices=["local", "regular"], default="local")
     args = p.parse_args(argv)
-    result = asyncio.run(main_async(args))
+    result = event_loop.run(main_async(args))  # uvloop, as the worker
     if result is not None:
         Path(args.out).write_text(json.dumps(result))
 
