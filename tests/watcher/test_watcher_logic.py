@@ -12,7 +12,9 @@ from workflows.watcher_logic import (
     advance_cursor,
     choose_mode,
     is_near_budget,
+    page_input,
     read_from,
+    reads_completed_only,
     remember,
     to_signal,
 )
@@ -142,3 +144,15 @@ def test_modes() -> None:
     later = T0 + timedelta(seconds=13)
     assert choose_mode(2, calm, T0, later, CFG) == ("normal", timedelta(seconds=3))
     assert choose_mode(2, calm, None, T0, CFG)[0] == "normal"
+
+
+def test_while_webhooks_flow_with_the_band_only_completed_charges_are_read() -> None:
+    banded = CFG.model_copy(update={"webhook_band_ratio": Decimal("0.9")})
+    assert reads_completed_only(True, banded)
+    assert not reads_completed_only(False, banded)  # silent webhooks: read every update
+    assert not reads_completed_only(True, CFG)  # no band: near-cap readings still backed up
+    since = T0 - timedelta(seconds=3)
+    done = page_input(banded, 2, since, completed_only=True)
+    assert (done.from_completed, done.from_updated, done.page) == (since, None, 2)
+    moved = page_input(banded, 0, since, completed_only=False)
+    assert (moved.from_completed, moved.from_updated) == (None, since)
