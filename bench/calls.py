@@ -10,6 +10,7 @@ from typing import Any
 
 _CHARGE = re.compile(r"/charges/(\d+)")
 _POINT = re.compile(r"/charge-points/(\d+)")
+START_OPERATION = "start-charge"  # POST /charges: the session's own, though its path names none
 
 
 def in_window(
@@ -24,7 +25,10 @@ def calls_per_session(
     point_to_session: Mapping[int, str],
     sessions: int,
 ) -> dict[str, Any]:
-    """{mean, max, total, unattributed, by_operation} for the requests of one phase."""
+    """{mean, max, total, own, unattributed, own_mean, shared_mean, by_operation} for the requests
+    of one phase. `own_mean`: the calls one session makes itself (those naming its charge
+    or charge point, and its start), `shared_mean`: the rest (watcher polls, tariff reads)
+    spread over the phase's sessions; a fixed cost per interval, so it shrinks with load."""
     per: Counter[str] = Counter()
     unattributed = 0
     for r in requests:
@@ -42,10 +46,14 @@ def calls_per_session(
             per[owner] += 1
     share = math.ceil(unattributed / sessions) if sessions else 0
     ops = Counter(str(r.get("operation") or r.get("path")) for r in requests)
+    own = sum(per.values()) + ops[START_OPERATION]
     return {
         "mean": round(len(requests) / sessions, 3) if sessions else None,
+        "own_mean": round(own / sessions, 3) if sessions else None,
+        "shared_mean": round((len(requests) - own) / sessions, 3) if sessions else None,
         "max": (max(per.values(), default=0) + share) if sessions else None,
         "total": len(requests),
+        "own": own,
         "unattributed": unattributed,
         "by_operation": dict(sorted(ops.items())),
     }

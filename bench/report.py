@@ -46,6 +46,7 @@ def load_figures(
     overshoot = [o.overshoot_kwh for o in outcomes if o.overshoot_kwh is not None]
     used = [o.budget_used_ratio for o in outcomes if o.budget_used_ratio is not None]
     total_calls = sum(int(c["total"]) for c in calls)
+    own_calls = sum(int(c.get("own", 0)) for c in calls)
     sessions = len(outcomes)
     floor = latency_summary(floor_ms)
     return {
@@ -61,6 +62,9 @@ def load_figures(
         "monta_calls_per_session": {
             "mean": round(total_calls / sessions, 3) if sessions else None,
             "max": max((int(c["max"] or 0) for c in calls), default=None),
+            # bench/calls.py: a session's own calls, and the per-interval ones shared out
+            "own_mean": round(own_calls / sessions, 3) if sessions else None,
+            "shared_mean": round((total_calls - own_calls) / sessions, 3) if sessions else None,
         },
         "monta_429": monta_429,
         "worker_rss_mb_per_1000_open": rss_per_1000,
@@ -136,6 +140,7 @@ TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("used min", ("budget_used_ratio", "min")),
     ("uncollected", ("uncollected_minor_total",)),
     ("Monta calls mean", ("monta_calls_per_session", "mean")),
+    ("own calls", ("monta_calls_per_session", "own_mean")),
     ("429", ("monta_429",)),
     ("RSS MB/1000", ("worker_rss_mb_per_1000_open",)),
     ("history mean", ("history_events_per_session", "mean")),

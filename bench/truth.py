@@ -57,7 +57,9 @@ DEFINITIONS = {
     "monta_calls_per_session": (
         "requests by chargepay's credential in the phase window / sessions (mean); max = the "
         "most requests attributable to one session by path (/charges/{id}, /charge-points/{id})"
-        " + the unattributable ones shared evenly, rounded up"
+        " + the unattributable ones shared evenly, rounded up; own_mean = the attributable ones"
+        " and the starts (POST /charges) / sessions, shared_mean = the rest (watcher polls,"
+        " tariff reads) / sessions"
     ),
     "worker_rss_mb_per_1000_open": (
         "(worker VmRSS at the phase's peak open sessions - VmRSS before the phase) / open * 1000"

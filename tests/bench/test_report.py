@@ -18,6 +18,7 @@ def test_calls_are_windowed_attributed_and_429s_counted() -> None:
     log = [
         req(1, "/api/v1/charge-points/301"),
         req(2, "/api/v1/charges"),
+        req(2.5, "start-charge"),
         req(3, "/api/v1/charges/11/stop"),
         req(4, "/api/v1/charges/11", status=429),
         req(5, "/api/v1/charges/12/stop"),
@@ -25,11 +26,13 @@ def test_calls_are_windowed_attributed_and_429s_counted() -> None:
         req(99, "/api/v1/charges/12"),
     ]
     window = in_window(log, "alpha-client", 0, 10)
-    assert len(window) == 5
+    assert len(window) == 6
     got = calls_per_session(window, {11: "s1", 12: "s2"}, {301: "s1"}, sessions=2)
-    assert got["mean"] == 2.5
-    assert got["max"] == 3 + 1  # s1: 3 by path + 1 unattributed POST shared
-    assert got["unattributed"] == 1
+    assert got["mean"] == 3
+    assert got["max"] == 3 + 1  # s1: 3 by path + the 2 unattributed shared out
+    assert got["unattributed"] == 2
+    # own: 4 by path + the start; shared: the charges listing
+    assert (got["own_mean"], got["shared_mean"]) == (2.5, 0.5)
     assert count_429(window) == 1
 
 
