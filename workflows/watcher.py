@@ -4,8 +4,6 @@ Each tick: count open sessions of the operator (visibility, no Monta call); if a
 `GET /charges?fromUpdatedDate=<newest seen - overlap>` page by page (one rate-limited
 activity per page, so the cost is per interval, not per session) and signal each of our
 charges that moved to its session with the same `charge_updated` signal webhooks use.
-While webhooks flow it reads `fromCompletedDate` instead: only a lost `completed` is not
-repeated by a later entry (watcher_logic.reads_completed_only).
 Decisions are in watcher_logic.py. Continue-as-new keeps the history short.
 """
 
@@ -32,8 +30,6 @@ CALL_TIMEOUT = timedelta(seconds=30)
 MIN_SLEEP = timedelta(milliseconds=10)
 # Watchers that predate it signal every moving charge on every poll.
 BACKSTOP_PATCH = "watcher-backstop-while-webhooks-flow"
-# Watchers that predate it read every updated charge while webhooks flow.
-COMPLETED_ONLY_PATCH = "watcher-reads-completed-while-webhooks-flow"
 
 
 @workflow.defn(name=w.WATCHER_WORKFLOW)
@@ -103,11 +99,6 @@ class MontaWatcherWorkflow:
 
     async def _poll(self) -> None:
         since = w.read_from(self.s.cursor, workflow.now(), self.cfg)
-        flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
-        completed_only = workflow.patched(COMPLETED_ONLY_PATCH) and w.reads_completed_only(
-            flowing, self.cfg
-        )
-        read = "completed" if completed_only else "updated"
         snaps: list[c.ChargeSnapshot] = []
         newest = None
         requests = 0
@@ -115,12 +106,14 @@ class MontaWatcherWorkflow:
             try:
                 page = await workflow.execute_activity(
                     w.MONTA_CHARGES_PAGE,
-                    w.page_input(self.cfg, page_no, since, completed_only),
+                    w.ChargesPageInput(
+                        operator=self.cfg.operator, page=page_no, from_updated=since
+                    ),
                     task_queue=self.cfg.monta_task_queue,
                     start_to_close_timeout=CALL_TIMEOUT,
                     retry_policy=MONTA_RETRY,
                     result_type=w.ChargesPage,
-                    summary=f"charges {read} since {since:%H:%M:%S}, page {page_no}",
+                    summary=f"charges updated since {since:%H:%M:%S}, page {page_no}",
                 )
             except ActivityError as exc:
                 workflow.logger.warning("watcher poll failed: %s", exc.cause or exc)

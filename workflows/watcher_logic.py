@@ -218,25 +218,6 @@ def advance_cursor(cursor: datetime | None, newest: datetime | None) -> datetime
     return newest if cursor is None else max(cursor, newest)
 
 
-def reads_completed_only(flowing: bool, cfg: WatcherConfig) -> bool:
-    """While webhooks flow, and with the API's band (`webhook_band_ratio`: the API signals
-    the readings near each session's budget itself), a lost entry costs nothing the
-    charge's next entry does not carry, except its last one: `completed`. So the backstop
-    reads only the charges completed since the cursor. Its pages then grow with the charges
-    that end, not with every charge that draws (500 open: 0.46 page reads per session),
-    and it no longer repeats to each session the first sighting and state changes the
-    webhooks brought (about two signals per session)."""
-    return flowing and cfg.webhook_band_ratio is not None
-
-
-def page_input(
-    cfg: WatcherConfig, page: int, since: datetime, completed_only: bool
-) -> ChargesPageInput:
-    if completed_only:
-        return ChargesPageInput(operator=cfg.operator, page=page, from_completed=since)
-    return ChargesPageInput(operator=cfg.operator, page=page, from_updated=since)
-
-
 def webhooks_flowing(last_webhook_at: datetime | None, now: datetime, cfg: WatcherConfig) -> bool:
     return last_webhook_at is not None and now - last_webhook_at < cfg.wall(cfg.webhook_silence_s)
 
