@@ -30,6 +30,8 @@ CALL_TIMEOUT = timedelta(seconds=30)
 MIN_SLEEP = timedelta(milliseconds=10)
 # Watchers that predate it signal every moving charge on every poll.
 BACKSTOP_PATCH = "watcher-backstop-while-webhooks-flow"
+# Watchers that predate it back up every first sighting and state change while webhooks flow.
+QUIET_ONLY_PATCH = "watcher-backs-up-what-goes-quiet"
 
 
 @workflow.defn(name=w.WATCHER_WORKFLOW)
@@ -126,7 +128,12 @@ class MontaWatcherWorkflow:
         if workflow.patched(BACKSTOP_PATCH):
             flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
             fresh = w.to_signal(
-                self.s.seen, snaps, flowing, self.cfg.near_budget_ratio, self.cfg.webhook_band_ratio
+                self.s.seen,
+                snaps,
+                flowing,
+                self.cfg.near_budget_ratio,
+                self.cfg.webhook_band_ratio,
+                workflow.patched(QUIET_ONLY_PATCH),
             )
         else:
             fresh = w.to_signal(self.s.seen, snaps)

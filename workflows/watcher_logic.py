@@ -26,6 +26,9 @@ WATCHER_OPEN_SESSIONS = "watcher_open_sessions"
 WATCHER_SIGNAL_SESSIONS = "watcher_signal_sessions"
 
 ENDED = CHARGE_ENDED
+# States after which a charge may send no further entry for a long time (a full car waits
+# `paused`), or ever (`completed`): a lost entry into one is repeated by nothing but a poll.
+GOES_QUIET = frozenset({"paused", "scheduled", "reserved", "completed"})
 # A step between two of these is routine, as in the API's coalescing (api/signal_coalesce.py).
 WINDING_DOWN = CHARGE_WINDING_DOWN
 
@@ -150,6 +153,7 @@ def to_signal(
     backstop: bool = False,
     ratio: Decimal = Decimal(1),
     band: Decimal | None = None,
+    quiet_only: bool = False,
 ) -> list[ChargeSnapshot]:
     """Fresh snapshots to signal. As a `backstop` (webhooks flowing) the watcher leaves the
     routine readings to the webhooks and signals only what a lost entry would cost: a
@@ -158,16 +162,34 @@ def to_signal(
     signals and workflow tasks (bench: 100 open sessions, the watcher in fast mode). With
     the band, the API signals the readings around each session's soft budget itself; the
     near-cap readings from polls were a quarter of a session's signals, and each was one
-    the session did not need or already had (bench, 100 open sessions)."""
+    the session did not need or already had (bench, 100 open sessions). With `quiet_only`
+    (and the band) it backs up only what no later entry of the charge repeats
+    (`repeated_later`)."""
     out = []
     for snap in newest_per_charge(snaps):
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
+        if backstop and band is not None and quiet_only and repeated_later(prev, snap):
+            continue
         if backstop and prev is not None and _routine(prev, snap, ratio, band):
             continue
         out.append(snap)
     return out
+
+
+def repeated_later(prev: SeenCharge | None, snap: ChargeSnapshot) -> bool:
+    """A change the charge's next webhook entry carries again, so a lost entry costs the
+    session nothing a backstop must make up: a first sighting or a state change into a
+    state that keeps sending readings (`starting`, `charging`) or winds down to
+    `completed`. Not repeated: the way into a state that goes quiet (GOES_QUIET), and the
+    first energy (without it a session whose webhooks are all lost would stop a charge
+    that draws, for no energy). Backing up the others put a duplicate signal, and a
+    workflow task, into the seconds when a phase's sessions start and stop together."""
+    if snap.state in GOES_QUIET:
+        return prev is not None and prev.state == snap.state
+    first_energy = snap.consumed_kwh > 0 and (prev is None or prev.consumed_kwh <= 0)
+    return not first_energy
 
 
 def _routine(prev: SeenCharge, snap: ChargeSnapshot, ratio: Decimal, band: Decimal | None) -> bool:

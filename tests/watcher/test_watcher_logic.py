@@ -103,6 +103,34 @@ def test_as_a_backstop_a_charge_that_paused_is_backed_up() -> None:
     assert to_signal(seen, paused, backstop=True, ratio=RATIO, band=BAND) == paused
 
 
+def test_backing_up_only_what_goes_quiet() -> None:
+    """With `quiet_only` a backstop passes only what no later entry repeats: the way into
+    `paused` or `completed`, and the first energy. A first sighting without energy or the
+    way into a state that keeps sending entries (winding down to completed) is left to the
+    webhooks; without `quiet_only` (watchers started before it) all of those pass."""
+    seen = remember(
+        {},
+        [snap(1, 0, kwh="9"), snap(2, 0, kwh="0", state="starting"), snap(3, 0, kwh="9")],
+        RATIO,
+        T0 - timedelta(hours=1),
+    )
+    seen = remember(seen, [snap(5, 0, kwh="9", state="paused")], RATIO, T0 - timedelta(hours=1))
+    moved = [
+        snap(1, 5, kwh="9.5", state="paused"),  # goes quiet: passed
+        snap(2, 5, kwh="0.1", state="charging"),  # first energy: passed
+        snap(3, 5, kwh="9.5", state="stopping"),  # completed follows: left
+        snap(4, 5, kwh="1"),  # first sighting with energy: may be the session's first
+        snap(5, 5, kwh="9", state="completed"),  # the end: passed
+        snap(6, 5, kwh="0", state="starting"),  # first sighting, no energy: left
+    ]
+    quiet = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND, quiet_only=True)
+    assert [s.charge_id for s in quiet] == [1, 2, 4, 5]
+    before = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND)
+    assert [s.charge_id for s in before] == [1, 2, 3, 4, 5, 6]
+    # Webhooks silent: everything that moved, quiet_only or not.
+    assert len(to_signal(seen, moved, ratio=RATIO, band=BAND, quiet_only=True)) == 6
+
+
 def test_with_the_apis_band_near_charges_need_no_faster_poll_while_webhooks_flow() -> None:
     near = {1: SeenCharge(updated_at=T0, state="charging", consumed_kwh=Decimal(8), near=True)}
     assert choose_mode(2, near, T0, T0, BANDED) == ("slow", timedelta(seconds=12))
