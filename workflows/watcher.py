@@ -134,6 +134,7 @@ class MontaWatcherWorkflow:
                 self.cfg.near_budget_ratio,
                 self.cfg.webhook_band_ratio,
                 workflow.patched(QUIET_ONLY_PATCH),
+                self.cfg.wall(self.cfg.start_timeout_s),
             )
         else:
             fresh = w.to_signal(self.s.seen, snaps)

@@ -59,6 +59,9 @@ class WatcherConfig(_Model):
     # nothing. None (watchers started before
     # this existed): routine readings near a cap are still backed up, at the normal interval.
     webhook_band_ratio: Decimal | None = None
+    # The sessions' `start_timeout_s`: a charge's first energy matters to its session only
+    # while it could still stop the charge for drawing none (`repeated_later`).
+    start_timeout_s: float = 300.0
     max_pages: int = 50
     continue_as_new_after_polls: int = 500
 
@@ -154,6 +157,7 @@ def to_signal(
     ratio: Decimal = Decimal(1),
     band: Decimal | None = None,
     quiet_only: bool = False,
+    young: timedelta = timedelta(0),
 ) -> list[ChargeSnapshot]:
     """Fresh snapshots to signal. As a `backstop` (webhooks flowing) the watcher leaves the
     routine readings to the webhooks and signals only what a lost entry would cost: a
@@ -164,13 +168,13 @@ def to_signal(
     near-cap readings from polls were a quarter of a session's signals, and each was one
     the session did not need or already had (bench, 100 open sessions). With `quiet_only`
     (and the band) it backs up only what no later entry of the charge repeats
-    (`repeated_later`)."""
+    (`repeated_later`; `young`: the sessions' start timeout)."""
     out = []
     for snap in newest_per_charge(snaps):
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
-        if backstop and band is not None and quiet_only and repeated_later(prev, snap):
+        if backstop and band is not None and quiet_only and repeated_later(prev, snap, young):
             continue
         if backstop and prev is not None and _routine(prev, snap, ratio, band):
             continue
@@ -178,18 +182,25 @@ def to_signal(
     return out
 
 
-def repeated_later(prev: SeenCharge | None, snap: ChargeSnapshot) -> bool:
+def repeated_later(prev: SeenCharge | None, snap: ChargeSnapshot, young: timedelta) -> bool:
     """A change the charge's next webhook entry carries again, so a lost entry costs the
     session nothing a backstop must make up: a first sighting or a state change into a
     state that keeps sending readings (`starting`, `charging`) or winds down to
     `completed`. Not repeated: the way into a state that goes quiet (GOES_QUIET), and the
-    first energy (without it a session whose webhooks are all lost would stop a charge
-    that draws, for no energy). Backing up the others put a duplicate signal, and a
-    workflow task, into the seconds when a phase's sessions start and stop together."""
+    first energy while the charge is `young` (started within the sessions' start timeout:
+    without it a session whose webhooks are all lost would stop a charge that draws, for
+    no energy). A charge first seen later was only forgotten by the watcher (its reads
+    overlap by a few seconds) and is not news. Backing up the others put a duplicate
+    signal, and a workflow task, into the seconds when a phase's sessions start and stop
+    together, and at 500 open sessions re-sighted charges doubled their signals."""
     if snap.state in GOES_QUIET:
         return prev is not None and prev.state == snap.state
-    first_energy = snap.consumed_kwh > 0 and (prev is None or prev.consumed_kwh <= 0)
-    return not first_energy
+    if snap.consumed_kwh <= 0:
+        return True
+    if prev is not None:
+        return prev.consumed_kwh > 0
+    started = snap.started_at or snap.cable_plugged_in_at
+    return started is not None and snap.updated_at - started > young
 
 
 def _routine(prev: SeenCharge, snap: ChargeSnapshot, ratio: Decimal, band: Decimal | None) -> bool:

@@ -93,6 +93,7 @@ def watcher_config(op: Operator, settings: Settings) -> WatcherConfig:
         webhook_silence_s=settings.watcher_webhook_silence_s,
         near_budget_ratio=settings.watcher_near_budget_ratio,
         webhook_band_ratio=settings.webhook_near_cap_ratio,
+        start_timeout_s=settings.start_timeout_s,
         max_pages=settings.watcher_max_pages,
     )
 

@@ -119,7 +119,7 @@ def test_backing_up_only_what_goes_quiet() -> None:
         snap(1, 5, kwh="9.5", state="paused"),  # goes quiet: passed
         snap(2, 5, kwh="0.1", state="charging"),  # first energy: passed
         snap(3, 5, kwh="9.5", state="stopping"),  # completed follows: left
-        snap(4, 5, kwh="1"),  # first sighting with energy: may be the session's first
+        snap(4, 5, kwh="1"),  # first sighting with energy, start unknown: may be news
         snap(5, 5, kwh="9", state="completed"),  # the end: passed
         snap(6, 5, kwh="0", state="starting"),  # first sighting, no energy: left
     ]
@@ -129,6 +129,16 @@ def test_backing_up_only_what_goes_quiet() -> None:
     assert [s.charge_id for s in before] == [1, 2, 3, 4, 5, 6]
     # Webhooks silent: everything that moved, quiet_only or not.
     assert len(to_signal(seen, moved, ratio=RATIO, band=BAND, quiet_only=True)) == 6
+
+
+def test_a_first_sighting_with_energy_is_news_only_while_the_charge_is_young() -> None:
+    """Within the sessions' start timeout the session may not know the charge draws (and
+    would stop it for no energy); later the watcher only forgot the charge between reads."""
+    young = timedelta(seconds=30)
+    fresh = snap(1, 20, kwh="0.5").model_copy(update={"started_at": T0})
+    old = snap(2, 40, kwh="5").model_copy(update={"started_at": T0})
+    quiet = to_signal({}, [fresh, old], True, RATIO, BAND, quiet_only=True, young=young)
+    assert [s.charge_id for s in quiet] == [1]
 
 
 def test_with_the_apis_band_near_charges_need_no_faster_poll_while_webhooks_flow() -> None:
