@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.stats import ratio
+
 _CHARGE = re.compile(r"/charges/(\d+)")
 _POINT = re.compile(r"/charge-points/(\d+)")
 START_OPERATION = "start-charge"  # POST /charges: the session's own, though its path names none
@@ -48,9 +50,9 @@ def calls_per_session(
     ops = Counter(str(r.get("operation") or r.get("path")) for r in requests)
     own = sum(per.values()) + ops[START_OPERATION]
     return {
-        "mean": round(len(requests) / sessions, 3) if sessions else None,
-        "own_mean": round(own / sessions, 3) if sessions else None,
-        "shared_mean": round((len(requests) - own) / sessions, 3) if sessions else None,
+        "mean": ratio(len(requests), sessions),
+        "own_mean": ratio(own, sessions),
+        "shared_mean": ratio(len(requests) - own, sessions),
         "max": (max(per.values(), default=0) + share) if sessions else None,
         "total": len(requests),
         "own": own,

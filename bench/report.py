@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.stats import latency_summary, mean_max, mean_min
+from bench.stats import latency_summary, mean_max, mean_min, ratio
 from bench.truth import Outcome
 
 REQUIRED_KEYS = (
@@ -60,11 +60,11 @@ def load_figures(
         "budget_used_ratio": mean_min(used),
         "uncollected_minor_total": sum(o.uncollected_minor for o in outcomes),
         "monta_calls_per_session": {
-            "mean": round(total_calls / sessions, 3) if sessions else None,
+            "mean": ratio(total_calls, sessions),
             "max": max((int(c["max"] or 0) for c in calls), default=None),
             # bench/calls.py: a session's own calls, and the per-interval ones shared out
-            "own_mean": round(own_calls / sessions, 3) if sessions else None,
-            "shared_mean": round((total_calls - own_calls) / sessions, 3) if sessions else None,
+            "own_mean": ratio(own_calls, sessions),
+            "shared_mean": ratio(total_calls - own_calls, sessions),
         },
         "monta_429": monta_429,
         "worker_rss_mb_per_1000_open": rss_per_1000,
@@ -92,12 +92,12 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         return all(v is not None for v in values)
 
     p99, f99 = lat.get("p99"), floor.get("p99")
-    ratio = round(p99 / f99, 2) if known(p99, f99) and f99 else None
+    vs_floor = ratio(p99, f99, digits=2)
     tp, wi = doc["throughput"].get("ratio"), doc["webhook_ingest"].get("ratio")
     return {
         "stop_latency_p99": row("< 150 ms", p99, p99 < 150 if known(p99) else None),
         "stop_latency_vs_floor": row(
-            "p99 <= 1.25 x floor p99", ratio, ratio <= 1.25 if ratio is not None else None
+            "p99 <= 1.25 x floor p99", vs_floor, vs_floor <= 1.25 if vs_floor is not None else None
         ),
         "hard_cap": row("never beyond", doc["beyond_hard_cap"], doc["beyond_hard_cap"] == 0),
         "uncollected": row(
