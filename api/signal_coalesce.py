@@ -9,8 +9,8 @@ budget sits just below `kwhLimit`) or, when this process knows the session's bud
 that budget (api/charge_pace.py), and a heartbeat every `max_interval`; once the charge
 winds down (stopping → released), only `completed` or a failure, and not even its first
 winding-down step when the session already had the reading its stop fell due at (it sent
-that stop itself). Everything else is
-acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
+that stop itself). Everything else is acknowledged and dropped; the next meaningful update
+(or the watcher) carries the state.
 
 `should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
 signalled per charge (only recorded once Temporal accepted the signal).
