@@ -119,3 +119,44 @@ def busy_share(
     if before is None or after is None or after[1] <= before[1]:
         return None
     return round((after[0] - before[0]) / (after[1] - before[1]), 3)
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat fields from `state` on (the command name may hold spaces)."""
+    text = _read(f"/proc/{pid}/stat")
+    return text.rsplit(")", 1)[1].split() if ")" in text else []
+
+
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it (the Temporal CLI runs the server as its child)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (0 if gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _descendants(pid):
+        fields = _stat(p)
+        if len(fields) > 12:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def cpu_by_process(pids: dict[str, int]) -> dict[str, float]:
+    """tree_cpu_s of each named process: read before and after a measurement, then diff."""
+    return {name: tree_cpu_s(pid) for name, pid in pids.items()}
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each named process spent between two cpu_by_process() readings."""
+    return {name: round(after[name] - before[name], 2) for name in before if name in after}

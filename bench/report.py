@@ -182,6 +182,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"ingest: {_cell(doc['webhook_ingest'].get('entries_per_s'))} entries/s vs raw "
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",
+        *_cpu_lines(tp),
         "",
         "| target | wanted | value | met |",
         "|---|---|---|---|",
@@ -191,6 +192,21 @@ def markdown(doc: Mapping[str, Any]) -> str:
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append(f"| {name} | {t['target']} | {value} | {met} |")
     return "\n".join(lines) + "\n"
+
+
+def _cpu_lines(tp: Mapping[str, Any]) -> list[str]:
+    """Where each throughput side's CPU went, per completed session."""
+    ours = tp.get("ours", {}).get("cpu_ms_per_session")
+    bare = tp.get("baseline", {}).get("cpu_ms_per_session")
+    if not ours or not bare:
+        return []
+    roles = sorted(set(ours) | set(bare))
+    return [
+        "",
+        "CPU ms per completed session (throughput run): "
+        + ", ".join(f"{r} {_cell(ours.get(r, 0))} vs {_cell(bare.get(r, 0))}" for r in roles)
+        + " (ours vs bare).",
+    ]
 
 
 def write(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:

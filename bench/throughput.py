@@ -18,24 +18,52 @@ import asyncio
 import itertools
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bench.bare import BARE_SESSION, POKE, BareShape
 from bench.context import BenchContext
 from bench.load import Planned, Started, history_rows, start_session, wait_result
-from bench.machine import busy_share, cpu_times
+from bench.machine import busy_share, cpu_by_process, cpu_spent, cpu_times
 from bench.plan import Plan
 from bench.probes import start_probe
 from bench.shape import Shape, mean_shape
 from bench.world import PointKind, hold_for_kwh, point_id
+from devstack.procs import Proc
 from workflows.session_models import SessionConfig
 
 
+def stack_pids(ctx: BenchContext, extra: Sequence[Proc] = ()) -> dict[str, int]:
+    """The processes whose CPU a side spends: the stack's and these probes' (each with its
+    children: the Temporal CLI runs the server as one). The bench's own is added apart."""
+    procs = {**ctx.stack.procs, **{p.name: p for p in extra}}
+    return {name: p.popen.pid for name, p in procs.items() if p.popen is not None}
+
+
+CPU_GROUPS = {"temporal": "temporal", "api": "api", "bench": "bench"}
+
+
+def cpu_ms_per_session(cpu_s: dict[str, float], completed: int) -> dict[str, float] | None:
+    """CPU milliseconds per completed session by role: the Temporal server, the workers
+    (chargepay's or the bare ones), the API, the emulators (Monta's and the acquirer's,
+    stand-ins for services that run elsewhere in production) and the load driver."""
+    if not completed:
+        return None
+    groups: dict[str, float] = {}
+    for name, seconds in cpu_s.items():
+        role = CPU_GROUPS.get(name) or ("emulators" if "emulator" in name else "workers")
+        groups[role] = groups.get(role, 0.0) + seconds
+    return {role: round(s * 1000 / completed, 1) for role, s in sorted(groups.items())}
+
+
 async def closed_loop(
-    sessions: int, concurrency: int, one: Callable[[int, int], Awaitable[bool]]
+    sessions: int,
+    concurrency: int,
+    one: Callable[[int, int], Awaitable[bool]],
+    pids: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Run `one(slot, index)` in `concurrency` slots until `sessions` were run."""
+    """Run `one(slot, index)` in `concurrency` slots until `sessions` were run; `pids`: whose
+    CPU seconds to report (where the side's work went)."""
     counter = itertools.count()
     done: list[bool] = []
 
@@ -46,15 +74,19 @@ async def closed_loop(
             except Exception:  # a failed or timed-out run counts as not completed
                 done.append(False)
 
+    by0 = {**cpu_by_process(pids or {}), "bench": time.process_time()}
     t0, cpu0 = time.monotonic(), cpu_times()
     await asyncio.gather(*(slot(j) for j in range(concurrency)))
     elapsed, cpu1 = time.monotonic() - t0, cpu_times()
-    ok = sum(done)
+    by1 = {**cpu_by_process(pids or {}), "bench": time.process_time()}
+    ok, spent = sum(done), cpu_spent(by0, by1)
     return {
         "sessions": len(done),
         "completed": ok,
         "seconds": round(elapsed, 3),
         "cpu_busy": busy_share(cpu0, cpu1),
+        "cpu_s": spent,
+        "cpu_ms_per_session": cpu_ms_per_session(spent, ok),
         "per_s": round(ok / elapsed, 3) if elapsed > 0 else None,
     }
 
@@ -78,7 +110,9 @@ async def ours(
         status = await wait_result(ctx, got.session_id, plan.session_timeout_s)
         return status is not None and status.state == "completed"
 
-    figures = await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
+    figures = await closed_loop(
+        plan.throughput_sessions, plan.throughput_concurrency, one, stack_pids(ctx)
+    )
     return figures, ids
 
 
@@ -109,7 +143,8 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
         return bool(got == bare.signals)
 
     try:
-        return await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one)
+        pids = stack_pids(ctx, [p.proc for p in (probe, *more)])
+        return await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one, pids)
     finally:
         for p in (probe, *more):
             await asyncio.to_thread(p.stop)
