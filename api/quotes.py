@@ -80,6 +80,17 @@ class QuoteService:
             http, code = _ERRORS.get(exc.type, (502, "monta_error"))
             raise ApiError(http, code, exc.message) from exc
 
+    async def tariff_for_start(
+        self, operator: Operator, charge_point_id: int
+    ) -> c.TariffQuote | None:
+        """The tariff a starting session freezes, read here so the session need not; None
+        when it cannot be read now: the session then reads it and judges the failure itself
+        (rejected, start_failed), exactly as without this read."""
+        try:
+            return await self.tariff(operator, charge_point_id)
+        except ApiError:
+            return None
+
     async def quote(
         self, operator: Operator, config: SessionConfig, charge_point_id: int, amount: Money | None
     ) -> Quote:

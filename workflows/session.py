@@ -151,13 +151,7 @@ class ChargeSessionWorkflow:
             # The API fills in the operator's default team; a bare start must name one.
             self.d.last_error = "no paying team: set paying_team_id"
             return self._finish("rejected", reason="paying_team_missing")
-        quote = await monta(
-            self.cfg,
-            c.MONTA_GET_TARIFF,
-            c.GetTariffInput(operator=self.req.operator, charge_point_id=self.req.charge_point_id),
-            c.TariffQuote,
-            f"tariff of CP {self.req.charge_point_id}",
-        )
+        quote = self.req.tariff or await self._read_tariff()
         self.d.charge_point, self.d.tariff = quote.charge_point, quote.tariff
         self._set_state("authorizing")
         try:
@@ -175,6 +169,17 @@ class ChargeSessionWorkflow:
             await self._release()
             return self._finish("rejected", reason=exc.code)
         self._set_state("starting")
+
+    async def _read_tariff(self) -> c.TariffQuote:
+        """Starts the API quoted carry their tariff (SessionRequest.tariff); the input is in
+        the history, so replaying a session that read it here takes this path again."""
+        return await monta(
+            self.cfg,
+            c.MONTA_GET_TARIFF,
+            c.GetTariffInput(operator=self.req.operator, charge_point_id=self.req.charge_point_id),
+            c.TariffQuote,
+            f"tariff of CP {self.req.charge_point_id}",
+        )
 
     async def _reserve(self) -> c.Authorization:
         wid = workflow.info().workflow_id

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.money import Money
-from workflows.contracts import SessionStateName
+from workflows.contracts import SessionStateName, TariffQuote
 
 
 class SessionConfig(BaseModel):
@@ -56,6 +56,10 @@ class SessionRequest(BaseModel):
     authorization_ref: str | None = Field(default=None, max_length=255)
     payment_token: str | None = Field(default=None, max_length=255)
     config: SessionConfig = SessionConfig()
+    # The tariff the API read for this start (its own Monta read, never the terminal's): the
+    # session freezes it instead of reading it again, one activity fewer before the start.
+    # None (a bare start, or the API could not read it): the session reads it itself.
+    tariff: TariffQuote | None = None
 
     @model_validator(mode="after")
     def _one_payment_source(self) -> SessionRequest:

@@ -8,6 +8,7 @@ with running_stack(log_dir, time_scale=60) as s:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
 from api.keys import create_key
 from devstack.stack import Stack, StackConfig, StackPorts
@@ -54,6 +56,20 @@ class RunningStack:
 
     def acquirer_truth(self) -> Any:
         return httpx.get(f"{self.stack.payments_url}/_emulator/truth", timeout=10).json()
+
+    def activities_of(self, session_id: str) -> list[str]:
+        """The activity types a session scheduled, from its history (local ones excluded)."""
+
+        async def fetch() -> list[str]:
+            client = await Client.connect(self.stack.temporal_address)
+            history = await client.get_workflow_handle(session_id).fetch_history()
+            return [
+                e.activity_task_scheduled_event_attributes.activity_type.name
+                for e in history.events
+                if e.HasField("activity_task_scheduled_event_attributes")
+            ]
+
+        return asyncio.run(fetch())
 
     def start(self, key: str, body: Mapping[str, Any]) -> httpx.Response:
         return self.api.post("/v1/sessions", json=dict(body), headers=auth(key))

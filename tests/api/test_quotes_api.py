@@ -12,6 +12,8 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
+from api.quotes import QuoteService
+from core.operators import load_operators
 from settings import Settings
 from tests.api.support import auth, new_key
 from tests.support.monta_emulator import monta_emulator
@@ -60,3 +62,22 @@ async def test_quote_rejections(quote_api: tuple[httpx.AsyncClient, str]) -> Non
     assert r.status_code == 403
     r = await http.get("/v1/charge-points/101/quote?amount=50", headers=auth(key))
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+
+
+async def test_a_start_carries_the_tariff_it_can_read(
+    temporal_env: WorkflowEnvironment, log_dir: Path, dev_secrets: None
+) -> None:
+    """The API reads the tariff for the session (one activity fewer); a tariff it cannot read
+    is left to the session, which reads it and judges the failure as before."""
+    with monta_emulator(log_dir, time_scale=60) as monta:
+        settings = Settings(monta_base_url=monta.url, api_retention_check="off")
+        operator = load_operators(settings.operators_file)["alpha"]
+        service = QuoteService(settings)
+        try:
+            carried = await service.tariff_for_start(operator, 101)
+            assert carried is not None
+            assert carried == await service.tariff(operator, 101)
+            assert carried.charge_point.id == 101 and carried.tariff.per_kwh_minor > 0
+            assert await service.tariff_for_start(operator, 987654) is None  # Monta: 404
+        finally:
+            await service.aclose()

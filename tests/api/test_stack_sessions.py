@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.stack import RunningStack
 from tests.api.support import auth, charge_entry, signed_batch
+from workflows.contracts import MONTA_GET_TARIFF
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -56,6 +57,8 @@ def test_start_webhooks_stop_at_budget_capture(stack: RunningStack) -> None:
     assert any(d["status"] == 200 for d in charge["webhook_deliveries"])
     captures = _hold_truth(stack, hold)["captures"]
     assert [c["amount_minor"] for c in captures] == [final["captured"]["amount_minor"]]
+    # The API read the tariff for the start: the session froze it without reading it again.
+    assert MONTA_GET_TARIFF not in stack.activities_of(started["session_id"])
 
 
 def test_idempotent_retry_returns_same_session_and_one_charge(stack: RunningStack) -> None:

@@ -13,6 +13,7 @@ from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker, wait_status
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.budget import compute_budget
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
 from workflows.session_start import start_session, start_session_and_wait_accepted
@@ -63,6 +64,28 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
     assert final_since is not None and since is not None and final_since > since
     capture = next(a for n, a in world.calls if n == c.PAYMENTS_CAPTURE)
     assert capture.idempotency_key == f"{accepted.session_id}/capture"
+    assert world.names().count(c.MONTA_GET_TARIFF) == 1  # a bare start reads its tariff
+
+
+async def test_a_carried_tariff_is_frozen_without_reading_it(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """A start the API made carries the tariff the API read: no second read, and the budget
+    follows the carried tariff (here twice the world's price per kWh)."""
+    world, client = FakeWorld(), temporal_env.client
+    point = c.ChargePointInfo(id=21, state="available", available=True)
+    carried = c.TariffQuote(
+        charge_point=point, tariff=world.tariff.model_copy(update={"per_kwh_minor": 110})
+    )
+    req = make_request(500).model_copy(update={"tariff": carried})
+    async with session_worker(client, world) as queue:
+        accepted = await start_session_and_wait_accepted(client, req, queue)
+        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        await push(handle, world, state="completed", completed_at=now(), price_minor=0)
+        result: SessionStatus = await handle.result()
+    assert c.MONTA_GET_TARIFF not in world.names()
+    assert accepted.kwh_budget == compute_budget(req.amount, carried.tariff, req.config).kwh_budget
+    assert result.state == "voided"
 
 
 async def test_decline_never_starts(temporal_env: WorkflowEnvironment) -> None:
