@@ -18,8 +18,6 @@ from workflows import contracts as c
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
 from workflows.session_models import SessionConfig
 
-TARIFF_TTL_S = 60.0  # real seconds: prices change rarely, and the session re-reads anyway
-
 
 class GrossPrices(BaseModel):
     """What the driver pays per unit, VAT included, in (possibly fractional) minor units."""
@@ -68,7 +66,8 @@ class QuoteService:
     def _activities(self, operator: Operator) -> MontaActivities:
         acts = self._monta.get(operator.key)
         if acts is None:
-            acts = build_monta_activities(operator, self.settings, tariff_ttl_s=TARIFF_TTL_S)
+            # The worker's cache lifetime: a session now freezes what this read returns.
+            acts = build_monta_activities(operator, self.settings)
             self._monta[operator.key] = acts
         return acts
 
