@@ -3,6 +3,7 @@ amount buys, from the same Monta activity code and budget formula the session us
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -17,6 +18,8 @@ from settings import Settings
 from workflows import contracts as c
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
 from workflows.session_models import SessionConfig
+
+log = logging.getLogger(__name__)
 
 
 class GrossPrices(BaseModel):
@@ -87,7 +90,13 @@ class QuoteService:
         (rejected, start_failed), exactly as without this read."""
         try:
             return await self.tariff(operator, charge_point_id)
-        except ApiError:
+        except ApiError as exc:
+            log.warning(
+                "tariff of CP %s not read for a start (%s: %s); the session reads it",
+                charge_point_id,
+                exc.error,
+                exc.message,
+            )
             return None
 
     async def quote(

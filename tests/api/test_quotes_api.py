@@ -64,8 +64,8 @@ async def test_quote_rejections(quote_api: tuple[httpx.AsyncClient, str]) -> Non
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
 
 
-async def test_a_start_carries_the_tariff_it_can_read(
-    temporal_env: WorkflowEnvironment, log_dir: Path, dev_secrets: None
+async def test_the_tariff_for_a_start_or_none(
+    log_dir: Path, dev_secrets: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The API reads the tariff for the session (one activity fewer); a tariff it cannot read
     is left to the session, which reads it and judges the failure as before."""
@@ -79,5 +79,6 @@ async def test_a_start_carries_the_tariff_it_can_read(
             assert carried == await service.tariff(operator, 101)
             assert carried.charge_point.id == 101 and carried.tariff.per_kwh_minor > 0
             assert await service.tariff_for_start(operator, 987654) is None  # Monta: 404
+            assert "tariff of CP 987654 not read for a start" in caplog.text
         finally:
             await service.aclose()
