@@ -130,7 +130,11 @@ def _stat(pid: int) -> list[str]:
 def _descendants(pid: int) -> list[int]:
     """pid and every process below it (the Temporal CLI runs the server as its child)."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:  # no /proc (not Linux): every process then reads 0 CPU seconds
+        entries = []
+    for entry in entries:
         if entry.name.isdigit() and (fields := _stat(int(entry.name))):
             children.setdefault(int(fields[1]), []).append(int(entry.name))
     found, todo = [], [pid]
