@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
 from api.dependencies import AppState, State, Temporal, operator_of
 from api.errors import ApiError, error_responses
-from api.quotes import QuoteService
+from api.quotes import quotes_of
 from api.schemas import SessionAccepted, SessionPage, StartSessionBody, StateFilter, StopBody
 from api.session_config import session_config
 from api.session_service import (
@@ -99,15 +99,13 @@ async def start(
 ) -> Any:
     operator = operator_of(state, scope.operator)
     require_charge_point(scope, body.charge_point_id)
-    quotes = state.extras["quotes"]
-    assert isinstance(quotes, QuoteService)
     session_request = SessionRequest(
         operator=scope.operator,
         terminal_id=scope.terminal_id,
         config=session_config(state.settings, operator),
         **body.model_dump(exclude={"paying_team_id"}),
         paying_team_id=body.paying_team_id or operator.default_paying_team_id,
-        tariff=await quotes.tariff_for_start(operator, body.charge_point_id),
+        tariff=await quotes_of(state).tariff_for_start(operator, body.charge_point_id),
     )
     outcome = await start_session(
         client,
