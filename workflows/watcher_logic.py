@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.contracts import CHARGE_ENDED, CHARGE_WINDING_DOWN, ChargeSnapshot
+from workflows.session_models import SessionConfig
 
 WATCHER_WORKFLOW = "MontaWatcherWorkflow"
 SIGNAL_WEBHOOK_SEEN = "webhook_seen"  # the API saw a webhook batch for this operator
@@ -60,8 +61,9 @@ class WatcherConfig(_Model):
     # this existed): routine readings near a cap are still backed up, at the normal interval.
     webhook_band_ratio: Decimal | None = None
     # The sessions' `start_timeout_s`: a charge's first energy matters to its session only
-    # while it could still stop the charge for drawing none (`repeated_later`).
-    start_timeout_s: float = 300.0
+    # while it could still stop the charge for drawing none (`repeated_later`). The default
+    # (configs carried over from watchers started before it) is the sessions' own.
+    start_timeout_s: float = SessionConfig().start_timeout_s
     max_pages: int = 50
     continue_as_new_after_polls: int = 500
 
