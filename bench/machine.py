@@ -127,8 +127,8 @@ def _stat(pid: int) -> list[str]:
     return text.rsplit(")", 1)[1].split() if ")" in text else []
 
 
-def _descendants(pid: int) -> list[int]:
-    """pid and every process below it (the Temporal CLI runs the server as its child)."""
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids of every process now (one pass over /proc)."""
     children: dict[int, list[int]] = {}
     try:
         entries = list(Path("/proc").iterdir())
@@ -137,28 +137,32 @@ def _descendants(pid: int) -> list[int]:
     for entry in entries:
         if entry.name.isdigit() and (fields := _stat(int(entry.name))):
             children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
+    return children
+
+
+def _tree_cpu_s(pid: int, children: dict[int, list[int]]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        found.append(p)
         todo.extend(children.get(p, []))
-    return found
-
-
-def tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and its descendants so far (0 if gone)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in _descendants(pid):
         fields = _stat(p)
         if len(fields) > 12:
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / tick
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (the Temporal CLI
+    runs the server as its child; 0 if gone)."""
+    return _tree_cpu_s(pid, _children())
+
+
 def cpu_by_process(pids: dict[str, int]) -> dict[str, float]:
-    """tree_cpu_s of each named process: read before and after a measurement, then diff."""
-    return {name: tree_cpu_s(pid) for name, pid in pids.items()}
+    """tree_cpu_s of each named process, from one pass over /proc: read before and after a
+    measurement, then diff."""
+    children = _children()
+    return {name: _tree_cpu_s(pid, children) for name, pid in pids.items()}
 
 
 def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
