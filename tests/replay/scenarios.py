@@ -1,9 +1,14 @@
-"""One short session per final state, on fake activities, to record replayable histories."""
+"""One short session per final state, on fake activities, to record replayable histories.
+
+`priced=True` starts each session as the API does: carrying the tariff it read
+(`SessionRequest.tariff`); `False` is a bare start that reads the tariff itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
 
 from temporalio.client import Client
 
@@ -11,15 +16,22 @@ from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker, wait_status
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
+from workflows.session_models import SessionRequest
 from workflows.session_start import start_session_and_wait_accepted
 
-Scenario = Callable[[Client], Awaitable[str]]  # returns the workflow id
+Scenario = Callable[[Client, bool], Awaitable[str]]  # (client, priced) -> the workflow id
 
 
-async def completed(client: Client) -> str:
+def _request(world: FakeWorld, priced: bool, **kw: Any) -> SessionRequest:
+    req = make_request(**kw)
+    return req.model_copy(update={"tariff": world.quote()}) if priced else req
+
+
+async def completed(client: Client, priced: bool) -> str:
     world = FakeWorld()
     async with session_worker(client, world) as queue:
-        accepted = await start_session_and_wait_accepted(client, make_request(500), queue)
+        req = _request(world, priced, amount_minor=500)
+        accepted = await start_session_and_wait_accepted(client, req, queue)
         handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
         await handle.execute_update(ChargeSessionWorkflow.request_stop, c.StopRequest())
@@ -29,34 +41,36 @@ async def completed(client: Client) -> str:
         return handle.id
 
 
-async def voided(client: Client) -> str:
+async def voided(client: Client, priced: bool) -> str:
     world = FakeWorld()
     async with session_worker(client, world) as queue:
-        accepted = await start_session_and_wait_accepted(client, make_request(500), queue)
+        req = _request(world, priced, amount_minor=500)
+        accepted = await start_session_and_wait_accepted(client, req, queue)
         handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
         await push(handle, world, state="completed", completed_at=now(), price_minor=0)
         await handle.result()
         return handle.id
 
 
-async def _until_final(client: Client, world: FakeWorld, **kw: object) -> str:
+async def _until_final(client: Client, world: FakeWorld, priced: bool, **kw: Any) -> str:
     async with session_worker(client, world) as queue:
-        status = await start_session_and_wait_accepted(client, make_request(**kw), queue)  # type: ignore[arg-type]
+        req = _request(world, priced, **kw)
+        status = await start_session_and_wait_accepted(client, req, queue)
         await client.get_workflow_handle(status.session_id).result()
         return status.session_id
 
 
-async def declined(client: Client) -> str:
-    return await _until_final(client, FakeWorld(decline="do_not_honor"))
+async def declined(client: Client, priced: bool) -> str:
+    return await _until_final(client, FakeWorld(decline="do_not_honor"), priced)
 
 
-async def start_failed(client: Client) -> str:
+async def start_failed(client: Client, priced: bool) -> str:
     world = FakeWorld(start_error=(c.ERR_CHARGE_POINT_UNAVAILABLE, "CHARGE_POINT_BUSY"))
-    return await _until_final(client, world)
+    return await _until_final(client, world, priced)
 
 
-async def rejected(client: Client) -> str:
-    return await _until_final(client, FakeWorld(), currency="DKK")
+async def rejected(client: Client, priced: bool) -> str:
+    return await _until_final(client, FakeWorld(), priced, currency="DKK")
 
 
 SCENARIOS: dict[str, Scenario] = {

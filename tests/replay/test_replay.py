@@ -1,10 +1,12 @@
 """Committed histories (one per final state) must replay: a non-deterministic change fails.
 
-`histories/` holds the current code's; each subdirectory keeps an older generation that
-sessions still running at an upgrade could have (e.g. `before-state-times/`, recorded
-before the `state-since-and-hold-expiry` patch). Regenerate the top level with
-`python -m tests.replay.generate` only for an intended, versioned change, after moving the
-previous generation into a subdirectory.
+`histories/` holds the current code's bare starts (the session reads its tariff) and
+`priced/` its starts that carry the API's tariff; every other subdirectory keeps an older
+generation that sessions still running at an upgrade could have (`before-state-times/`,
+recorded before the `state-since-and-hold-expiry` patch; `priced-started-in-pricing/`,
+priced starts from before the API started them in `authorizing`). Regenerate a folder with
+`python -m tests.replay.generate [--priced] [--into DIR]` only for an intended, versioned
+change, after moving its previous generation into a subdirectory.
 """
 
 from __future__ import annotations

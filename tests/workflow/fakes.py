@@ -44,6 +44,11 @@ class FakeWorld:
     def monta_calls(self) -> list[str]:
         return [n for n in self.names() if n.startswith("monta_") and n != c.MONTA_GET_TARIFF]
 
+    def quote(self, charge_point_id: int = 21) -> c.TariffQuote:
+        """What Monta's tariff read answers for a point of this world."""
+        cp = c.ChargePointInfo(id=charge_point_id, state="available", available=True)
+        return c.TariffQuote(charge_point=cp, tariff=self.tariff)
+
     def set_charge(self, **kw: Any) -> c.ChargeSnapshot:
         assert self.charge is not None
         self.charge = self.charge.model_copy(update={"updated_at": now(), **kw})
@@ -54,8 +59,7 @@ class FakeWorld:
         @activity.defn(name=c.MONTA_GET_TARIFF)
         async def get_tariff(inp: c.GetTariffInput) -> c.TariffQuote:
             self.calls.append((c.MONTA_GET_TARIFF, inp))
-            cp = c.ChargePointInfo(id=inp.charge_point_id, state="available", available=True)
-            return c.TariffQuote(charge_point=cp, tariff=self.tariff)
+            return self.quote(inp.charge_point_id)
 
         @activity.defn(name=c.MONTA_START_CHARGE)
         async def start_charge(inp: c.StartChargeInput) -> c.ChargeSnapshot:
