@@ -130,6 +130,7 @@ class ChargeSessionWorkflow:
     ) -> SessionStatus:
         if self.d.created_at is None:
             self.d.created_at = workflow.now()
+            self.d.state = self._first_state()
         self._upsert_identity()
         phases = {
             "pricing": self._price_and_reserve,
@@ -146,7 +147,6 @@ class ChargeSessionWorkflow:
 
     # ------------------------------------------------------------------ price + reserve
     async def _price_and_reserve(self) -> None:
-        self._set_state("pricing")
         if self.req.paying_team_id is None:
             # The API fills in the operator's default team; a bare start must name one.
             self.d.last_error = "no paying team: set paying_team_id"
@@ -531,6 +531,13 @@ class ChargeSessionWorkflow:
                 final = state in c.FINAL_STATES
                 updates.append(hold.value_unset() if final else hold.value_set(auth.expires_at))
         workflow.upsert_search_attributes(updates)
+
+    def _first_state(self) -> c.SessionStateName:
+        """The state its starter gave it (session_start.py). Priced starts used to begin in
+        `pricing` and step to `authorizing` with an upsert; their histories replay that way."""
+        first = self.req.first_state()
+        started = workflow.info().typed_search_attributes.get(sa.SESSION_STATE)
+        return first if started == first else "pricing"
 
     def _upsert_identity(self) -> None:
         """The starter usually sets these already; upsert only what is missing or differs."""

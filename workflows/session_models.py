@@ -61,6 +61,10 @@ class SessionRequest(BaseModel):
     # None (a bare start, or the API could not read it): the session reads it itself.
     tariff: TariffQuote | None = None
 
+    def first_state(self) -> SessionStateName:
+        """Where the session begins: a start the API priced only has its hold to place."""
+        return "authorizing" if self.tariff is not None else "pricing"
+
     @model_validator(mode="after")
     def _one_payment_source(self) -> SessionRequest:
         if (self.authorization_ref is None) == (self.payment_token is None):

@@ -42,7 +42,8 @@ def static_summary(request: SessionRequest) -> str:
 
 def initial_search_attributes(request: SessionRequest) -> TypedSearchAttributes:
     pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(sa.SESSION_STATE, "pricing"),
+        # The state the session begins in: one upsert fewer than stepping through `pricing`.
+        SearchAttributePair(sa.SESSION_STATE, request.first_state()),
         SearchAttributePair(sa.OPERATOR, request.operator),
         SearchAttributePair(sa.CHARGE_POINT_ID, request.charge_point_id),
         SearchAttributePair(sa.TERMINAL_ID, request.terminal_id),

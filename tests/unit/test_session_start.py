@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from temporalio.common import WorkflowIDReusePolicy
 
 from core.money import Money
+from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.session_models import SessionRequest
 from workflows.session_start import start_options, static_summary
@@ -35,3 +38,14 @@ def test_options_reject_duplicates_and_set_attributes() -> None:
     attrs = opts["search_attributes"]
     assert attrs.get(sa.SESSION_STATE) == "pricing" and attrs.get(sa.CARD_LAST4) == "1234"
     assert attrs.get(sa.CHARGE_POINT_ID) == 21 and attrs.get(sa.OPERATOR) == "alpha"
+
+
+def test_a_start_the_api_priced_begins_in_authorizing() -> None:
+    """The API carries the tariff it read: nothing is left to price, so the session begins
+    where it places the hold, without an upsert to get there."""
+    point = c.ChargePointInfo(id=21, state="available", available=True)
+    tariff = c.Tariff(currency="EUR", per_kwh_minor=55, vat_rate=Decimal("0.25"))
+    priced = _request(tariff=c.TariffQuote(charge_point=point, tariff=tariff))
+    assert priced.first_state() == "authorizing"
+    assert start_options(priced, "q")["search_attributes"].get(sa.SESSION_STATE) == "authorizing"
+    assert _request().first_state() == "pricing"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -70,3 +71,19 @@ async def wait_status(
 async def push(handle: WorkflowHandle[Any, Any], world: FakeWorld, **kw: Any) -> None:
     """Advance the fake charge and signal the snapshot, as a webhook would."""
     await handle.signal(c.SIGNAL_CHARGE_UPDATED, world.set_charge(**kw))
+
+
+async def state_trail(handle: WorkflowHandle[Any, Any]) -> list[str | None]:
+    """SessionState as the session's history sets it: at the start, then every upsert of it."""
+    trail: list[str | None] = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("workflow_execution_started_event_attributes"):
+            attrs = event.workflow_execution_started_event_attributes.search_attributes
+        elif event.HasField("upsert_workflow_search_attributes_event_attributes"):
+            attrs = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+        else:
+            continue
+        state = attrs.indexed_fields.get("SessionState")
+        if state is not None or not trail:
+            trail.append(json.loads(state.data) if state is not None else None)
+    return trail

@@ -10,7 +10,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, session_worker, wait_status
+from tests.workflow.harness import make_request, push, session_worker, state_trail, wait_status
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.budget import compute_budget
@@ -65,6 +65,10 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
     capture = next(a for n, a in world.calls if n == c.PAYMENTS_CAPTURE)
     assert capture.idempotency_key == f"{accepted.session_id}/capture"
     assert world.names().count(c.MONTA_GET_TARIFF) == 1  # a bare start reads its tariff
+    assert await state_trail(handle) == [
+        *("pricing", "authorizing", "starting", "charging"),
+        *("stopping", "settling", "completed"),
+    ]
 
 
 async def test_a_carried_tariff_is_frozen_without_reading_it(
@@ -83,7 +87,10 @@ async def test_a_carried_tariff_is_frozen_without_reading_it(
         handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
         await push(handle, world, state="completed", completed_at=now(), price_minor=0)
         result: SessionStatus = await handle.result()
+        trail = await state_trail(handle)
     assert c.MONTA_GET_TARIFF not in world.names()
+    # Priced already, it begins in `authorizing`: no upsert to step there from `pricing`.
+    assert trail == ["authorizing", "starting", "stopping", "settling", "voided"]
     assert accepted.kwh_budget == compute_budget(req.amount, carried.tariff, req.config).kwh_budget
     assert result.state == "voided"
 
