@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.charge_pace import PaceBook
 from api.dependencies import AppState
 from api.signal_coalesce import CoalescePolicy, SignalLedger, should_signal
+from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,17 @@ class SignalSender:
         """A session this process started: its charge and soft budget (api/charge_pace.py)."""
         self._paces.expect(charge_id, kwh_budget)
 
-    async def deliver(self, snap: ChargeSnapshot) -> Outcome:
+    async def deliver(self, snap: ChargeSnapshot, operator: str) -> Outcome:
         """Decide under the session's lock (a concurrent batch may just have signalled it)."""
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
             last, pace = self._ledger.get(snap.charge_id), self._paces.observe(snap)
-            if should_signal(snap, last, self._now(), self._policy, pace):
-                outcome = await self._send(snap)
-            else:
+            why = should_signal(snap, last, self._now(), self._policy, pace)
+            if why is None:
                 return "coalesced"
+            outcome = await self._send(snap)
+            if outcome == "signalled":
+                WEBHOOK_SIGNALS.labels(operator, why).inc()
             if outcome != "failed":  # a finished session needs no further signal either
                 self._ledger.record(snap, self._now())
             return outcome

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import calls, stop_path, truth
+from bench import calls, signal_reasons, stop_path, truth
 from bench.context import CHARGEPAY_CLIENT_ID, BenchContext
 from bench.ingest import measure as measure_ingest
 from bench.load import (
@@ -116,6 +116,8 @@ async def run_open_phase(
     stop_sampling = asyncio.Event()
     sampler = Sampler(pids, terminal)
     sampling = asyncio.create_task(sampler.run(ctx, stop_sampling))
+    api_url = ctx.stack.api_url
+    signals_t0 = await signal_reasons.read(ctx.http, api_url)
     t0 = time.time()
     results = await gather_bounded(
         plan.start_concurrency,
@@ -127,13 +129,18 @@ async def run_open_phase(
     # Ingest is measured on the sessions the history sample leaves out, so the sample's
     # histories hold only what chargepay itself signalled.
     ids = {s.session_id for s in (started[plan.history_sample :] or started)}
+    probe_start = await signal_reasons.read(ctx.http, api_url)
     ingest = await measure_ingest(ctx, ids, plan.ingest_entries, plan.ingest_batches_in_flight)
+    probe_end = await signal_reasons.read(ctx.http, api_url)
     floor = await start_probe(ctx, "floor", plan.floor_rate)
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
     floor_ms = await stop_floor(floor)
     stop_sampling.set()
     await sampling
     t1 = time.time()
+    signals = signal_reasons.spent(
+        [(signals_t0, probe_start), (probe_end, await signal_reasons.read(ctx.http, api_url))]
+    )
     statuses = await gather_bounded(
         RESULT_CONCURRENCY, [partial(final_status, ctx, s.session_id) for s in started]
     )
@@ -165,6 +172,7 @@ async def run_open_phase(
         "histories": histories,
         "ingest": ingest if phase.ingest else None,
         "floor_ms": floor_ms,
+        "signal_reasons": signals,
         "rss_before_mb": rss_before,
         "rss_peak": sampler.peak(),
         "monta": monta,

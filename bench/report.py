@@ -183,6 +183,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",
         *_cpu_lines(tp),
+        *_signal_lines(doc["phases"]),
         "",
         "| target | wanted | value | met |",
         "|---|---|---|---|",
@@ -207,6 +208,18 @@ def _cpu_lines(tp: Mapping[str, Any]) -> list[str]:
         + ", ".join(f"{r} {_cell(ours.get(r, 0))} vs {_cell(bare.get(r, 0))}" for r in roles)
         + " (ours vs bare).",
     ]
+
+
+def _signal_lines(phases: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Why the API signalled each phase's sessions, per session."""
+    rows = [
+        f"{p['name']}: " + ", ".join(f"{k} {_cell(v)}" for k, v in reasons.items())
+        for p in phases
+        if (reasons := p.get("webhook_signals_per_session"))
+    ]
+    if not rows:
+        return []
+    return ["", "Webhook signals per session, by why they were news: " + "; ".join(rows) + "."]
 
 
 def write(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import report, stop_path, throughput
+from bench import report, signal_reasons, stop_path, throughput
 from bench.context import BenchContext
 from bench.load import Started
 from bench.machine import git_dirty, git_sha, load_average, machine
@@ -79,6 +79,9 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         "history_by_type": figs["history_by_type"],
+        "webhook_signals_per_session": signal_reasons.per_session(
+            raw["signal_reasons"], len(started)
+        ),
         **load,
         "stop_path": {
             **stop_path.summary(raw["stop_paths"]),

@@ -54,6 +54,11 @@ DEFINITIONS = {
         "says how many became signals) vs plain client signals/s of the same snapshots to "
         "the same workflows, same concurrency as the API's signal gate"
     ),
+    "webhook_signals_per_session": (
+        "per phase: the API's chargepay_webhook_signals_total by reason (why a snapshot was "
+        "news: api/signal_coalesce.py) over the phase, divided by its sessions; the seconds "
+        "of the ingest probe are left out, and the watcher's backstop signals are not in it"
+    ),
     "monta_calls_per_session": (
         "requests by chargepay's credential in the phase window / sessions (mean); max = the "
         "most requests attributable to one session by path (/charges/{id}, /charge-points/{id})"

@@ -77,6 +77,13 @@ WEBHOOK_ENTRIES = Counter(
     "Monta webhook entries by outcome (signalled, finished, failed, not_ours, unreadable).",
     ["operator", "outcome"],
 )
+WEBHOOK_SIGNALS = Counter(
+    "chargepay_webhook_signals",
+    "Webhook snapshots signalled to their session, by why they were news "
+    "(api/signal_coalesce.py: first, state, ended, first_energy, near_cap, near_budget, "
+    "no_cap, interval).",
+    ["operator", "reason"],
+)
 
 __all__ = [
     "HOLD_EXPIRING",
@@ -93,6 +100,7 @@ __all__ = [
     "WEBHOOK_BATCHES",
     "WEBHOOK_ENTRIES",
     "WEBHOOK_LAST_RECEIVED",
+    "WEBHOOK_SIGNALS",
     "record_webhook_batch",
 ]
 

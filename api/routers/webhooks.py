@@ -57,9 +57,9 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _signal(sender: SignalSender, snap: ChargeSnapshot) -> Outcome:
+async def _signal(sender: SignalSender, snap: ChargeSnapshot, operator: str) -> Outcome:
     with bind(session_id=snap.partner_external_id, monta_charge_id=snap.charge_id):
-        return await sender.deliver(snap)
+        return await sender.deliver(snap, operator)
 
 
 async def _tell_watcher(state: AppState, operator: str) -> None:
@@ -111,7 +111,8 @@ async def monta_webhook(
             record_webhook_batch(operator, "retry")
             raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
         sender = sender_of(state)
-        outcomes = list(await asyncio.gather(*(_signal(sender, s) for s in batch.snapshots)))
+        signals = (_signal(sender, s, operator) for s in batch.snapshots)
+        outcomes = list(await asyncio.gather(*signals))
     failed = outcomes.count("failed")
     counts = {
         "signalled": outcomes.count("signalled"),

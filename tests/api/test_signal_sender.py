@@ -12,8 +12,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.signal_coalesce import CoalescePolicy
 from api.signal_sender import SignalSender
+from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import ChargeSnapshot
 
+OP = "alpha"
 POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)
 SNAP = ChargeSnapshot(
     charge_id=7,
@@ -63,30 +65,30 @@ def sender(client: FakeClient, budget_s: float = 3.0) -> SignalSender:
 async def test_busy_session_is_retried_then_signalled_and_remembered() -> None:
     client = FakeClient(RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.DEADLINE_EXCEEDED)
     s = sender(client)
-    assert await s.deliver(SNAP) == "signalled" and client.calls == 3
-    assert await s.deliver(SNAP) == "coalesced" and client.calls == 3
+    assert await s.deliver(SNAP, OP) == "signalled" and client.calls == 3
+    assert await s.deliver(SNAP, OP) == "coalesced" and client.calls == 3
 
 
 async def test_persistently_busy_session_fails_within_the_budget() -> None:
     client = FakeClient(*[RPCStatusCode.RESOURCE_EXHAUSTED] * 10)
     s = sender(client)
-    assert await s.deliver(SNAP) == "failed" and client.calls == 4
+    assert await s.deliver(SNAP, OP) == "failed" and client.calls == 4
     client.errors.clear()
-    assert await s.deliver(SNAP) == "signalled"  # a failure is not remembered: redelivery works
+    assert await s.deliver(SNAP, OP) == "signalled"  # a failure is not remembered: redelivery works
 
 
 async def test_outage_fails_at_once_and_finished_sessions_count_as_accepted() -> None:
     client = FakeClient(RPCStatusCode.UNAVAILABLE, RPCStatusCode.NOT_FOUND)
     s = sender(client)
-    assert await s.deliver(SNAP) == "failed" and client.calls == 1
-    assert await s.deliver(SNAP) == "finished"
-    assert await s.deliver(SNAP) == "coalesced" and client.calls == 2
+    assert await s.deliver(SNAP, OP) == "failed" and client.calls == 1
+    assert await s.deliver(SNAP, OP) == "finished"
+    assert await s.deliver(SNAP, OP) == "coalesced" and client.calls == 2
 
 
 async def test_one_signal_in_flight_per_session() -> None:
     client = FakeClient()
     s = sender(client)
-    outcomes = await asyncio.gather(*(s.deliver(SNAP) for _ in range(5)))
+    outcomes = await asyncio.gather(*(s.deliver(SNAP, OP) for _ in range(5)))
     assert sorted(outcomes) == ["coalesced"] * 4 + ["signalled"]
     assert client.max_in_flight == 1
 
@@ -97,7 +99,7 @@ async def _signalled_readings(s: SignalSender, kwh: range) -> list[int]:
     for i in kwh:
         at = SNAP.updated_at + timedelta(seconds=10 * i)
         snap = SNAP.model_copy(update={"consumed_kwh": Decimal(i), "updated_at": at})
-        if await s.deliver(snap) == "signalled":
+        if await s.deliver(snap, OP) == "signalled":
             out.append(i)
     return out
 
@@ -110,3 +112,26 @@ async def test_with_the_sessions_budget_only_readings_near_it_are_signalled() ->
     s = sender(FakeClient())
     s.expect(SNAP.charge_id, Decimal("38"))
     assert await _signalled_readings(s, readings) == [1, 36, 37, 38]
+
+
+def _signals(reason: str) -> float:
+    return WEBHOOK_SIGNALS.labels(OP, reason)._value.get()
+
+
+async def test_each_signal_is_counted_by_why_it_was_news() -> None:
+    """Operators (and the bench) read what a session's signals are made of from
+    `chargepay_webhook_signals_total{reason}`; coalesced and failed deliveries count none."""
+    before = {r: _signals(r) for r in ("first", "near_cap")}
+    s = sender(FakeClient(RPCStatusCode.UNAVAILABLE))
+    assert await s.deliver(SNAP, OP) == "failed"
+    assert await s.deliver(SNAP, OP) == "signalled"
+    assert await s.deliver(SNAP, OP) == "coalesced"
+    near = SNAP.model_copy(
+        update={
+            "consumed_kwh": Decimal("31"),
+            "updated_at": SNAP.updated_at + timedelta(seconds=10),
+        }
+    )
+    assert await s.deliver(near, OP) == "signalled"
+    assert _signals("first") - before["first"] == 1
+    assert _signals("near_cap") - before["near_cap"] == 1

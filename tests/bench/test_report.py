@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bench.calls import calls_per_session, count_429, in_window
-from bench.report import REQUIRED_KEYS, load_figures, missing_keys, rss_per_1000, targets
+from bench.report import (
+    REQUIRED_KEYS,
+    _signal_lines,
+    load_figures,
+    missing_keys,
+    rss_per_1000,
+    targets,
+)
 from bench.shape import count, mean_shape
 from bench.truth import Outcome
 
@@ -89,3 +96,15 @@ def test_schema_has_every_required_key_and_targets_judge_it() -> None:
     assert t["webhook_ingest_ratio"]["met"] is False
     assert t["monta_calls_per_session"]["met"] is False  # max 4
     assert t["history_events_per_session"]["met"] is True
+
+
+def test_latest_md_says_why_each_phase_was_signalled() -> None:
+    phases = [
+        {"name": "open-100-ac", "webhook_signals_per_session": {"interval": 5.0, "first": 1.0}},
+        {"name": "open-10-ac", "webhook_signals_per_session": {}},
+    ]
+    assert _signal_lines(phases) == [
+        "",
+        "Webhook signals per session, by why they were news: open-100-ac: interval 5, first 1.",
+    ]
+    assert _signal_lines([{"name": "x"}]) == []

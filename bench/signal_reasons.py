@@ -1,0 +1,50 @@
+"""Why the API signalled the sessions of a phase: `chargepay_webhook_signals_total{reason}`
+(api/signal_coalesce.Why) from the API's `/metrics`, read before and after the phase.
+
+The ingest probe's stale snapshots go through the same route, so the seconds it runs are
+left out (`spent` sums only the windows around it); the sessions' own signals in those
+seconds are missed with it. The watcher's backstop signals do not pass the API: not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+METRIC = "chargepay_webhook_signals"
+
+Counts = dict[str, float]
+
+
+def parse(text: str) -> Counts:
+    """Signals by reason, summed over operators, from a Prometheus text exposition."""
+    out: Counts = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != METRIC:
+            continue
+        for sample in family.samples:
+            if sample.name == f"{METRIC}_total":
+                reason = sample.labels["reason"]
+                out[reason] = out.get(reason, 0.0) + sample.value
+    return out
+
+
+async def read(http: httpx.AsyncClient, api_url: str) -> Counts:
+    resp = await http.get(f"{api_url}/metrics")
+    resp.raise_for_status()
+    return parse(resp.text)
+
+
+def spent(windows: Sequence[tuple[Mapping[str, float], Mapping[str, float]]]) -> Counts:
+    """Signals by reason over (before, after) reads of the counters."""
+    out: Counts = {}
+    for before, after in windows:
+        for reason, n in after.items():
+            out[reason] = out.get(reason, 0.0) + n - before.get(reason, 0.0)
+    return {k: v for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if v}
+
+
+def per_session(counts: Mapping[str, float], sessions: int) -> dict[str, float]:
+    return {k: round(v / sessions, 2) for k, v in counts.items()} if sessions else {}
