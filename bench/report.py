@@ -178,7 +178,8 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"{_cell(tp.get('baseline_per_s'))}/s (ratio {_cell(tp.get('ratio'))}; "
         f"{_cell(tp.get('concurrency'))} at once, CPU busy "
         f"{_cell(tp.get('ours', {}).get('cpu_busy'))} vs "
-        f"{_cell(tp.get('baseline', {}).get('cpu_busy'))}). Webhook "
+        f"{_cell(tp.get('baseline', {}).get('cpu_busy'))}; ours, bare, bare, ours: pair ratios "
+        f"{', '.join(_cell(r.get('ratio')) for r in tp.get('rounds', [])) or 'n/a'}). Webhook "
         f"ingest: {_cell(doc['webhook_ingest'].get('entries_per_s'))} entries/s vs raw "
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",

@@ -1,7 +1,8 @@
 """Completed sessions per second, chargepay vs bare workflows of the same shape.
 
 Both run as a closed loop of `concurrency` slots until `sessions` finished, against the same
-Temporal server. chargepay's sessions are short DC charges; the bare workflows repeat the
+Temporal server, twice each in the order ours, bare, bare, ours (`measure`). chargepay's
+sessions are short DC charges; the bare workflows repeat the
 mean activities / signals / timers of a sample of those sessions with no-op bodies, served
 by separate worker processes, as many as chargepay runs (`plan.worker_processes`).
 
@@ -150,24 +151,59 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
             await asyncio.to_thread(p.stop)
 
 
+def pooled(loops: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several closed loops of one side as one: totals, CPU seconds summed per process, the
+    busy share weighted by each loop's duration."""
+    seconds = sum(loop["seconds"] for loop in loops)
+    ok = sum(loop["completed"] for loop in loops)
+    cpu_s: dict[str, float] = {}
+    for loop in loops:
+        for name, s in loop["cpu_s"].items():
+            cpu_s[name] = round(cpu_s.get(name, 0.0) + s, 2)
+    busy = [(loop["cpu_busy"], loop["seconds"]) for loop in loops if loop["cpu_busy"] is not None]
+    return {
+        "sessions": sum(loop["sessions"] for loop in loops),
+        "completed": ok,
+        "seconds": round(seconds, 3),
+        "cpu_busy": round(sum(b * t for b, t in busy) / seconds, 3) if busy and seconds else None,
+        "cpu_s": cpu_s,
+        "cpu_ms_per_session": cpu_ms_per_session(cpu_s, ok),
+        "per_s": round(ok / seconds, 3) if seconds > 0 else None,
+    }
+
+
+def _ratio(ours_per_s: float | None, base_per_s: float | None) -> float | None:
+    return round(ours_per_s / base_per_s, 3) if ours_per_s and base_per_s else None
+
+
 async def measure(
     ctx: BenchContext, plan: Plan, dc: PointKind, config: SessionConfig, index: int
 ) -> dict[str, Any]:
-    ours_fig, ids = await ours(ctx, plan, dc, config, index)
+    """Ours, bare, bare, ours (terminals `bench<index>t` and `bench<index+1>t`): a drift of the
+    machine over the minutes this takes weighs on both sides alike, and the two pairs' own
+    ratios (`rounds`) show how far one pair alone can be off."""
+    first, ids = await ours(ctx, plan, dc, config, index)
     sample = ids[: plan.history_sample]
     histories = await asyncio.gather(*(history_rows(ctx, sid) for sid in sample))
     shape = mean_shape(histories, ctx.session_queue)
-    base = await baseline(ctx, plan, shape)
-    ratio = None
-    if ours_fig["per_s"] and base["per_s"]:
-        ratio = round(ours_fig["per_s"] / base["per_s"], 3)
+    bare = [await baseline(ctx, plan, shape), await baseline(ctx, plan, shape)]
+    second, _ = await ours(ctx, plan, dc, config, index + 1)
+    ours_all, bare_all = pooled([first, second]), pooled(bare)
     return {
-        "sessions_per_s": ours_fig["per_s"],
-        "baseline_per_s": base["per_s"],
-        "ratio": ratio,
+        "sessions_per_s": ours_all["per_s"],
+        "baseline_per_s": bare_all["per_s"],
+        "ratio": _ratio(ours_all["per_s"], bare_all["per_s"]),
+        "rounds": [
+            {
+                "ours_per_s": o["per_s"],
+                "baseline_per_s": b["per_s"],
+                "ratio": _ratio(o["per_s"], b["per_s"]),
+            }
+            for o, b in ((first, bare[0]), (second, bare[1]))
+        ],
         "concurrency": plan.throughput_concurrency,
         "kwh_per_session": str(plan.throughput_kwh),
         "shape": shape.__dict__,
-        "ours": ours_fig,
-        "baseline": base,
+        "ours": ours_all,
+        "baseline": bare_all,
     }

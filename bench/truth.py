@@ -45,7 +45,8 @@ DEFINITIONS = {
     "throughput": (
         "closed loop, same concurrency and count: completed sessions / wall seconds from the "
         "first start to the last completion; baseline = bare workflows doing the same "
-        "activities, signals and timers (mean per chargepay session) with no-op bodies"
+        "activities, signals and timers (mean per chargepay session) with no-op bodies; run "
+        "ours, bare, bare, ours and pooled per side (rounds: each pair's own ratio)"
     ),
     "webhook_ingest": (
         "entries/s accepted by POST /v1/webhooks/monta/<op> (signed batches, one entry per "

@@ -14,6 +14,7 @@ from bench.report import (
     targets,
 )
 from bench.shape import count, mean_shape
+from bench.throughput import pooled
 from bench.truth import Outcome
 
 
@@ -108,3 +109,20 @@ def test_latest_md_says_why_each_phase_was_signalled() -> None:
         "Webhook signals per session, by why they were news: open-100-ac: interval 5, first 1.",
     ]
     assert _signal_lines([{"name": "x"}]) == []
+
+
+def test_throughput_rounds_pool_per_side() -> None:
+    def loop(completed: int, seconds: float, busy: float, worker_s: float) -> dict[str, Any]:
+        return {
+            "sessions": completed,
+            "completed": completed,
+            "seconds": seconds,
+            "cpu_busy": busy,
+            "cpu_s": {"temporal": 1.0, "worker": worker_s},
+        }
+
+    both = pooled([loop(100, 10.0, 0.9, 2.0), loop(50, 10.0, 0.5, 1.0)])
+    assert both["completed"] == 150 and both["seconds"] == 20.0 and both["per_s"] == 7.5
+    assert both["cpu_busy"] == 0.7  # weighted by duration
+    assert both["cpu_s"] == {"temporal": 2.0, "worker": 3.0}
+    assert both["cpu_ms_per_session"] == {"temporal": 13.3, "workers": 20.0}
