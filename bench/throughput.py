@@ -29,6 +29,7 @@ from bench.machine import busy_share, cpu_by_process, cpu_spent, cpu_times
 from bench.plan import Plan
 from bench.probes import start_probe
 from bench.shape import Shape, mean_shape
+from bench.stats import ratio
 from bench.world import PointKind, hold_for_kwh, point_id
 from devstack.procs import Proc
 from workflows.session_models import SessionConfig
@@ -80,15 +81,21 @@ async def closed_loop(
     await asyncio.gather(*(slot(j) for j in range(concurrency)))
     elapsed, cpu1 = time.monotonic() - t0, cpu_times()
     by1 = {**cpu_by_process(pids or {}), "bench": time.process_time()}
-    ok, spent = sum(done), cpu_spent(by0, by1)
+    return _loop_figures(len(done), sum(done), elapsed, busy_share(cpu0, cpu1), cpu_spent(by0, by1))
+
+
+def _loop_figures(
+    sessions: int, completed: int, seconds: float, cpu_busy: float | None, cpu_s: dict[str, float]
+) -> dict[str, Any]:
+    """One side's figures: what a closed loop reports, and what `pooled` rounds add up to."""
     return {
-        "sessions": len(done),
-        "completed": ok,
-        "seconds": round(elapsed, 3),
-        "cpu_busy": busy_share(cpu0, cpu1),
-        "cpu_s": spent,
-        "cpu_ms_per_session": cpu_ms_per_session(spent, ok),
-        "per_s": round(ok / elapsed, 3) if elapsed > 0 else None,
+        "sessions": sessions,
+        "completed": completed,
+        "seconds": round(seconds, 3),
+        "cpu_busy": cpu_busy,
+        "cpu_s": cpu_s,
+        "cpu_ms_per_session": cpu_ms_per_session(cpu_s, completed),
+        "per_s": round(completed / seconds, 3) if seconds > 0 else None,
     }
 
 
@@ -155,25 +162,23 @@ def pooled(loops: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Several closed loops of one side as one: totals, CPU seconds summed per process, the
     busy share weighted by each loop's duration."""
     seconds = sum(loop["seconds"] for loop in loops)
-    ok = sum(loop["completed"] for loop in loops)
     cpu_s: dict[str, float] = {}
     for loop in loops:
         for name, s in loop["cpu_s"].items():
             cpu_s[name] = round(cpu_s.get(name, 0.0) + s, 2)
     busy = [(loop["cpu_busy"], loop["seconds"]) for loop in loops if loop["cpu_busy"] is not None]
-    return {
-        "sessions": sum(loop["sessions"] for loop in loops),
-        "completed": ok,
-        "seconds": round(seconds, 3),
-        "cpu_busy": round(sum(b * t for b, t in busy) / seconds, 3) if busy and seconds else None,
-        "cpu_s": cpu_s,
-        "cpu_ms_per_session": cpu_ms_per_session(cpu_s, ok),
-        "per_s": round(ok / seconds, 3) if seconds > 0 else None,
-    }
+    return _loop_figures(
+        sum(loop["sessions"] for loop in loops),
+        sum(loop["completed"] for loop in loops),
+        seconds,
+        round(sum(b * t for b, t in busy) / seconds, 3) if busy and seconds else None,
+        cpu_s,
+    )
 
 
 def _ratio(ours_per_s: float | None, base_per_s: float | None) -> float | None:
-    return round(ours_per_s / base_per_s, 3) if ours_per_s and base_per_s else None
+    """Ours over bare (bench.stats.ratio); none when ours completed nothing, as before."""
+    return ratio(ours_per_s or None, base_per_s)
 
 
 async def measure(
