@@ -2,7 +2,9 @@
 
 Idempotency: the workflow id is the terminal's key (operator, terminal, transaction id);
 the start stores a SHA-256 of the request body in the memo, and every later request with
-that id is compared against it, so the same id with another body never joins a session.
+that id is compared against it (workflows/idempotency.py), so the same id with another body
+never joins a session. A running session compares in its update's validator, so a start
+makes one call to Temporal; a finished one is read once (the id is never reused).
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ from api.errors import ApiError
 from api.schemas import SessionPage, SessionSummary
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.idempotency import MEMO_DIGEST
 from workflows.session_models import SessionRequest, SessionStatus
 from workflows.session_start import start_options
 
-MEMO_DIGEST = "request_sha256"
 RPC_TIMEOUT = timedelta(seconds=10)
 _TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
 
@@ -97,15 +99,11 @@ def _is_closed(desc: WorkflowExecutionDescription) -> bool:
 async def start_session(
     client: Client, request: SessionRequest, digest: str, task_queue: str, wait_s: float
 ) -> SessionStatus | Pending:
+    """Update-with-start: starts the session or joins the running one with this id; the
+    update's validator refuses a request whose body differs from the start's."""
     session_id = c.session_workflow_id(
         request.operator, request.terminal_id, request.terminal_transaction_id
     )
-    handle = _handle(client, session_id)
-    existing = await describe_or_none(handle)
-    if existing is not None:
-        await _check_digest(existing, digest)
-        if _is_closed(existing):
-            return await _closed_status(handle)
     op: WithStartWorkflowOperation[Any, SessionStatus] = WithStartWorkflowOperation(
         c.SESSION_WORKFLOW,
         request,
@@ -115,29 +113,24 @@ async def start_session(
         **start_options(request, task_queue),
     )
     try:
-        status = await _update_with_start(client, op, wait_s)
+        return await _update_with_start(client, op, digest, wait_s)
     except (
         WorkflowUpdateRPCTimeoutOrCancelledError,
         WorkflowAlreadyStartedError,
         WorkflowUpdateFailedError,
     ) as exc:
-        return await _after_start_problem(handle, digest, exc)
-    if existing is None:
-        # Two different bodies raced for one id: only the one stored in the memo wins.
-        desc = await describe_or_none(handle)
-        if desc is not None:
-            await _check_digest(desc, digest)
-    return status
+        return await _after_start_problem(_handle(client, session_id), digest, exc)
 
 
 async def _update_with_start(
-    client: Client, op: WithStartWorkflowOperation[Any, SessionStatus], wait_s: float
+    client: Client, op: WithStartWorkflowOperation[Any, SessionStatus], digest: str, wait_s: float
 ) -> SessionStatus:
     """Both phases (accepted, then completed) share one wait budget; the RPC deadline ends
     the wait without cancelling anything on the server."""
     deadline = time.monotonic() + wait_s
     update = await client.start_update_with_start_workflow(
         c.UPDATE_WAIT_ACCEPTED,
+        digest,
         start_workflow_operation=op,
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
         result_type=SessionStatus,
@@ -151,7 +144,8 @@ async def _update_with_start(
 async def _after_start_problem(
     handle: WorkflowHandle[Any, SessionStatus], digest: str, exc: BaseException
 ) -> SessionStatus | Pending:
-    """Timed out, raced a finished run, or the update lost to the workflow ending."""
+    """Timed out, the id's session has finished (never reused), the body differs from the
+    start's (the validator refused), or the update lost to the workflow ending."""
     desc = await describe_or_none(handle)
     if desc is None:
         raise ApiError(503, "temporal_unavailable", f"the session did not start: {exc}")

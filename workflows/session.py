@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from core.money import Money
     from workflows.budget import BudgetRejected, compute_budget
     from workflows.decide import ENDED_STATES, Facts, StopReason, decide
+    from workflows.idempotency import MEMO_DIGEST, check_digest
     from workflows.merge import merge
     from workflows.session_calls import MONTA_START_RETRY, monta, payment, stop_charge
     from workflows.session_data import SessionData
@@ -101,12 +102,17 @@ class ChargeSessionWorkflow:
         )
 
     @workflow.update(name=c.UPDATE_WAIT_ACCEPTED)
-    async def wait_accepted(self) -> SessionStatus:
-        """Returns once Monta accepted the start (charge id known) or the session ended."""
+    async def wait_accepted(self, digest: str | None = None) -> SessionStatus:
+        """Returns once Monta accepted the start (charge id known) or the session ended.
+        `digest`: the caller's request body's (workflows/idempotency.py)."""
         await workflow.wait_condition(
             lambda: self.d.charge_id is not None or self.d.state in c.FINAL_STATES
         )
         return self.status()
+
+    @wait_accepted.validator
+    def _validate_accepted(self, digest: str | None = None) -> None:
+        check_digest(workflow.memo_value(MEMO_DIGEST, None, type_hint=str), digest)
 
     @workflow.update(name=c.UPDATE_REQUEST_STOP)
     def request_stop(self, request: c.StopRequest) -> SessionStatus:

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
+    from workflows.idempotency import MEMO_DIGEST, check_digest
     from workflows.session_models import SessionRequest, SessionStatus
 
 
@@ -75,11 +76,15 @@ class StandInSession:
         )
 
     @workflow.update(name=c.UPDATE_WAIT_ACCEPTED)
-    async def wait_accepted(self) -> SessionStatus:
+    async def wait_accepted(self, digest: str | None = None) -> SessionStatus:
         await workflow.wait_condition(
             lambda: self.charge_id is not None or self.state in c.FINAL_STATES
         )
         return self.status()
+
+    @wait_accepted.validator
+    def _validate_accepted(self, digest: str | None = None) -> None:
+        check_digest(workflow.memo_value(MEMO_DIGEST, None, type_hint=str), digest)
 
     @workflow.update(name=c.UPDATE_REQUEST_STOP)
     def request_stop(self, request: c.StopRequest) -> SessionStatus:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from temporalio.client import (
+    DescribeWorkflowInput,
+    Interceptor,
+    OutboundInterceptor,
+    QueryWorkflowInput,
+    StartWorkflowUpdateWithStartInput,
+    WorkflowExecutionDescription,
+    WorkflowUpdateHandle,
+)
 
 from api.keys import create_key
 from core import signature
@@ -65,3 +76,33 @@ def signed_batch(
         {"entries": list(entries), "pending": 0, "timestamp": 1}, separators=(",", ":")
     ).encode()
     return raw, {signature.HEADER: signature.sign(secret, raw), "Content-Type": "application/json"}
+
+
+class CountingInterceptor(Interceptor):
+    """Counts the workflow calls a client makes (by method name), and makes them."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _Counting(next, self.calls)
+
+
+class _Counting(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, calls: Counter[str]) -> None:
+        super().__init__(next)
+        self._calls = calls
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        self._calls["describe_workflow"] += 1
+        return await super().describe_workflow(input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        self._calls["query_workflow"] += 1
+        return await super().query_workflow(input)
+
+    async def start_update_with_start_workflow(
+        self, input: StartWorkflowUpdateWithStartInput
+    ) -> WorkflowUpdateHandle[Any]:
+        self._calls["start_update_with_start_workflow"] += 1
+        return await super().start_update_with_start_workflow(input)

@@ -7,9 +7,11 @@ import uuid
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
+from api.main import create_app
 from tests.api.conftest import ApiHarness
-from tests.api.support import auth, new_key, session_body
+from tests.api.support import CountingInterceptor, auth, new_key, session_body
 
 
 async def _start(api: ApiHarness, key: str, body: dict[str, Any]) -> httpx.Response:
@@ -57,6 +59,26 @@ async def test_same_id_different_body_is_rejected(api_app: ApiHarness) -> None:
     )
     assert other.status_code == 422
     assert other.json()["error"] == "idempotency_key_reused"
+
+
+async def test_start_reads_nothing_besides_its_update_with_start(api_app: ApiHarness) -> None:
+    """The idempotency check is the session's update validator: neither a new start nor a
+    retry of a running one describes the workflow (one call to Temporal per start)."""
+    counting = CountingInterceptor()
+    config = api_app.env.client.config()
+    config["interceptors"] = [counting]
+    client = Client(**config)
+    app = create_app(api_app.settings, temporal_client=client)
+    key = new_key(api_app.keys_file, "T9", [101, 102])
+    tx = _tx()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as h:
+        first = await h.post("/v1/sessions", json=session_body(tx), headers=auth(key))
+        again = await h.post("/v1/sessions", json=session_body(tx), headers=auth(key))
+        assert first.status_code == again.status_code == 201
+        assert counting.calls == {"start_update_with_start_workflow": 2}
+        other = await h.post("/v1/sessions", json=session_body(tx, cp=102), headers=auth(key))
+    assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
+    await api_app.http.post(f"/v1/sessions/{first.json()['session_id']}/stop", headers=auth(key))
 
 
 async def test_finished_session_retry_returns_its_final_status(api_app: ApiHarness) -> None:

@@ -7,12 +7,13 @@ history and must find ciphertext only, never the card's last 4 or the authorizat
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -20,6 +21,7 @@ from temporalio.worker import Worker
 from codec.aes_gcm import ENCODING
 from codec.converter import build_data_converter
 from tests.codec.keyring_factory import keyring_spec
+from workflows.idempotency import MEMO_DIGEST, check_digest
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +67,43 @@ async def test_history_holds_ciphertext_not_card_data(temporal_env: WorkflowEnvi
     started = history.events[0].workflow_execution_started_event_attributes
     [stored_input] = started.input.payloads
     assert stored_input.metadata["encoding"] == ENCODING
+
+
+@workflow.defn(sandboxed=False)
+class DigestCheckWorkflow:
+    """The session's idempotency check (workflows/idempotency.py) on an encrypted memo."""
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False, timeout=timedelta(seconds=30))
+
+    @workflow.update
+    def join(self, digest: str) -> str:
+        return digest
+
+    @join.validator
+    def _check(self, digest: str) -> None:
+        check_digest(workflow.memo_value(MEMO_DIGEST, None, type_hint=str), digest)
+
+
+async def test_digest_check_reads_the_encrypted_memo(temporal_env: WorkflowEnvironment) -> None:
+    service = temporal_env.client.service_client
+    converter = build_data_converter(SimpleNamespace(codec_keys=keyring_spec("k1")))
+    sealed_client = Client(
+        service, namespace=temporal_env.client.namespace, data_converter=converter
+    )
+    queue = f"codec-{uuid.uuid4()}"
+    async with Worker(sealed_client, task_queue=queue, workflows=[DigestCheckWorkflow]):
+        handle = await sealed_client.start_workflow(
+            DigestCheckWorkflow.run,
+            id=f"codec-digest-{uuid.uuid4()}",
+            task_queue=queue,
+            memo={MEMO_DIGEST: "a" * 64},
+        )
+        assert await handle.execute_update(DigestCheckWorkflow.join, "a" * 64) == "a" * 64
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(DigestCheckWorkflow.join, "b" * 64)
+        history = await handle.fetch_history()
+        await handle.terminate()
+    memo = history.events[0].workflow_execution_started_event_attributes.memo
+    assert memo.fields[MEMO_DIGEST].metadata["encoding"] == ENCODING
