@@ -116,6 +116,29 @@ class SignalBatch(_Model):
 class SignalResult(_Model):
     signaled: int = 0
     gone: int = 0  # the session had already ended or never existed
+    known: int = 0  # not sent: the session's state showed it had the news (session_has_it)
+
+
+# SessionStates that show a session has, or no longer needs, a backup: energy moved it to
+# `charging` (a stop sent, `stopping`, waits only for `completed`), and only `completed`
+# (or its own settle deadline, after which it needs nothing) to `settling`.
+_HAS_ENERGY = frozenset({"charging", "stopping", "settling"})
+_HAS_COMPLETED = frozenset({"settling"})
+
+
+def session_has_it(snap: ChargeSnapshot, session_state: str | None) -> bool:
+    """Whether a backup would only repeat what the session's `SessionState` (visibility)
+    shows it already has: the first energy of a charge whose session is charging, or
+    `completed` for one that is settling. These two are most of a backstop's signals while
+    webhooks flow, one workflow task each. Visibility lags a session, never leads it, so a
+    stale state only lets a duplicate through; an unknown state (None) sends."""
+    if session_state is None:
+        return False
+    if snap.state == "completed":
+        return session_state in _HAS_COMPLETED
+    if snap.state in ("starting", "charging") and snap.consumed_kwh > 0:
+        return session_state in _HAS_ENERGY
+    return False
 
 
 class WatcherStatus(_Model):

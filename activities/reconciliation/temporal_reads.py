@@ -8,6 +8,7 @@ None of them calls Monta, so none of them spends the credential's rate budget.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from temporalio.client import WorkflowExecutionStatus as Status
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import contracts as c
+from workflows import search_attributes as sa
 from workflows.reconciliation_logic import (
     RECONCILE_LIVE_HOLDS,
     RECONCILE_SESSIONS,
@@ -38,12 +40,16 @@ from workflows.watcher_logic import (
     WATCHER_SIGNAL_SESSIONS,
     SignalBatch,
     SignalResult,
+    session_has_it,
 )
 
 T = TypeVar("T")
 CONCURRENCY = 32
 QUERY_TIMEOUT = timedelta(seconds=10)  # a session that takes longer counts as unanswered
 RUNNING_SESSIONS = f"WorkflowType = '{c.SESSION_WORKFLOW}' AND ExecutionStatus = 'Running'"
+# Monta echoes `partnerExternalId` back: only ids of our own shape go into a query.
+SAFE_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+STATE_PAGE = 100  # ids per visibility read
 
 
 def _sessions_query(operator: str) -> str:
@@ -78,6 +84,10 @@ class TemporalReads:
 
     @activity.defn(name=WATCHER_SIGNAL_SESSIONS)
     async def signal_sessions(self, batch: SignalBatch) -> SignalResult:
+        """Signal each snapshot's session, except where its `SessionState` shows it already
+        has the news (watcher_logic.session_has_it): one visibility read per 100 instead
+        of a duplicate signal and workflow task per session."""
+
         async def signal(snap: c.ChargeSnapshot) -> bool:
             handle = self.client.get_workflow_handle(snap.partner_external_id or "")
             try:
@@ -88,8 +98,30 @@ class TemporalReads:
                 raise
             return True
 
-        done = await _bounded([s for s in batch.snapshots if s.partner_external_id], signal)
-        return SignalResult(signaled=sum(done), gone=len(done) - sum(done))
+        snaps = [s for s in batch.snapshots if s.partner_external_id]
+        states = await self._session_states([s.partner_external_id or "" for s in snaps])
+        news = [s for s in snaps if not session_has_it(s, states.get(s.partner_external_id or ""))]
+        done = await _bounded(news, signal)
+        return SignalResult(
+            signaled=sum(done), gone=len(done) - sum(done), known=len(snaps) - len(news)
+        )
+
+    async def _session_states(self, ids: Sequence[str]) -> dict[str, str]:
+        """Running sessions' `SessionState` from visibility, by workflow id. Ids that could
+        not be quoted safely, and any failed read, leave their sessions out: they are sent."""
+        safe = sorted({i for i in ids if SAFE_ID.fullmatch(i)})
+        states: dict[str, str] = {}
+        for start in range(0, len(safe), STATE_PAGE):
+            listed = ", ".join(f"'{i}'" for i in safe[start : start + STATE_PAGE])
+            query = f"{RUNNING_SESSIONS} AND WorkflowId IN ({listed})"
+            try:
+                async for ex in self.client.list_workflows(query, rpc_timeout=QUERY_TIMEOUT):
+                    state = ex.typed_search_attributes.get(sa.SESSION_STATE)
+                    if state is not None:
+                        states[ex.id] = state
+            except RPCError as exc:
+                activity.logger.warning("session states unread, sending all: %s", exc)
+        return states
 
     @activity.defn(name=RECONCILE_SESSIONS)
     async def sessions(self, inp: SessionsInput) -> list[SessionOutcome]:

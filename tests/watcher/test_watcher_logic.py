@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from workflows.contracts import ChargeSnapshot
 from workflows.watcher_logic import (
     SeenCharge,
@@ -14,6 +16,7 @@ from workflows.watcher_logic import (
     is_near_budget,
     read_from,
     remember,
+    session_has_it,
     to_signal,
 )
 
@@ -190,3 +193,23 @@ def test_modes() -> None:
     later = T0 + timedelta(seconds=13)
     assert choose_mode(2, calm, T0, later, CFG) == ("normal", timedelta(seconds=3))
     assert choose_mode(2, calm, None, T0, CFG)[0] == "normal"
+
+
+@pytest.mark.parametrize(
+    ("state", "kwh", "session_state", "has_it"),
+    [
+        ("charging", "1", "charging", True),  # first energy: the session is charging
+        ("charging", "1", "stopping", True),  # it sent its stop: waits only for completed
+        ("charging", "1", "starting", False),  # still waiting for energy: the backup is news
+        ("starting", "0", "charging", False),  # no energy in it: left to the other rules
+        ("completed", "5", "settling", True),
+        ("completed", "5", "stopping", False),  # waiting for exactly this
+        ("completed", "5", "charging", False),
+        ("paused", "5", "charging", False),  # no SessionState shows a pause
+        ("charging", "1", None, False),  # state unknown (not listed, unreadable): send
+    ],
+)
+def test_a_backup_the_session_state_shows_it_has_is_not_sent(
+    state: str, kwh: str, session_state: str | None, has_it: bool
+) -> None:
+    assert session_has_it(snap(1, 0, kwh=kwh, state=state), session_state) is has_it
