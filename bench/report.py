@@ -184,6 +184,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",
         *_cpu_lines(tp),
+        *_server_lines(tp),
         *_signal_lines(doc["phases"]),
         "",
         "| target | wanted | value | met |",
@@ -208,6 +209,23 @@ def _cpu_lines(tp: Mapping[str, Any]) -> list[str]:
         "CPU ms per completed session (throughput run): "
         + ", ".join(f"{r} {_cell(ours.get(r, 0))} vs {_cell(bare.get(r, 0))}" for r in roles)
         + " (ours vs bare).",
+    ]
+
+
+SERVER_LINES = 12  # the largest gaps; the JSON has every operation
+
+
+def _server_lines(tp: Mapping[str, Any]) -> list[str]:
+    """What the Temporal server did per completed session, ours vs bare, largest gap first."""
+    both = tp.get("server_requests_per_session")
+    if not both:
+        return []
+    shown = list(both.items())[:SERVER_LINES]
+    return [
+        "",
+        "Temporal server per completed session (ours vs bare, from its /metrics): "
+        + ", ".join(f"{k} {_cell(o)} vs {_cell(b)}" for k, (o, b) in shown)
+        + ".",
     ]
 
 

@@ -23,6 +23,7 @@ from bench.plan import Plan
 from bench.stats import latency_summary
 from bench.truth import DEFINITIONS, Outcome
 from bench.world import point_kinds, write_seed
+from devstack.procs import free_port
 from devstack.stack import Stack, StackConfig, StackPorts
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -41,6 +42,7 @@ def stack_config(plan: Plan, work: Path) -> StackConfig:
         time_scale=plan.time_scale,
         headless_ui=True,
         worker_processes=plan.worker_processes,
+        temporal_metrics_port=free_port(),
         env={"CHARGEPAY_API_START_WAIT_S": "30", "CHARGEPAY_API_RETENTION_CHECK": "off"},
         monta_env={
             "MONTA_EMU_SEED": str(seed),

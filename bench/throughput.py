@@ -22,12 +22,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bench import server_requests
 from bench.bare import BARE_SESSION, POKE, BareShape
 from bench.context import BenchContext
 from bench.load import Planned, Started, history_rows, start_session, wait_result
 from bench.machine import busy_share, cpu_by_process, cpu_spent, cpu_times
 from bench.plan import Plan
 from bench.probes import start_probe
+from bench.server_requests import Counts
 from bench.shape import Shape, mean_shape
 from bench.stats import ratio
 from bench.world import PointKind, hold_for_kwh, point_id
@@ -58,14 +60,23 @@ def cpu_ms_per_session(cpu_s: dict[str, float], completed: int) -> dict[str, flo
     return {role: round(s * 1000 / completed, 1) for role, s in sorted(groups.items())}
 
 
+def server(ctx: BenchContext) -> Callable[[], Awaitable[Counts | None]]:
+    """Reads the stack's Temporal server counters (None if it exposes none)."""
+    return lambda: server_requests.read(ctx.http, ctx.stack.temporal_metrics_url)
+
+
 async def closed_loop(
     sessions: int,
     concurrency: int,
     one: Callable[[int, int], Awaitable[bool]],
     pids: dict[str, int] | None = None,
+    server: Callable[[], Awaitable[Counts | None]] | None = None,
 ) -> dict[str, Any]:
     """Run `one(slot, index)` in `concurrency` slots until `sessions` were run; `pids`: whose
-    CPU seconds to report (where the side's work went)."""
+    CPU seconds to report (where the side's work went); `server`: reads the Temporal
+    server's request counters (bench/server_requests.py), before and after."""
+    read = server or _no_counts
+    counts0 = await read()
     counter = itertools.count()
     done: list[bool] = []
 
@@ -81,11 +92,23 @@ async def closed_loop(
     await asyncio.gather(*(slot(j) for j in range(concurrency)))
     elapsed, cpu1 = time.monotonic() - t0, cpu_times()
     by1 = {**cpu_by_process(pids or {}), "bench": time.process_time()}
-    return _loop_figures(len(done), sum(done), elapsed, busy_share(cpu0, cpu1), cpu_spent(by0, by1))
+    counts = server_requests.spent(counts0, await read())
+    return _loop_figures(
+        len(done), sum(done), elapsed, busy_share(cpu0, cpu1), cpu_spent(by0, by1), counts
+    )
+
+
+async def _no_counts() -> Counts | None:
+    return None
 
 
 def _loop_figures(
-    sessions: int, completed: int, seconds: float, cpu_busy: float | None, cpu_s: dict[str, float]
+    sessions: int,
+    completed: int,
+    seconds: float,
+    cpu_busy: float | None,
+    cpu_s: dict[str, float],
+    server: Counts | None = None,
 ) -> dict[str, Any]:
     """One side's figures: what a closed loop reports, and what `pooled` rounds add up to."""
     return {
@@ -96,6 +119,7 @@ def _loop_figures(
         "cpu_s": cpu_s,
         "cpu_ms_per_session": cpu_ms_per_session(cpu_s, completed),
         "per_s": round(completed / seconds, 3) if seconds > 0 else None,
+        "server_requests": server,
     }
 
 
@@ -119,7 +143,7 @@ async def ours(
         return status is not None and status.state == "completed"
 
     figures = await closed_loop(
-        plan.throughput_sessions, plan.throughput_concurrency, one, stack_pids(ctx)
+        plan.throughput_sessions, plan.throughput_concurrency, one, stack_pids(ctx), server(ctx)
     )
     return figures, ids
 
@@ -152,7 +176,9 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
 
     try:
         pids = stack_pids(ctx, [p.proc for p in (probe, *more)])
-        return await closed_loop(plan.throughput_sessions, plan.throughput_concurrency, one, pids)
+        return await closed_loop(
+            plan.throughput_sessions, plan.throughput_concurrency, one, pids, server(ctx)
+        )
     finally:
         for p in (probe, *more):
             await asyncio.to_thread(p.stop)
@@ -173,6 +199,7 @@ def pooled(loops: Sequence[dict[str, Any]]) -> dict[str, Any]:
         seconds,
         round(sum(b * t for b, t in busy) / seconds, 3) if busy and seconds else None,
         cpu_s,
+        server_requests.total([loop.get("server_requests") for loop in loops]),
     )
 
 
@@ -194,6 +221,9 @@ async def measure(
     bare = [await baseline(ctx, plan, shape), await baseline(ctx, plan, shape)]
     second, _ = await ours(ctx, plan, dc, config, index + 1)
     ours_all, bare_all = pooled([first, second]), pooled(bare)
+    # The totals stay out of the JSON: per session, side by side, is what explains the gap.
+    mine = server_requests.per_session(ours_all.pop("server_requests"), ours_all["completed"])
+    theirs = server_requests.per_session(bare_all.pop("server_requests"), bare_all["completed"])
     return {
         "sessions_per_s": ours_all["per_s"],
         "baseline_per_s": bare_all["per_s"],
@@ -209,6 +239,10 @@ async def measure(
         "concurrency": plan.throughput_concurrency,
         "kwh_per_session": str(plan.throughput_kwh),
         "shape": shape.__dict__,
+        # Per completed session, [ours, bare]: where the server's extra work for ours goes.
+        "server_requests_per_session": (
+            server_requests.side_by_side(mine, theirs) if mine and theirs else None
+        ),
         "ours": ours_all,
         "baseline": bare_all,
     }

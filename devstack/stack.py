@@ -58,6 +58,8 @@ class StackConfig:
     # Python runs one worker's workflow tasks and activities on one core (the GIL); as in
     # production, more worker processes on the same task queues use the other cores.
     worker_processes: int = 1
+    # The dev server's own Prometheus metrics (the bench reads them); None: not exposed.
+    temporal_metrics_port: int | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -95,6 +97,11 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.payments}"
 
     @property
+    def temporal_metrics_url(self) -> str | None:
+        port = self.config.temporal_metrics_port
+        return None if port is None else f"http://127.0.0.1:{port}/metrics"
+
+    @property
     def temporal_ui_url(self) -> str | None:
         return None if self.config.headless_ui else f"http://127.0.0.1:{self.ports.temporal_ui}"
 
@@ -120,6 +127,8 @@ class Stack:
         c = self.config
         c.data_dir.mkdir(parents=True, exist_ok=True)
         ui = ["--headless"] if c.headless_ui else ["--ui-port", str(self.ports.temporal_ui)]
+        port = c.temporal_metrics_port
+        metrics = [] if port is None else ["--metrics-port", str(port)]
         argv = [
             str(BIN / "temporal"), "server", "start-dev",
             "--db-filename", str(c.data_dir / "temporal.sqlite"),
@@ -128,6 +137,7 @@ class Stack:
             "--log-level", "warn",
             *SQLITE_PRAGMAS,
             *ui,
+            *metrics,
             *dev_server_flags(),
         ]  # fmt: skip
         proc = spawn("temporal", argv, base_env(), c.log_dir, self.ports.temporal)
