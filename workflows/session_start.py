@@ -7,7 +7,6 @@ running one is joined (update-with-start answers a retried request from the same
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -41,16 +40,10 @@ def static_summary(request: SessionRequest) -> str:
     return " · ".join(parts)
 
 
-def initial_search_attributes(
-    request: SessionRequest, now: datetime | None = None
-) -> TypedSearchAttributes:
-    """`now`: when the first state began (StateSince), default the caller's clock."""
+def initial_search_attributes(request: SessionRequest) -> TypedSearchAttributes:
     pairs: list[SearchAttributePair[Any]] = [
         # The state the session begins in: one upsert fewer than stepping through `pricing`.
         SearchAttributePair(sa.SESSION_STATE, request.first_state()),
-        # Since when; it also tells the session to carry state times without asking a
-        # patch (workflows/session.py `_state_times`), one upsert fewer again.
-        SearchAttributePair(sa.STATE_SINCE, now or datetime.now(UTC)),
         SearchAttributePair(sa.OPERATOR, request.operator),
         SearchAttributePair(sa.CHARGE_POINT_ID, request.charge_point_id),
         SearchAttributePair(sa.TERMINAL_ID, request.terminal_id),
