@@ -44,6 +44,7 @@ from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.session import ChargeSessionWorkflow
+from workflows.worker_code import announce
 
 log = logging.getLogger("chargepay.worker")
 
@@ -161,6 +162,7 @@ def build_workers(
             max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             interceptors=obs.worker_interceptors if obs else [],
+            identity=announce(client.identity),
             **worker_options(max_pollers, sandboxed),
         )
         for queue, spec in specs.items()

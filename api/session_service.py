@@ -97,10 +97,16 @@ def _is_closed(desc: WorkflowExecutionDescription) -> bool:
 
 
 async def start_session(
-    client: Client, request: SessionRequest, digest: str, task_queue: str, wait_s: float
+    client: Client,
+    request: SessionRequest,
+    digest: str,
+    task_queue: str,
+    wait_s: float,
+    begin_priced: bool = True,
 ) -> SessionStatus | Pending:
     """Update-with-start: starts the session or joins the running one with this id; the
-    update's validator refuses a request whose body differs from the start's."""
+    update's validator refuses a request whose body differs from the start's.
+    `begin_priced`: see session_start.initial_search_attributes."""
     session_id = c.session_workflow_id(
         request.operator, request.terminal_id, request.terminal_transaction_id
     )
@@ -110,7 +116,7 @@ async def start_session(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={MEMO_DIGEST: digest},
         result_type=SessionStatus,
-        **start_options(request, task_queue),
+        **start_options(request, task_queue, begin_priced),
     )
     try:
         return await _update_with_start(client, op, digest, wait_s)

@@ -40,10 +40,14 @@ def static_summary(request: SessionRequest) -> str:
     return " · ".join(parts)
 
 
-def initial_search_attributes(request: SessionRequest) -> TypedSearchAttributes:
+def initial_search_attributes(
+    request: SessionRequest, begin_priced: bool = True
+) -> TypedSearchAttributes:
+    """`begin_priced`: a priced start may begin in `authorizing` (one upsert fewer than
+    stepping through `pricing`): only when every worker follows that (workflows/worker_code)."""
+    first = request.first_state() if begin_priced else "pricing"
     pairs: list[SearchAttributePair[Any]] = [
-        # The state the session begins in: one upsert fewer than stepping through `pricing`.
-        SearchAttributePair(sa.SESSION_STATE, request.first_state()),
+        SearchAttributePair(sa.SESSION_STATE, first),
         SearchAttributePair(sa.OPERATOR, request.operator),
         SearchAttributePair(sa.CHARGE_POINT_ID, request.charge_point_id),
         SearchAttributePair(sa.TERMINAL_ID, request.terminal_id),
@@ -53,14 +57,16 @@ def initial_search_attributes(request: SessionRequest) -> TypedSearchAttributes:
     return TypedSearchAttributes(pairs)
 
 
-def start_options(request: SessionRequest, task_queue: str) -> dict[str, Any]:
+def start_options(
+    request: SessionRequest, task_queue: str, begin_priced: bool = True
+) -> dict[str, Any]:
     """Keyword arguments for `Client.start_workflow` / `WithStartWorkflowOperation`."""
     return {
         "id": session_id(request),
         "task_queue": task_queue,
         "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
         "static_summary": static_summary(request),
-        "search_attributes": initial_search_attributes(request),
+        "search_attributes": initial_search_attributes(request, begin_priced),
     }
 
 

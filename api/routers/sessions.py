@@ -22,8 +22,10 @@ from api.session_service import (
     visibility_query,
 )
 from api.signal_sender import sender_of
+from api.worker_code_probe import worker_code_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
+from workflows.worker_code import BEGINS_IN_AUTHORIZING
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -113,6 +115,8 @@ async def start(
         body.digest(),
         state.settings.session_task_queue,
         state.settings.api_start_wait_s,
+        begin_priced=session_request.tariff is not None
+        and await worker_code_of(state).follows(BEGINS_IN_AUTHORIZING),
     )
     if isinstance(outcome, Pending):
         url = _status_url(request, outcome.session_id)

@@ -25,6 +25,7 @@ from api.keys import create_key
 from devstack.stack import Stack, StackConfig, StackPorts
 from tests.api.support import auth
 from tests.support.processes import REPO
+from tests.workflow.harness import state_trail
 from workflows.contracts import FINAL_STATES
 
 APPROVED_CARD = "4242424242424242"
@@ -68,6 +69,15 @@ class RunningStack:
                 for e in history.events
                 if e.HasField("activity_task_scheduled_event_attributes")
             ]
+
+        return asyncio.run(fetch())
+
+    def state_trail_of(self, session_id: str) -> list[str | None]:
+        """SessionState at the start, then every upsert of it (tests/workflow/harness)."""
+
+        async def fetch() -> list[str | None]:
+            client = await Client.connect(self.stack.temporal_address)
+            return await state_trail(client.get_workflow_handle(session_id))
 
         return asyncio.run(fetch())
 

@@ -57,8 +57,10 @@ def test_start_webhooks_stop_at_budget_capture(stack: RunningStack) -> None:
     assert any(d["status"] == 200 for d in charge["webhook_deliveries"])
     captures = _hold_truth(stack, hold)["captures"]
     assert [c["amount_minor"] for c in captures] == [final["captured"]["amount_minor"]]
-    # The API read the tariff for the start: the session froze it without reading it again.
+    # The API read the tariff for the start: the session froze it without reading it again,
+    # and (every worker announcing code that follows it) began in `authorizing`.
     assert MONTA_GET_TARIFF not in stack.activities_of(started["session_id"])
+    assert stack.state_trail_of(started["session_id"])[:2] == ["authorizing", "starting"]
 
 
 def test_idempotent_retry_returns_same_session_and_one_charge(stack: RunningStack) -> None:

@@ -49,3 +49,6 @@ def test_a_start_the_api_priced_begins_in_authorizing() -> None:
     assert priced.first_state() == "authorizing"
     assert start_options(priced, "q")["search_attributes"].get(sa.SESSION_STATE) == "authorizing"
     assert _request().first_state() == "pricing"
+    # Until every worker follows that start (workflows/worker_code.py), it begins in pricing.
+    held = start_options(priced, "q", begin_priced=False)["search_attributes"]
+    assert held.get(sa.SESSION_STATE) == "pricing"

@@ -1,0 +1,36 @@
+"""Which session workflow code a worker runs, announced in its poller identity.
+
+A history must replay on whatever worker picks it up later. A start that older code follows
+differently leaves a history newer code cannot replay: a priced start in `authorizing`, run
+by a worker from before that, upserts `pricing` first, and a newer worker replaying it
+fails with a nondeterminism error (checked). So every worker announces its code in its
+identity (`… session-code=N`), and the API asks Temporal who polls the session queue
+(api/worker_code_probe.py) and starts the new way only when every poller follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# 2: a start that begins in `authorizing` is followed without stepping through `pricing`.
+SESSION_CODE = 2
+BEGINS_IN_AUTHORIZING = 2
+_MARK = re.compile(r"\bsession-code=(\d+)\b")
+
+
+def announce(identity: str) -> str:
+    """A worker's identity with the code it runs (Temporal shows it in the UI's pollers)."""
+    return f"{identity} session-code={SESSION_CODE}"
+
+
+def code_of(identity: str) -> int:
+    """Workers from before the announcement say nothing: code 1."""
+    found = _MARK.search(identity)
+    return int(found.group(1)) if found else 1
+
+
+def all_follow(identities: Iterable[str], needed: int) -> bool:
+    """Every poller runs code `needed` or newer (and there is one at all)."""
+    codes = [code_of(i) for i in identities]
+    return bool(codes) and min(codes) >= needed
