@@ -40,6 +40,7 @@ from workflows import search_attributes as sa
 from workflows.idempotency import MEMO_DIGEST
 from workflows.session_models import SessionRequest, SessionStatus
 from workflows.session_start import start_options
+from workflows.worker_code import SESSION_CODE
 
 RPC_TIMEOUT = timedelta(seconds=10)
 _TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
@@ -102,11 +103,11 @@ async def start_session(
     digest: str,
     task_queue: str,
     wait_s: float,
-    begin_priced: bool = True,
+    worker_code: int = SESSION_CODE,
 ) -> SessionStatus | Pending:
     """Update-with-start: starts the session or joins the running one with this id; the
     update's validator refuses a request whose body differs from the start's.
-    `begin_priced`: see session_start.initial_search_attributes."""
+    `worker_code`: the lowest the session queue's workers announce (session_start.py)."""
     session_id = c.session_workflow_id(
         request.operator, request.terminal_id, request.terminal_transaction_id
     )
@@ -116,7 +117,7 @@ async def start_session(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={MEMO_DIGEST: digest},
         result_type=SessionStatus,
-        **start_options(request, task_queue, begin_priced),
+        **start_options(request, task_queue, worker_code),
     )
     try:
         return await _update_with_start(client, op, digest, wait_s)

@@ -1,6 +1,6 @@
-"""Do all workers on the session queue run code that follows a start shape? (workflows/
+"""The lowest session code the workers on the session queue announce (workflows/
 worker_code.py). One DescribeTaskQueue per `ttl_s` per API process; any doubt (no poller
-seen, Temporal unreachable) answers no, and the API starts the way every worker follows.
+seen, Temporal unreachable) answers 0, and the API starts the way every worker follows.
 
 Temporal lists the workers that polled in the last few minutes, so after old workers stop
 the API keeps the old start shape for that long: slower to gain, never unsafe.
@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.dependencies import AppState
-from workflows.worker_code import all_follow
+from workflows.worker_code import lowest_code
 
 log = logging.getLogger(__name__)
 DESCRIBE_TIMEOUT = timedelta(seconds=5)
@@ -43,12 +43,12 @@ class WorkerCodeProbe:
         self._identities: list[str] = []
         self._read_at: float | None = None
 
-    async def follows(self, needed: int) -> bool:
+    async def lowest(self) -> int:
         async with self._lock:  # one read for a burst of starts
             if self._read_at is None or self._now() - self._read_at >= self._ttl_s:
                 self._identities = await self._pollers()
                 self._read_at = self._now()
-        return all_follow(self._identities, needed)
+        return lowest_code(self._identities)
 
     async def _pollers(self) -> list[str]:
         request = DescribeTaskQueueRequest(

@@ -31,7 +31,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
 
 MAX_START_ATTEMPTS = 5
-# Sessions started before StateSince/HoldExpiresAt existed replay without them.
+# Sessions started before StateSince/HoldExpiresAt existed replay without them; sessions
+# whose start sets StateSince never ask (`_state_times`).
 STATE_TIMES_PATCH = "state-since-and-hold-expiry"
 START_REJECTIONS = (c.ERR_CHARGE_POINT_UNAVAILABLE, c.ERR_MONTA_CLIENT)
 
@@ -530,13 +531,21 @@ class ChargeSessionWorkflow:
         if workflow.info().typed_search_attributes.get(sa.SESSION_STATE) == state:
             return
         updates: list[SearchAttributeUpdate[Any]] = [sa.SESSION_STATE.value_set(state)]
-        if workflow.patched(STATE_TIMES_PATCH):
+        if self._state_times():
             updates.append(sa.STATE_SINCE.value_set(workflow.now()))
             auth, hold = self.d.authorization, sa.HOLD_EXPIRES_AT
             if auth is not None:  # a final state has captured or released the hold
                 final = state in c.FINAL_STATES
                 updates.append(hold.value_unset() if final else hold.value_set(auth.expires_at))
         workflow.upsert_search_attributes(updates)
+
+    def _state_times(self) -> bool:
+        """Whether state changes carry StateSince/HoldExpiresAt. A start that set StateSince
+        (session_start.py) says so itself; asking `workflow.patched` costs a session one more
+        upsert (the SDK records every patch it is asked about in `TemporalChangeVersion`).
+        Starts without it follow the patch, as their histories recorded."""
+        has_since = workflow.info().typed_search_attributes.get(sa.STATE_SINCE) is not None
+        return has_since or workflow.patched(STATE_TIMES_PATCH)
 
     def _first_state(self) -> c.SessionStateName:
         """The state its starter gave it (session_start.py). Priced starts used to begin in

@@ -7,6 +7,7 @@ running one is joined (update-with-start answers a retried request from the same
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
@@ -21,6 +22,7 @@ from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionRequest, SessionStatus
+from workflows.worker_code import BEGINS_IN_AUTHORIZING, SESSION_CODE, STATE_SINCE_AT_START
 
 
 def session_id(request: SessionRequest) -> str:
@@ -41,11 +43,14 @@ def static_summary(request: SessionRequest) -> str:
 
 
 def initial_search_attributes(
-    request: SessionRequest, begin_priced: bool = True
+    request: SessionRequest, worker_code: int = SESSION_CODE, now: datetime | None = None
 ) -> TypedSearchAttributes:
-    """`begin_priced`: a priced start may begin in `authorizing` (one upsert fewer than
-    stepping through `pricing`): only when every worker follows that (workflows/worker_code)."""
-    first = request.first_state() if begin_priced else "pricing"
+    """The start in the shape every worker on the queue follows: `worker_code` is the lowest
+    session code its pollers announce (workflows/worker_code.py). From code 2 a priced start
+    begins in `authorizing` (one upsert fewer than stepping through `pricing`); from code 3
+    the start says since when (`now`, default the caller's clock), which tells the session
+    to carry state times without asking a patch (one upsert fewer again)."""
+    first = request.first_state() if worker_code >= BEGINS_IN_AUTHORIZING else "pricing"
     pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(sa.SESSION_STATE, first),
         SearchAttributePair(sa.OPERATOR, request.operator),
@@ -54,19 +59,22 @@ def initial_search_attributes(
     ]
     if request.card_last4:
         pairs.append(SearchAttributePair(sa.CARD_LAST4, request.card_last4))
+    if worker_code >= STATE_SINCE_AT_START:
+        pairs.append(SearchAttributePair(sa.STATE_SINCE, now or datetime.now(UTC)))
     return TypedSearchAttributes(pairs)
 
 
 def start_options(
-    request: SessionRequest, task_queue: str, begin_priced: bool = True
+    request: SessionRequest, task_queue: str, worker_code: int = SESSION_CODE
 ) -> dict[str, Any]:
-    """Keyword arguments for `Client.start_workflow` / `WithStartWorkflowOperation`."""
+    """Keyword arguments for `Client.start_workflow` / `WithStartWorkflowOperation`;
+    `worker_code`: see `initial_search_attributes`."""
     return {
         "id": session_id(request),
         "task_queue": task_queue,
         "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
         "static_summary": static_summary(request),
-        "search_attributes": initial_search_attributes(request, begin_priced),
+        "search_attributes": initial_search_attributes(request, worker_code),
     }
 
 

@@ -5,7 +5,8 @@ differently leaves a history newer code cannot replay: a priced start in `author
 by a worker from before that, upserts `pricing` first, and a newer worker replaying it
 fails with a nondeterminism error (checked). So every worker announces its code in its
 identity (`… session-code=N`), and the API asks Temporal who polls the session queue
-(api/worker_code_probe.py) and starts the new way only when every poller follows it.
+(api/worker_code_probe.py) and starts the new way only when every poller follows it:
+the start's shape is chosen by the lowest code announced (session_start.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import re
 from collections.abc import Iterable
 
 # 2: a start that begins in `authorizing` is followed without stepping through `pricing`.
-SESSION_CODE = 2
+# 3: a start that sets StateSince is followed without asking the state-times patch.
+SESSION_CODE = 3
 BEGINS_IN_AUTHORIZING = 2
+STATE_SINCE_AT_START = 3
 _MARK = re.compile(r"\bsession-code=(\d+)\b")
 
 
@@ -30,7 +33,6 @@ def code_of(identity: str) -> int:
     return int(found.group(1)) if found else 1
 
 
-def all_follow(identities: Iterable[str], needed: int) -> bool:
-    """Every poller runs code `needed` or newer (and there is one at all)."""
-    codes = [code_of(i) for i in identities]
-    return bool(codes) and min(codes) >= needed
+def lowest_code(identities: Iterable[str]) -> int:
+    """The code every poller follows; 0 when there is none to judge by."""
+    return min((code_of(i) for i in identities), default=0)

@@ -25,7 +25,6 @@ from api.signal_sender import sender_of
 from api.worker_code_probe import worker_code_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
-from workflows.worker_code import BEGINS_IN_AUTHORIZING
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -115,8 +114,7 @@ async def start(
         body.digest(),
         state.settings.session_task_queue,
         state.settings.api_start_wait_s,
-        begin_priced=session_request.tariff is not None
-        and await worker_code_of(state).follows(BEGINS_IN_AUTHORIZING),
+        worker_code=await worker_code_of(state).lowest(),
     )
     if isinstance(outcome, Pending):
         url = _status_url(request, outcome.session_id)

@@ -12,21 +12,23 @@ import asyncio
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 
 from api.keys import create_key
 from devstack.stack import Stack, StackConfig, StackPorts
 from tests.api.support import auth
 from tests.support.processes import REPO
-from tests.workflow.harness import state_trail
+from tests.workflow.harness import state_trail, upserts_and_markers
 from workflows.contracts import FINAL_STATES
+
+T = TypeVar("T")
 
 APPROVED_CARD = "4242424242424242"
 
@@ -74,12 +76,16 @@ class RunningStack:
 
     def state_trail_of(self, session_id: str) -> list[str | None]:
         """SessionState at the start, then every upsert of it (tests/workflow/harness)."""
+        return asyncio.run(self._read(session_id, state_trail))
 
-        async def fetch() -> list[str | None]:
-            client = await Client.connect(self.stack.temporal_address)
-            return await state_trail(client.get_workflow_handle(session_id))
+    def upserts_and_markers_of(self, session_id: str) -> tuple[list[str], list[str]]:
+        return asyncio.run(self._read(session_id, upserts_and_markers))
 
-        return asyncio.run(fetch())
+    async def _read(
+        self, session_id: str, read: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]]
+    ) -> T:
+        client = await Client.connect(self.stack.temporal_address)
+        return await read(client.get_workflow_handle(session_id))
 
     def start(self, key: str, body: Mapping[str, Any]) -> httpx.Response:
         return self.api.post("/v1/sessions", json=dict(body), headers=auth(key))

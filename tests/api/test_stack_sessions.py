@@ -61,6 +61,9 @@ def test_start_webhooks_stop_at_budget_capture(stack: RunningStack) -> None:
     # and (every worker announcing code that follows it) began in `authorizing`.
     assert MONTA_GET_TARIFF not in stack.activities_of(started["session_id"])
     assert stack.state_trail_of(started["session_id"])[:2] == ["authorizing", "starting"]
+    # …and said since when, so the session asked no patch (no TemporalChangeVersion upsert).
+    upserts, markers = stack.upserts_and_markers_of(started["session_id"])
+    assert "core_patch" not in markers and "TemporalChangeVersion" not in upserts
 
 
 def test_idempotent_retry_returns_same_session_and_one_charge(stack: RunningStack) -> None:

@@ -4,7 +4,9 @@
 `priced/` its starts that carry the API's tariff; every other subdirectory keeps an older
 generation that sessions still running at an upgrade could have (`before-state-times/`,
 recorded before the `state-since-and-hold-expiry` patch; `priced-started-in-pricing/`,
-priced starts from before the API started them in `authorizing`). Regenerate a folder with
+priced starts from before the API started them in `authorizing`; `bare-patch-asked/` and
+`priced-patch-asked/`, starts from before the starter set StateSince, whose sessions asked
+the patch and upserted `TemporalChangeVersion`). Regenerate a folder with
 `python -m tests.replay.generate [--priced] [--into DIR]` only for an intended, versioned
 change, after moving its previous generation into a subdirectory.
 """

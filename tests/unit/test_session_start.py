@@ -50,5 +50,5 @@ def test_a_start_the_api_priced_begins_in_authorizing() -> None:
     assert start_options(priced, "q")["search_attributes"].get(sa.SESSION_STATE) == "authorizing"
     assert _request().first_state() == "pricing"
     # Until every worker follows that start (workflows/worker_code.py), it begins in pricing.
-    held = start_options(priced, "q", begin_priced=False)["search_attributes"]
+    held = start_options(priced, "q", worker_code=1)["search_attributes"]
     assert held.get(sa.SESSION_STATE) == "pricing"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflows.worker_code import SESSION_CODE, all_follow, announce, code_of
+from workflows.worker_code import SESSION_CODE, announce, code_of, lowest_code
 
 
 def test_identity_carries_the_code_and_silence_means_the_first() -> None:
@@ -11,8 +11,8 @@ def test_identity_carries_the_code_and_silence_means_the_first() -> None:
     assert code_of("123@host session-code=7") == 7
 
 
-def test_a_shape_waits_for_every_poller() -> None:
+def test_the_shape_follows_the_lowest_poller() -> None:
     new, old = announce("1@a"), "2@b"
-    assert all_follow([new, new], 2)
-    assert not all_follow([new, old], 2)
-    assert not all_follow([], 2)  # no poller seen: no evidence, old shape
+    assert lowest_code([new, new]) == SESSION_CODE
+    assert lowest_code([new, old]) == 1
+    assert lowest_code([]) == 0  # no poller seen: no evidence, the oldest shape

@@ -87,3 +87,17 @@ async def state_trail(handle: WorkflowHandle[Any, Any]) -> list[str | None]:
         if state is not None or not trail:
             trail.append(json.loads(state.data) if state is not None else None)
     return trail
+
+
+async def upserts_and_markers(handle: WorkflowHandle[Any, Any]) -> tuple[list[str], list[str]]:
+    """The search attributes each upsert of the history set (sorted, comma-joined) and the
+    names of its markers, in order."""
+    upserts: list[str] = []
+    markers: list[str] = []
+    async for event in handle.fetch_history_events():
+        if event.HasField("upsert_workflow_search_attributes_event_attributes"):
+            fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            upserts.append(",".join(sorted(fields.indexed_fields)))
+        elif event.HasField("marker_recorded_event_attributes"):
+            markers.append(event.marker_recorded_event_attributes.marker_name)
+    return upserts, markers
