@@ -19,9 +19,11 @@ from decimal import Decimal
 
 from workflows.contracts import ChargeSnapshot
 
-# Readings of slack: a charge whose power rises between readings still has its stop-due
-# reading signalled.
-GAPS_AHEAD = 2
+# Readings ahead: the one before the stop-due reading is signalled too, so the session
+# derives the charger's power from two consecutive readings (workflows/merge.py) as this
+# module does, and its own kWh rule fires at the same reading. (Two ahead, as before
+# 2026-11-24, sent one more signal per session into the seconds its stop falls due.)
+GAPS_AHEAD = 1
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,12 @@ async def _signalled_readings(s: SignalSender, kwh: range) -> list[int]:
 
 async def test_with_the_sessions_budget_only_readings_near_it_are_signalled() -> None:
     """The session stops at 38 kWh of a 40 kWh cap. The ratio rule signals every reading
-    from 75 % of the cap (30 kWh); knowing the budget, from two readings before it."""
+    from 75 % of the cap (30 kWh); knowing the budget, from the reading before it."""
     readings = range(1, 39)
     assert await _signalled_readings(sender(FakeClient()), readings) == [1, *range(30, 39)]
     s = sender(FakeClient())
     s.expect(SNAP.charge_id, Decimal("38"))
-    assert await _signalled_readings(s, readings) == [1, 36, 37, 38]
+    assert await _signalled_readings(s, readings) == [1, 37, 38]
 
 
 def _signals(reason: str) -> float:

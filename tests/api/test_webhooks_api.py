@@ -101,7 +101,7 @@ async def test_readings_are_signalled_near_the_budget_the_start_answered(
 ) -> None:
     """The start's answer told this API process the session's 20 kWh budget: of a charge
     drawing 1 kWh every 10 s, only the first reading and those from the stop latency
-    (15 s) plus two readings before the budget reach the session."""
+    (15 s) plus one reading before the budget reach the session."""
     sid = await _session(api_app)
     charge_id = 7101  # the stand-in's charge for charge point 101
     for kwh in range(1, 21):
@@ -109,5 +109,5 @@ async def test_readings_are_signalled_near_the_budget_the_start_answered(
         raw, headers = signed_batch([charge_entry(sid, charge_id, str(kwh), at)])
         r = await api_app.http.post(URL, content=raw, headers=headers)
         assert r.status_code == 200, r.text
-    # 1 (first), then 17..20: 16 + 0.1 kWh/s x (15 s + 2 x 10 s) = 19.5 < 20 <= 20.5
-    assert await _signals(api_app, sid) == (5, "20")
+    # 1 (first), then 18..20: 17 + 0.1 kWh/s x (15 s + 10 s) = 19.5 < 20 <= 20.5
+    assert await _signals(api_app, sid) == (4, "20")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from api.charge_pace import Pace, PaceBook, Reading, due_soon, pace_between
+from api.charge_pace import Pace, PaceBook, Reading, due_soon, pace_between, stop_due
 from api.signal_coalesce import CoalescePolicy, Signalled, should_signal
 from workflows.contracts import ChargeSnapshot
 
@@ -33,12 +33,21 @@ def test_pace_is_the_rate_between_two_rising_readings() -> None:
     assert pace_between(Reading(Decimal(10), T0), flat, Decimal(20)) is None
 
 
-def test_due_soon_looks_the_stop_latency_and_two_readings_ahead() -> None:
+def test_due_soon_looks_the_stop_latency_and_one_reading_ahead() -> None:
     pace = Pace(kwh_budget=Decimal(20), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
-    # 2 readings (20 s) + 15 s latency at 0.1 kWh/s = 3.5 kWh ahead
-    assert not due_soon(snap("16.4", 0), pace, 15.0)
-    assert due_soon(snap("16.5", 0), pace, 15.0)
+    # 1 reading (10 s) + 15 s latency at 0.1 kWh/s = 2.5 kWh ahead
+    assert not due_soon(snap("17.4", 0), pace, 15.0)
+    assert due_soon(snap("17.5", 0), pace, 15.0)
     assert due_soon(snap("25", 0), pace, 15.0)  # past the budget
+
+
+def test_the_reading_before_the_stop_due_one_is_signalled() -> None:
+    """At a steady 0.1 kWh/s every 10 s, the stop falls due at 18.6 kWh (+1.5 in 15 s):
+    the reading before it is due soon, the one before that is not."""
+    pace = Pace(kwh_budget=Decimal(20), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
+    readings = [Decimal("16.6"), Decimal("17.6"), Decimal("18.6")]
+    assert [stop_due(k, pace, 15.0) for k in readings] == [False, False, True]
+    assert [due_soon(snap(str(k), 0), pace, 15.0) for k in readings] == [False, True, True]
 
 
 def test_book_learns_pace_only_for_expected_charges_after_two_rises() -> None:
@@ -68,7 +77,8 @@ def test_should_signal_uses_the_pace_instead_of_the_ratio() -> None:
     pace = Pace(kwh_budget=Decimal(38), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
     assert should_signal(snap("31", 10), last, 1.0, policy) == "near_cap"
     assert should_signal(snap("31", 10), last, 1.0, policy, pace) is None
-    assert should_signal(snap("36", 60), last, 1.0, policy, pace) == "near_budget"
+    assert should_signal(snap("36", 60), last, 1.0, policy, pace) is None
+    assert should_signal(snap("37", 70), last, 1.0, policy, pace) == "near_budget"
 
 
 def test_with_a_pace_a_snapshot_without_kwh_limit_is_held_back_too() -> None:
