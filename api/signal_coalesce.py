@@ -135,8 +135,17 @@ class SignalLedger:
         return last
 
     def record(self, snap: ChargeSnapshot, at: float) -> None:
-        self._last[snap.charge_id] = Signalled.of(snap, at)
-        self._last.move_to_end(snap.charge_id)
+        self._put(snap.charge_id, Signalled.of(snap, at))
+
+    def note_known(self, charge_id: int, known: Signalled) -> None:
+        """What the session is known to have without a signal from here (its own answer);
+        never over a record of this process's own."""
+        if charge_id not in self._last:
+            self._put(charge_id, known)
+
+    def _put(self, charge_id: int, signalled: Signalled) -> None:
+        self._last[charge_id] = signalled
+        self._last.move_to_end(charge_id)
         while len(self._last) > self._max:
             self._last.popitem(last=False)
 

@@ -24,9 +24,16 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.charge_pace import PaceBook
 from api.dependencies import AppState
-from api.signal_coalesce import CoalescePolicy, SignalLedger, should_signal
+from api.signal_coalesce import (
+    WINDING_DOWN,
+    CoalescePolicy,
+    Signalled,
+    SignalLedger,
+    should_signal,
+)
 from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+from workflows.session_models import SessionStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +69,21 @@ class SignalSender:
     def expect(self, charge_id: int, kwh_budget: Decimal) -> None:
         """A session this process started: its charge and soft budget (api/charge_pace.py)."""
         self._paces.expect(charge_id, kwh_budget)
+
+    def known(self, status: SessionStatus) -> None:
+        """The session's own answer (its start, a status read): what it already has of its
+        charge. The charge's first webhook entry then only repeats it (the start's `POST
+        /charges` answer) and is acknowledged without a signal, one workflow task fewer
+        per session in the seconds its batch of sessions starts. Only while it charges or
+        waits for the car: an ending session takes every entry that could be news."""
+        if status.charge_id is None or status.charge_state is None or status.updated_at is None:
+            return
+        if status.state not in ("starting", "charging") or status.charge_state in WINDING_DOWN:
+            return
+        seen = Signalled(
+            status.charge_state, status.consumed_kwh, status.updated_at, frozenset(), self._now()
+        )
+        self._ledger.note_known(status.charge_id, seen)
 
     async def deliver(self, snap: ChargeSnapshot, operator: str) -> Outcome:
         """Decide under the session's lock (a concurrent batch may just have signalled it)."""

@@ -100,6 +100,7 @@ class ChargeSessionWorkflow:
             stop_requested_at=d.stop_requested_at,
             completed_at=d.finished_at,
             updated_at=snap.updated_at if snap else None,
+            charge_state=snap.state if snap else None,
         )
 
     @workflow.update(name=c.UPDATE_WAIT_ACCEPTED)

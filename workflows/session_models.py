@@ -98,3 +98,6 @@ class SessionStatus(BaseModel):
     stop_requested_at: datetime | None = None
     completed_at: datetime | None = None
     updated_at: datetime | None = None
+    # Monta's state of the charge in the session's latest snapshot (`updated_at` is its
+    # instant): lets the API skip a webhook that would only repeat it (api/signal_sender).
+    charge_state: str | None = None

@@ -141,10 +141,12 @@ async def get_session(
 
 
 def _learn_budget(state: AppState, status: SessionStatus) -> None:
-    """Let this process's webhook coalescing follow the session's own budget."""
+    """Let this process's webhook coalescing follow the session's own budget and view."""
+    sender = sender_of(state)
+    sender.known(status)
     if status.charge_id is not None and status.kwh_budget is not None:
         if status.state in ("starting", "charging"):
-            sender_of(state).expect(status.charge_id, status.kwh_budget)
+            sender.expect(status.charge_id, status.kwh_budget)
 
 
 @router.post(

@@ -14,6 +14,7 @@ from api.signal_coalesce import CoalescePolicy
 from api.signal_sender import SignalSender
 from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import ChargeSnapshot
+from workflows.session_models import SessionStatus
 
 OP = "alpha"
 POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)
@@ -135,3 +136,44 @@ async def test_each_signal_is_counted_by_why_it_was_news() -> None:
     assert await s.deliver(near, OP) == "signalled"
     assert _signals("first") - before["first"] == 1
     assert _signals("near_cap") - before["near_cap"] == 1
+
+
+def _status(state: str, charge_state: str) -> SessionStatus:
+    return SessionStatus(
+        session_id=SNAP.partner_external_id or "",
+        state=state,
+        operator=OP,
+        charge_point_id=101,
+        terminal_id="T1",
+        charge_id=SNAP.charge_id,
+        consumed_kwh=Decimal(0),
+        updated_at=SNAP.updated_at,
+        charge_state=charge_state,
+    )
+
+
+async def test_the_first_entry_repeating_the_sessions_own_answer_is_not_signalled() -> None:
+    """The start's answer says what the session has of its charge (POST /charges): Monta's
+    first webhook entry of the same charge, state and instant only repeats it."""
+    first = SNAP.model_copy(update={"state": "starting", "consumed_kwh": Decimal(0)})
+    plugged = first.model_copy(
+        update={"state": "charging", "updated_at": SNAP.updated_at + timedelta(seconds=10)}
+    )
+    client = FakeClient()
+    s = sender(client)
+    s.known(_status("starting", "starting"))
+    assert await s.deliver(first, OP) == "coalesced"
+    assert await s.deliver(plugged, OP) == "signalled"  # a new state is news as before
+    assert client.calls == 1
+    # Unknown to this process, or a session winding down: every first entry is signalled.
+    other = sender(FakeClient())
+    other.known(_status("stopping", "starting"))
+    assert await other.deliver(first, OP) == "signalled"
+    assert await sender(FakeClient()).deliver(first, OP) == "signalled"
+
+
+async def test_its_own_answer_never_overrides_what_this_process_signalled() -> None:
+    s = sender(FakeClient())
+    assert await s.deliver(SNAP, OP) == "signalled"
+    s.known(_status("charging", "starting"))  # older view than the signalled one
+    assert await s.deliver(SNAP, OP) == "coalesced"  # still judged against the signal
