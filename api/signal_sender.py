@@ -71,11 +71,13 @@ class SignalSender:
         self._paces.expect(charge_id, kwh_budget)
 
     def known(self, status: SessionStatus) -> None:
-        """The session's own answer (its start, a status read): what it already has of its
-        charge. The charge's first webhook entry then only repeats it (the start's `POST
-        /charges` answer) and is acknowledged without a signal, one workflow task fewer
-        per session in the seconds its batch of sessions starts. Only while it charges or
-        waits for the car: an ending session takes every entry that could be news."""
+        """The session's answer to its start: what it has of its charge as of now. The
+        charge's first webhook entry then only repeats it (the start's `POST /charges`
+        answer) and is acknowledged without a signal, one workflow task fewer per session
+        in the seconds its batch of sessions starts. (Not from a status read: that view may
+        be old, and recording it as of now would postpone the heartbeat.) Only while it
+        charges or waits for the car: an ending session takes every entry that could be
+        news."""
         if status.charge_id is None or status.charge_state is None or status.updated_at is None:
             return
         if status.state not in ("starting", "charging") or status.charge_state in WINDING_DOWN:

@@ -121,6 +121,8 @@ async def start(
         accepted = SessionAccepted(session_id=outcome.session_id, status_url=url)
         return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": url})
     _learn_budget(state, outcome)
+    # Just answered from POST /charges: what the session has of its charge, as of now.
+    sender_of(state).known(outcome)
     return _start_answer(outcome)
 
 
@@ -141,12 +143,10 @@ async def get_session(
 
 
 def _learn_budget(state: AppState, status: SessionStatus) -> None:
-    """Let this process's webhook coalescing follow the session's own budget and view."""
-    sender = sender_of(state)
-    sender.known(status)
+    """Let this process's webhook coalescing follow the session's own budget."""
     if status.charge_id is not None and status.kwh_budget is not None:
         if status.state in ("starting", "charging"):
-            sender.expect(status.charge_id, status.kwh_budget)
+            sender_of(state).expect(status.charge_id, status.kwh_budget)
 
 
 @router.post(
