@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import timedelta
 from decimal import Decimal
 from typing import Literal
@@ -42,6 +42,9 @@ Outcome = Literal["signalled", "coalesced", "finished", "failed"]
 RETRYABLE = frozenset({RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.DEADLINE_EXCEEDED})
 SIGNAL_TIMEOUT_S = 2.0
 BACKOFF_S = (0.05, 0.15, 0.4)  # then give up: Monta redelivers
+# How long a charge's entry waits for its session's start answer in this process (the
+# start is answered once Monta accepted it: usually milliseconds after the entry).
+START_WAIT_S = 1.0
 
 
 class SignalSender:
@@ -56,6 +59,7 @@ class SignalSender:
         concurrency: int,
         budget_s: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
+        start_wait_s: float = START_WAIT_S,
     ) -> None:
         self._client = client
         self._policy = policy
@@ -65,6 +69,8 @@ class SignalSender:
         self._budget_s = budget_s
         self._now = monotonic
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._starting: dict[str, asyncio.Future[None]] = {}
+        self._start_wait_s = start_wait_s
 
     def expect(self, charge_id: int, kwh_budget: Decimal) -> None:
         """A session this process started: its charge and soft budget (api/charge_pace.py)."""
@@ -87,11 +93,35 @@ class SignalSender:
         )
         self._ledger.note_known(status.charge_id, seen)
 
+    @contextmanager
+    def starting(self, session_id: str) -> Iterator[None]:
+        """This process is starting `session_id`: a webhook entry of its charge that comes
+        before the start's answer (Monta's first entries often do) waits for it, up to
+        `start_wait_s`, so it is judged against what the session has (`known`)."""
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._starting[session_id] = answered
+        try:
+            yield
+        finally:
+            if self._starting.get(session_id) is answered:
+                del self._starting[session_id]
+            answered.set_result(None)
+
+    async def _last(self, snap: ChargeSnapshot, session_id: str) -> Signalled | None:
+        last = self._ledger.get(snap.charge_id)
+        answered = self._starting.get(session_id)
+        if last is None and answered is not None:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(answered), self._start_wait_s)
+            last = self._ledger.get(snap.charge_id)
+        return last
+
     async def deliver(self, snap: ChargeSnapshot, operator: str) -> Outcome:
         """Decide under the session's lock (a concurrent batch may just have signalled it)."""
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
-            last, pace = self._ledger.get(snap.charge_id), self._paces.observe(snap)
+            last = await self._last(snap, snap.partner_external_id)
+            pace = self._paces.observe(snap)
             why = should_signal(snap, last, self._now(), self._policy, pace)
             if why is None:
                 return "coalesced"

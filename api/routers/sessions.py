@@ -25,6 +25,7 @@ from api.signal_sender import sender_of
 from api.worker_code_probe import worker_code_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
+from workflows.session_start import session_id as session_workflow_id
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -108,21 +109,24 @@ async def start(
         paying_team_id=body.paying_team_id or operator.default_paying_team_id,
         tariff=await quotes_of(state).tariff_for_start(operator, body.charge_point_id),
     )
-    outcome = await start_session(
-        client,
-        session_request,
-        body.digest(),
-        state.settings.session_task_queue,
-        state.settings.api_start_wait_s,
-        worker_code=await worker_code_of(state).lowest(),
-    )
+    sender = sender_of(state)
+    with sender.starting(session_workflow_id(session_request)):
+        outcome = await start_session(
+            client,
+            session_request,
+            body.digest(),
+            state.settings.session_task_queue,
+            state.settings.api_start_wait_s,
+            worker_code=await worker_code_of(state).lowest(),
+        )
+        if not isinstance(outcome, Pending):
+            # Just answered from POST /charges: what the session has of its charge, now.
+            sender.known(outcome)
     if isinstance(outcome, Pending):
         url = _status_url(request, outcome.session_id)
         accepted = SessionAccepted(session_id=outcome.session_id, status_url=url)
         return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": url})
     _learn_budget(state, outcome)
-    # Just answered from POST /charges: what the session has of its charge, as of now.
-    sender_of(state).known(outcome)
     return _start_answer(outcome)
 
 

@@ -177,3 +177,30 @@ async def test_its_own_answer_never_overrides_what_this_process_signalled() -> N
     assert await s.deliver(SNAP, OP) == "signalled"
     s.known(_status("charging", "starting"))  # older view than the signalled one
     assert await s.deliver(SNAP, OP) == "coalesced"  # still judged against the signal
+
+
+async def test_a_first_entry_waits_for_the_start_answer_under_way() -> None:
+    """Monta's first entry of a charge often reaches the API before the start that created
+    it is answered: it waits for that answer, then is judged against it."""
+    first = SNAP.model_copy(update={"state": "starting", "consumed_kwh": Decimal(0)})
+    client = FakeClient()
+    s = sender(client)
+    with s.starting(SNAP.partner_external_id or ""):
+        delivery = asyncio.create_task(s.deliver(first, OP))
+        await asyncio.sleep(0.05)
+        assert not delivery.done()  # held for the answer
+        s.known(_status("starting", "starting"))
+    assert await delivery == "coalesced" and client.calls == 0
+
+
+async def test_a_start_that_is_not_answered_in_time_holds_nothing_back() -> None:
+    first = SNAP.model_copy(update={"state": "starting", "consumed_kwh": Decimal(0)})
+    s = SignalSender(
+        FakeClient(),  # type: ignore[arg-type]
+        POLICY,
+        max_charges=10,
+        concurrency=8,
+        start_wait_s=0.05,
+    )
+    with s.starting(SNAP.partner_external_id or ""):
+        assert await s.deliver(first, OP) == "signalled"  # no answer within the wait
