@@ -37,8 +37,9 @@ from api.errors import ApiError
 from api.schemas import SessionPage, SessionSummary
 from workflows import contracts as c
 from workflows import search_attributes as sa
-from workflows.idempotency import MEMO_DIGEST
+from workflows.idempotency import MEMO_DIGEST, REUSED_MESSAGE, reused
 from workflows.session_models import SessionRequest, SessionStatus
+from workflows.session_start import session_id as session_workflow_id
 from workflows.session_start import start_options
 from workflows.worker_code import SESSION_CODE
 
@@ -69,14 +70,8 @@ async def describe_or_none(
 
 
 async def _check_digest(desc: WorkflowExecutionDescription, digest: str) -> None:
-    stored = await desc.memo_value(MEMO_DIGEST, None)
-    if stored is not None and stored != digest:
-        raise ApiError(
-            422,
-            "idempotency_key_reused",
-            "this terminal_transaction_id was used for a different request",
-            {"session_id": desc.id},
-        )
+    if reused(await desc.memo_value(MEMO_DIGEST, None), digest):
+        raise ApiError(422, "idempotency_key_reused", REUSED_MESSAGE, {"session_id": desc.id})
 
 
 async def _closed_status(handle: WorkflowHandle[Any, SessionStatus]) -> SessionStatus:
@@ -108,9 +103,6 @@ async def start_session(
     """Update-with-start: starts the session or joins the running one with this id; the
     update's validator refuses a request whose body differs from the start's.
     `worker_code`: the lowest the session queue's workers announce (session_start.py)."""
-    session_id = c.session_workflow_id(
-        request.operator, request.terminal_id, request.terminal_transaction_id
-    )
     op: WithStartWorkflowOperation[Any, SessionStatus] = WithStartWorkflowOperation(
         c.SESSION_WORKFLOW,
         request,
@@ -126,7 +118,9 @@ async def start_session(
         WorkflowAlreadyStartedError,
         WorkflowUpdateFailedError,
     ) as exc:
-        return await _after_start_problem(_handle(client, session_id), digest, exc)
+        return await _after_start_problem(
+            _handle(client, session_workflow_id(request)), digest, exc
+        )
 
 
 async def _update_with_start(

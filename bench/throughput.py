@@ -60,7 +60,7 @@ def cpu_ms_per_session(cpu_s: dict[str, float], completed: int) -> dict[str, flo
     return {role: round(s * 1000 / completed, 1) for role, s in sorted(groups.items())}
 
 
-def server(ctx: BenchContext) -> Callable[[], Awaitable[Counts | None]]:
+def server_counts(ctx: BenchContext) -> Callable[[], Awaitable[Counts | None]]:
     """Reads the stack's Temporal server counters (None if it exposes none)."""
     return lambda: server_requests.read(ctx.http, ctx.stack.temporal_metrics_url)
 
@@ -143,7 +143,11 @@ async def ours(
         return status is not None and status.state == "completed"
 
     figures = await closed_loop(
-        plan.throughput_sessions, plan.throughput_concurrency, one, stack_pids(ctx), server(ctx)
+        plan.throughput_sessions,
+        plan.throughput_concurrency,
+        one,
+        stack_pids(ctx),
+        server_counts(ctx),
     )
     return figures, ids
 
@@ -177,7 +181,7 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
     try:
         pids = stack_pids(ctx, [p.proc for p in (probe, *more)])
         return await closed_loop(
-            plan.throughput_sessions, plan.throughput_concurrency, one, pids, server(ctx)
+            plan.throughput_sessions, plan.throughput_concurrency, one, pids, server_counts(ctx)
         )
     finally:
         for p in (probe, *more):

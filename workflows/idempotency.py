@@ -14,13 +14,17 @@ MEMO_DIGEST = "request_sha256"
 KEY_REUSED = "IdempotencyKeyReused"
 
 
+REUSED_MESSAGE = "this terminal_transaction_id was used for a different request"
+
+
+def reused(stored: str | None, offered: str | None) -> bool:
+    """The request's body differs from the one the session was started with. Either side
+    missing (a session started without the API, a caller that offers none) is no evidence
+    of reuse. The API applies the same rule to a finished session (api/session_service)."""
+    return stored is not None and offered is not None and stored != offered
+
+
 def check_digest(stored: str | None, offered: str | None) -> None:
-    """Refuse a request whose body differs from the one the session was started with.
-    Either side missing (a session started without the API, a caller that offers none)
-    is no evidence of reuse."""
-    if stored is not None and offered is not None and stored != offered:
-        raise ApplicationError(
-            "this terminal_transaction_id was used for a different request",
-            type=KEY_REUSED,
-            non_retryable=True,
-        )
+    """The `wait_accepted` validator's refusal of a reused key."""
+    if reused(stored, offered):
+        raise ApplicationError(REUSED_MESSAGE, type=KEY_REUSED, non_retryable=True)

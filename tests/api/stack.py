@@ -63,16 +63,14 @@ class RunningStack:
     def activities_of(self, session_id: str) -> list[str]:
         """The activity types a session scheduled, from its history (local ones excluded)."""
 
-        async def fetch() -> list[str]:
-            client = await Client.connect(self.stack.temporal_address)
-            history = await client.get_workflow_handle(session_id).fetch_history()
+        async def scheduled(handle: WorkflowHandle[Any, Any]) -> list[str]:
             return [
                 e.activity_task_scheduled_event_attributes.activity_type.name
-                for e in history.events
+                async for e in handle.fetch_history_events()
                 if e.HasField("activity_task_scheduled_event_attributes")
             ]
 
-        return asyncio.run(fetch())
+        return asyncio.run(self._read(session_id, scheduled))
 
     def state_trail_of(self, session_id: str) -> list[str | None]:
         """SessionState at the start, then every upsert of it (tests/workflow/harness)."""
