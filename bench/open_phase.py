@@ -1,5 +1,5 @@
 """One open-sessions phase: start N sessions, measure ingest and the floor while they charge,
-wait until all are final, then read the ground truth."""
+wait until all are final, then read the ground truth and replay its bursts of stops."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import calls, signal_reasons, stop_path, truth
+from bench import bursts, calls, signal_reasons, stop_path, truth
 from bench.context import CHARGEPAY_CLIENT_ID, BenchContext
 from bench.ingest import measure as measure_ingest
 from bench.load import (
@@ -25,7 +25,7 @@ from bench.load import (
 )
 from bench.machine import total_rss_mb
 from bench.plan import OpenPhase, Plan
-from bench.probes import start_probe, stop_floor
+from bench.probes import burst_floor, start_probe, stop_floor
 from bench.shape import EventRow
 from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
 from workflows.session_models import SessionConfig, SessionStatus
@@ -154,6 +154,12 @@ async def run_open_phase(
         for st in statuses
         if st is not None and st.reason == "kwh_budget" and st.kwh_budget is not None
     }
+    # The same bursts of stops on bare workflows (bench/bursts.py); the sessions are over by
+    # now, so nothing else loads the server: if anything, a lower floor than under load.
+    crossings = bursts.batches(
+        bursts.crossing_times(monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale)
+    )
+    burst_floor_ms = await burst_floor(ctx, bursts.schedule(crossings))
     traces: list[stop_path.Trace] = []
     paths = await stop_path.measure(
         ctx.temporal, monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale, traces
@@ -172,6 +178,8 @@ async def run_open_phase(
         "histories": histories,
         "ingest": ingest if phase.ingest else None,
         "floor_ms": floor_ms,
+        "burst_floor_ms": burst_floor_ms,
+        "stop_bursts": bursts.summary(crossings),
         "signal_reasons": signals,
         "rss_before_mb": rss_before,
         "rss_peak": sampler.peak(),

@@ -1,4 +1,4 @@
-"""Run bench.probe in its own process (floor probe, bare-workflow worker) and collect it."""
+"""Run bench.probe in its own process (floor probes, bare-workflow worker) and collect it."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import asyncio
 import json
 import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench.context import BenchContext
 from devstack.procs import Proc, base_env, spawn
 
 STARTUP_S = 3.0  # imports + worker poll start before the probe measures anything
+BURST_TIMEOUT_S = 300.0
 
 
 @dataclass
@@ -26,15 +27,10 @@ class Probe:
     def stop(self) -> None:
         self.proc.stop(timeout_s=60.0)
 
-    def result(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.out.read_text()) if self.out.exists() else {}
-        return data
 
-
-async def start_probe(
-    ctx: BenchContext, mode: str, rate: float = 5.0, queues: tuple[str, str] | None = None
-) -> Probe:
-    """`queues` (main, side) joins another probe's task queues instead of new ones."""
+def _spawn(
+    ctx: BenchContext, mode: str, queues: tuple[str, str] | None, *extra: str
+) -> tuple[Proc, str, str, Path]:
     run = uuid.uuid4().hex[:8]
     queue, side = queues or (f"bench-{mode}-{run}", f"bench-{mode}-side-{run}")
     log_dir = ctx.stack.config.log_dir
@@ -42,16 +38,46 @@ async def start_probe(
     argv = [
         sys.executable, "-m", "bench.probe", mode,
         "--address", ctx.stack.temporal_address,
-        "--queue", queue, "--side-queue", side,
-        "--rate", str(rate), "--out", str(out),
+        "--queue", queue, "--side-queue", side, "--out", str(out), *extra,
     ]  # fmt: skip
-    proc = spawn(f"probe-{mode}-{run}", argv, base_env(), log_dir)
+    return spawn(f"probe-{mode}-{run}", argv, base_env(), log_dir), queue, side, out
+
+
+async def start_probe(
+    ctx: BenchContext, mode: str, rate: float = 5.0, queues: tuple[str, str] | None = None
+) -> Probe:
+    """`queues` (main, side) joins another probe's task queues instead of new ones."""
+    proc, queue, side, out = _spawn(ctx, mode, queues, "--rate", str(rate))
     await asyncio.sleep(STARTUP_S)
     proc.check_alive()
     return Probe(proc, queue, side, out)
 
 
+async def burst_floor(ctx: BenchContext, plan: Sequence[tuple[float, int]]) -> list[float]:
+    """Replay crossing batches on bare workflows (bench.probe `burst`); its latencies."""
+    if not plan:
+        return []
+    sched = ctx.stack.config.log_dir / f"burst-{uuid.uuid4().hex[:8]}.json"
+    sched.write_text(json.dumps(plan))
+    proc, _, _, out = _spawn(ctx, "burst", None, "--schedule", str(sched))
+    assert proc.popen is not None
+    popen = proc.popen
+    try:
+        code = await asyncio.wait_for(asyncio.to_thread(popen.wait), BURST_TIMEOUT_S)
+    except TimeoutError:
+        proc.kill()
+        raise
+    if code != 0:
+        tail = proc.log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{proc.name} exited with {code}:\n{tail}")
+    return _latencies(out)
+
+
 async def stop_floor(probe: Probe) -> list[float]:
     await asyncio.to_thread(probe.stop)
-    latencies = probe.result().get("latencies_ms", [])
-    return [float(x) for x in latencies]
+    return _latencies(probe.out)
+
+
+def _latencies(out: Path) -> list[float]:
+    data = json.loads(out.read_text()) if out.exists() else {}
+    return [float(x) for x in data.get("latencies_ms", [])]

@@ -32,6 +32,7 @@ REQUIRED_KEYS = (
 def load_figures(
     outcomes: Sequence[Outcome],
     floor_ms: Sequence[float],
+    burst_floor_ms: Sequence[float],
     calls: Sequence[Mapping[str, Any]],
     monta_429: int,
     history_events: Sequence[int],
@@ -48,13 +49,14 @@ def load_figures(
     total_calls = sum(int(c["total"]) for c in calls)
     own_calls = sum(int(c.get("own", 0)) for c in calls)
     sessions = len(outcomes)
-    floor = latency_summary(floor_ms)
+    floor, burst = latency_summary(floor_ms), latency_summary(burst_floor_ms)
     return {
         "sessions": sessions,
         "stop_latency_ms": latency_summary([m for m in measured if m >= 0]),
         "stop_classes": classes,
         "stop_reaction_ms": latency_summary(reaction),
         "stop_latency_floor_ms": {k: floor[k] for k in ("p50", "p99", "n")},
+        "stop_latency_burst_floor_ms": {k: burst[k] for k in ("p50", "p99", "n")},
         "overshoot_kwh": mean_max(overshoot),
         "beyond_hard_cap": sum(1 for o in outcomes if o.beyond_hard_cap),
         "budget_used_ratio": mean_min(used),
@@ -93,11 +95,19 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
     p99, f99 = lat.get("p99"), floor.get("p99")
     vs_floor = ratio(p99, f99, digits=2)
+    vs_burst = ratio(p99, doc.get("stop_latency_burst_floor_ms", {}).get("p99"), digits=2)
     tp, wi = doc["throughput"].get("ratio"), doc["webhook_ingest"].get("ratio")
     return {
         "stop_latency_p99": row("< 150 ms", p99, p99 < 150 if known(p99) else None),
         "stop_latency_vs_floor": row(
             "p99 <= 1.25 x floor p99", vs_floor, vs_floor <= 1.25 if vs_floor is not None else None
+        ),
+        # Not the target: the same ratio against bare workflows given the phase's
+        # bursts of stops (bench/bursts.py), to tell queueing raw Temporal shares from ours.
+        "stop_latency_vs_burst_floor": row(
+            "p99 <= 1.25 x same-burst floor p99 (ours, informative)",
+            vs_burst,
+            vs_burst <= 1.25 if vs_burst is not None else None,
         ),
         "hard_cap": row("never beyond", doc["beyond_hard_cap"], doc["beyond_hard_cap"] == 0),
         "uncollected": row(
@@ -135,6 +145,8 @@ TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("stop max ms", ("stop_latency_ms", "max")),
     ("floor p50 ms", ("stop_latency_floor_ms", "p50")),
     ("floor p99 ms", ("stop_latency_floor_ms", "p99")),
+    ("burst floor p99 ms", ("stop_latency_burst_floor_ms", "p99")),
+    ("burst max", ("stop_bursts", "size_max")),
     ("overshoot mean kWh", ("overshoot_kwh", "mean")),
     ("overshoot max kWh", ("overshoot_kwh", "max")),
     ("used min", ("budget_used_ratio", "min")),

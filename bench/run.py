@@ -60,6 +60,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     load = report.load_figures(
         figs["outcomes"],
         raw["floor_ms"],
+        raw["burst_floor_ms"],
         [figs["calls"]],
         figs["monta_429"],
         figs["history_events"],
@@ -81,6 +82,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         "history_by_type": figs["history_by_type"],
+        "stop_bursts": raw["stop_bursts"],
         "webhook_signals_per_session": signal_reasons.per_session(
             raw["signal_reasons"], len(started)
         ),
@@ -103,6 +105,7 @@ def headline(plan: Plan, kept: list[tuple[dict[str, Any], dict[str, Any]]]) -> d
     load = report.load_figures(
         outcomes,
         [ms for raw, _ in kept for ms in raw["floor_ms"]],
+        [ms for raw, _ in kept for ms in raw["burst_floor_ms"]],
         [f["calls"] for _, f in kept],
         sum(f["monta_429"] for _, f in kept),
         [n for _, f in kept for n in f["history_events"]],
@@ -149,7 +152,9 @@ async def run_phases(ctx: BenchContext, plan: Plan) -> dict[str, Any]:
 def _brief(s: dict[str, Any]) -> str:
     return (
         f"stop p99 {s['stop_latency_ms']['p99']} ms (floor p99 "
-        f"{s['stop_latency_floor_ms']['p99']}), overshoot max {s['overshoot_kwh']['max']} kWh, "
+        f"{s['stop_latency_floor_ms']['p99']}, same bursts "
+        f"{s['stop_latency_burst_floor_ms']['p99']}), "
+        f"overshoot max {s['overshoot_kwh']['max']} kWh, "
         f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}"
     )
 

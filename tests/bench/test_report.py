@@ -70,6 +70,7 @@ def test_schema_has_every_required_key_and_targets_judge_it() -> None:
     load = load_figures(
         [outcome(80.0, 0.05), outcome(120.0, 0.08)],
         floor_ms=[60.0, 100.0],
+        burst_floor_ms=[90.0, 160.0],
         calls=[{"total": 8, "max": 4}],
         monta_429=0,
         history_events=[150, 180],
@@ -93,6 +94,9 @@ def test_schema_has_every_required_key_and_targets_judge_it() -> None:
         "value": 1.2,
         "met": True,
     }
+    assert load["stop_latency_burst_floor_ms"] == {"p50": 90.0, "p99": 160.0, "n": 2}
+    assert t["stop_latency_vs_burst_floor"]["value"] == 0.75  # 120 / 160
+    assert t["stop_latency_vs_burst_floor"]["met"] is True
     assert t["throughput_ratio"]["met"] is True
     assert t["webhook_ingest_ratio"]["met"] is False
     assert t["monta_calls_per_session"]["met"] is False  # max 4
