@@ -21,7 +21,8 @@ KWH_MATCH = 1e-4  # webhook payloads round consumedKwh to 4 decimals
 DEFINITIONS = {
     "stop_latency_ms": (
         "per session that chargepay stopped for its kWh budget: (first stop request received "
-        "by the Monta emulator) - (the threshold-crossing webhook: the first webhook entry for "
+        "by the Monta emulator, as its HTTP middleware first sees it) - (the threshold-crossing "
+        "webhook: the first webhook entry for "
         "that charge sent (first attempt, any answer) whose consumedKwh >= kwh_budget - P * "
         "stop_delivery_latency_s / 3600, P = the charge's power between its last two meter "
         "samples up to that reading, i.e. chargepay's own stop rule); t of a delivery = when "
@@ -33,6 +34,13 @@ DEFINITIONS = {
         "same run, same load: a bare workflow receives a client signal and starts a local "
         "activity (chargepay stops with a local activity on the session worker, falling back "
         "to the Monta queue); activity start - signal send, one clock, separate process"
+    ),
+    "stop_latency_burst_floor_ms": (
+        "not the issue's: after the phase, its crossing batches (stop_bursts: the webhook "
+        "batches that carried a budget-stopped charge's threshold-crossing entry, and how many "
+        "each carried) replayed at the same offsets on bare workflows, one per stop, each "
+        "batch's signals sent at once with one send instant; measured as the floor. Nothing "
+        "else runs then, so it shows what the bursts alone cost raw Temporal"
     ),
     "overshoot_kwh": "final consumedKwh (Monta truth, completed) - the session's kWh budget",
     "beyond_hard_cap": "sessions whose final consumedKwh exceeded the kwhLimit sent to Monta",

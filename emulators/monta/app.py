@@ -130,6 +130,7 @@ def create_app(cfg: EmuConfig) -> FastAPI:
         if not request.url.path.startswith(API_PREFIX):
             return await call_next(request)
         t = now()
+        request.state.received_at = t
         op = operation_id(request)
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from emulators.monta.auth import has_scope
 from emulators.monta.errors import MontaError, invalid_token
 from emulators.monta.seed import CredentialSeed
-from emulators.monta.world import World
+from emulators.monta.world import World, now
 
 
 async def world(request: Request) -> World:
@@ -48,5 +48,13 @@ def require(*scopes: str) -> Callable[[Request], Awaitable[CredentialSeed]]:
     return check
 
 
+async def received_at(request: Request) -> float:
+    """When the request reached the emulator's edge (the middleware's clock reading): a stop
+    takes effect, and is recorded, at its arrival, not after this process's own handling."""
+    t: float | None = getattr(request.state, "received_at", None)
+    return now() if t is None else t
+
+
 WorldDep = Annotated[World, Depends(world)]
+ReceivedAt = Annotated[float, Depends(received_at)]
 Caller = Annotated[CredentialSeed, Depends(caller)]

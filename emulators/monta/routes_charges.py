@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from emulators.monta import serialize
-from emulators.monta.deps import WorldDep, require
+from emulators.monta.deps import ReceivedAt, WorldDep, require
 from emulators.monta.errors import MontaError, bad_request, not_found
 from emulators.monta.model import Charge
 from emulators.monta.pricing import from_wire
@@ -185,10 +185,9 @@ async def get_charge(chargeId: int, cred: _READ, w: WorldDep) -> dict[str, Any]:
 
 
 @router.get("/charges/{chargeId}/stop", operation_id="stop-charge")
-async def stop_charge(chargeId: int, cred: _CONTROL, w: WorldDep) -> dict[str, Any]:
+async def stop_charge(chargeId: int, cred: _CONTROL, w: WorldDep, t: ReceivedAt) -> dict[str, Any]:
     """Idempotent: a charge already stopping or ended is returned unchanged."""
     c = visible_charge(w, cred, chargeId)
-    t = now()
     c.stop_requests.append(t)
     w.physics.request_stop(c, t, "stopped-by-api")
     return w.charge_json(c)

@@ -131,6 +131,11 @@ def test_full_car_pauses_and_stays_paused_until_stopped(emu: MontaEmulator, alph
     stopped = alpha.http.get(f"/charges/{charge['id']}/stop").json()
     assert stopped["state"] == "stopping"
     assert alpha.until_state(charge["id"], "completed")["consumedKwh"] == 1.0
+    # The stop is recorded at its arrival, the instant the request log has for it.
+    truth = emu.truth()
+    path = f"/charges/{charge['id']}/stop"
+    arrived = [r["t"] for r in truth["requests"] if str(r["path"]).endswith(path)]
+    assert _truth_charge(emu, charge["id"])["stop_requests"] == arrived
 
 
 def test_price_limit_and_driver_unplug(emu: MontaEmulator, alpha: Client) -> None:
