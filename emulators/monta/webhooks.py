@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,12 +167,15 @@ class Webhooks:
         batch: list[Entry],
         pending: int,
         now: float,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         body = self.body(batch, pending, now)
         headers = {"Content-Type": "application/json", HEADER: sign(cfg.secret, body)}
         headers.update(cfg.custom_headers or {})
         error: str | None = None
         status = 0
+        # The log's instant is when the POST leaves, after the batch was built and signed.
+        sent = clock() if clock is not None else now
         try:
             resp = await client.post(cfg.url, content=body, headers=headers)
             status = resp.status_code
@@ -181,10 +185,16 @@ class Webhooks:
             error = f"{type(exc).__name__}: {exc}"
         finally:
             self._inflight.discard(cfg.client_id)
-        self._record(cfg, batch, now, status, error)
+        self._record(cfg, batch, now, sent, status, error)
 
     def _record(
-        self, cfg: Config, batch: list[Entry], now: float, status: int, error: str | None
+        self,
+        cfg: Config,
+        batch: list[Entry],
+        now: float,
+        sent: float,
+        status: int,
+        error: str | None,
     ) -> None:
         ok = error is None
         for e in batch:
@@ -194,19 +204,19 @@ class Webhooks:
             e.error = None if ok else {"errorCode": "DELIVERY_FAILED", "errorMessage": error}
             self.charge_log.setdefault(e.charge_id, []).append(
                 {
-                    "t": now,
+                    "t": sent,
                     "consumedKwh": e.payload.get("consumedKwh"),
                     "state": e.payload.get("state"),
                     "status": status,
                 }
             )
         if ok:
-            sent = {id(e) for e in batch}
+            done = {id(e) for e in batch}
             q = self.queue.get(cfg.client_id, [])
-            q[:] = [e for e in q if id(e) not in sent]
+            q[:] = [e for e in q if id(e) not in done]
         self.batches.append(
             {
-                "t": now,
+                "t": sent,
                 "operator": cfg.operator,
                 "client_id": cfg.client_id,
                 "entries": len(batch),
@@ -215,7 +225,7 @@ class Webhooks:
             }
         )
 
-    async def run(self, clock_now: Any) -> None:
+    async def run(self, clock_now: Callable[[], float]) -> None:
         """The delivery loop: one round per interval, configs delivered concurrently."""
         tasks: set[asyncio.Task[None]] = set()
         async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT_S) as client:
@@ -224,6 +234,8 @@ class Webhooks:
                 now = clock_now()
                 self.prune(now)
                 for cfg, batch, pending in self.due(now):
-                    task = asyncio.create_task(self.deliver(client, cfg, batch, pending, now))
+                    task = asyncio.create_task(
+                        self.deliver(client, cfg, batch, pending, now, clock_now)
+                    )
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
