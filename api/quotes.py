@@ -67,7 +67,9 @@ class QuoteService:
         self.settings = settings
         self._monta: dict[str, MontaActivities] = {}
 
-    def _activities(self, operator: Operator) -> MontaActivities:
+    def monta_of(self, operator: Operator) -> MontaActivities:
+        """The operator's Monta client and tariff cache; the API's stops use it too
+        (api/charge_stopper.py)."""
         acts = self._monta.get(operator.key)
         if acts is None:
             # The worker's cache lifetime: a session now freezes what this read returns.
@@ -78,7 +80,7 @@ class QuoteService:
     async def tariff(self, operator: Operator, charge_point_id: int) -> c.TariffQuote:
         req = c.GetTariffInput(operator=operator.key, charge_point_id=charge_point_id)
         try:
-            return await self._activities(operator).get_tariff(req)
+            return await self.monta_of(operator).get_tariff(req)
         except ApplicationError as exc:
             http, code = _ERRORS.get(exc.type, (502, "monta_error"))
             raise ApiError(http, code, exc.message) from exc

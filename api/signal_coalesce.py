@@ -28,7 +28,15 @@ from api.charge_pace import Pace, due_soon, stop_due
 from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
 Why = Literal[
-    "first", "state", "ended", "first_energy", "near_cap", "near_budget", "no_cap", "interval"
+    "first",
+    "state",
+    "ended",
+    "first_energy",
+    "near_cap",
+    "near_budget",
+    "no_cap",
+    "interval",
+    "api_stop",  # Monta's answer to the stop this process sent (api/charge_stopper.py)
 ]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
 _STOP_FIELDS = frozenset({"stopped_at"})

@@ -22,18 +22,23 @@ from typing import Literal
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.charge_pace import PaceBook
+from api.charge_pace import Pace, PaceBook
+from api.charge_stopper import ChargeStopper, stop_now
 from api.dependencies import AppState
+from api.quotes import quotes_of
 from api.signal_coalesce import (
     WINDING_DOWN,
     CoalescePolicy,
     Signalled,
     SignalLedger,
+    Why,
     should_signal,
 )
+from api.worker_code_probe import worker_code_of
 from observability.metrics import WEBHOOK_SIGNALS
-from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeRef, ChargeSnapshot
 from workflows.session_models import SessionStatus
+from workflows.worker_code import READS_API_STOPS
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +65,10 @@ class SignalSender:
         budget_s: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
         start_wait_s: float = START_WAIT_S,
+        stopper: ChargeStopper | None = None,
     ) -> None:
         self._client = client
+        self._stopper = stopper
         self._policy = policy
         self._ledger = SignalLedger(max_charges)
         self._paces = PaceBook(max_charges)
@@ -122,7 +129,12 @@ class SignalSender:
         async with self._session_lock(snap.partner_external_id):
             last = await self._last(snap, snap.partner_external_id)
             pace = self._paces.observe(snap)
-            why = should_signal(snap, last, self._now(), self._policy, pace)
+            answer = await self._stop_if_due(snap, pace, operator)
+            why: Why | None
+            if answer is not None:  # the session gets the stop's answer, not the reading
+                snap, why = answer, "api_stop"
+            else:
+                why = should_signal(snap, last, self._now(), self._policy, pace)
             if why is None:
                 return "coalesced"
             outcome = await self._send(snap)
@@ -131,6 +143,13 @@ class SignalSender:
             if outcome != "failed":  # a finished session needs no further signal either
                 self._ledger.record(snap, self._now())
             return outcome
+
+    async def _stop_if_due(
+        self, snap: ChargeSnapshot, pace: Pace | None, operator: str
+    ) -> ChargeSnapshot | None:
+        if self._stopper is None or not stop_now(snap, pace, self._policy.stop_latency_s):
+            return None
+        return await self._stopper.stop(operator, snap)
 
     async def _send(self, snap: ChargeSnapshot) -> Outcome:
         wid = snap.partner_external_id
@@ -194,5 +213,21 @@ def sender_of(state: AppState) -> SignalSender:
             policy,
             max_charges=cfg.webhook_coalesce_max_charges,
             concurrency=cfg.webhook_signal_concurrency,
+            stopper=_stopper(state) if cfg.api_sends_due_stops else None,
         )
     return sender
+
+
+def _stopper(state: AppState) -> ChargeStopper:
+    """Stops through the Monta client the API already keeps per operator (api/quotes.py),
+    only while every session worker reads the answer's mark (workflows/worker_code.py)."""
+    quotes, probe = quotes_of(state), worker_code_of(state)
+
+    async def call(operator: str, charge_id: int) -> ChargeSnapshot:
+        monta = quotes.monta_of(state.operators[operator])
+        return await monta.stop_charge(ChargeRef(operator=operator, charge_id=charge_id))
+
+    async def enabled() -> bool:
+        return await probe.lowest() >= READS_API_STOPS
+
+    return ChargeStopper(call, enabled, max_charges=state.settings.webhook_coalesce_max_charges)

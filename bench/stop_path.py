@@ -11,6 +11,9 @@ the Temporal server's event times (same machine, same wall clock):
   (`readings_before_stop` > 1 means the crossing reading did not trigger the stop);
 - task_to_stop: that workflow task started -> the stop request reached Monta: the local
   activity and its HTTP call.
+
+A stop the API sent (api/charge_stopper.py) reaches Monta before any signal carries the
+crossing reading, so it has no such legs and is left out here (`n` counts the others).
 """
 
 from __future__ import annotations

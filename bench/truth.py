@@ -32,8 +32,9 @@ DEFINITIONS = {
     ),
     "stop_latency_floor_ms": (
         "same run, same load: a bare workflow receives a client signal and starts a local "
-        "activity (chargepay stops with a local activity on the session worker, falling back "
-        "to the Monta queue); activity start - signal send, one clock, separate process"
+        "activity (a session stops with a local activity on the session worker, falling back "
+        "to the Monta queue; the API's stop, api/charge_stopper.py, is no activity at all); "
+        "activity start - signal send, one clock, separate process"
     ),
     "stop_latency_burst_floor_ms": (
         "not the issue's: after the phase, its crossing batches (stop_bursts: the webhook "

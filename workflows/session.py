@@ -69,6 +69,7 @@ class ChargeSessionWorkflow:
         if self.d.charge_id is None:
             self._early.append(snapshot)
             return
+        self._stop_sent_by_api(snapshot)
         self._take(snapshot)
 
     @workflow.query(name=c.QUERY_STATUS)
@@ -428,6 +429,19 @@ class ChargeSessionWorkflow:
         self.d.captured = Money(amount_minor=0, currency=auth.amount.currency)
 
     # ------------------------------------------------------------------ helpers
+    def _stop_sent_by_api(self, snapshot: c.ChargeSnapshot) -> None:
+        """Monta's answer to a stop the API sent at the reading where this session's kWh
+        stop fell due (api/charge_stopper.py): the stop is this session's, for its budget,
+        and already sent. The answer shows the charge winding down, so `_watch` leaves as it
+        does for any charge that ends: the same commands as before the mark existed, only
+        the recorded reason differs."""
+        if snapshot.stop_sent_for is None or snapshot.charge_id != self.d.charge_id:
+            return
+        if self.d.stop_sent_at is None:
+            self.d.stop_sent_at = workflow.now()
+            self.d.stop_reason = self.d.stop_reason or snapshot.stop_sent_for
+            self.d.reason = self.d.reason or snapshot.stop_sent_for
+
     def _take(self, snapshot: c.ChargeSnapshot) -> None:
         merged = merge(self.d.view, snapshot, self.cfg.time_scale)
         if merged is None:

@@ -16,9 +16,11 @@ from collections.abc import Iterable
 
 # 2: a start that begins in `authorizing` is followed without stepping through `pricing`.
 # 3: a start that sets StateSince is followed without asking the state-times patch.
-SESSION_CODE = 3
+# 4: a snapshot marked `stop_sent_for` is read as the session's own stop, sent by the API.
+SESSION_CODE = 4
 BEGINS_IN_AUTHORIZING = 2
 STATE_SINCE_AT_START = 3
+READS_API_STOPS = 4
 _MARK = re.compile(r"\bsession-code=(\d+)\b")
 
 

@@ -64,6 +64,11 @@ def test_start_webhooks_stop_at_budget_capture(stack: RunningStack) -> None:
     # …and said since when, so the session asked no patch (no TemporalChangeVersion upsert).
     upserts, markers = stack.upserts_and_markers_of(started["session_id"])
     assert "core_patch" not in markers and "TemporalChangeVersion" not in upserts
+    if final["reason"] == "kwh_budget":
+        # The API sent that stop when the webhook entry made it due (every worker reads its
+        # marked answer): one stop at Monta, none from the session's local activity.
+        assert len(charge["stop_requests"]) == 1, charge["stop_requests"]
+        assert "core_local_activity" not in markers, markers
 
 
 def test_idempotent_retry_returns_same_session_and_one_charge(stack: RunningStack) -> None:
