@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, session_worker, state_trail, wait_status
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.timeout(120)
 
 async def _stopped_by(
     mark: bool, temporal_env: WorkflowEnvironment
-) -> tuple[SessionStatus, FakeWorld]:
+) -> tuple[SessionStatus, FakeWorld, WorkflowHistory]:
     world, client = FakeWorld(), temporal_env.client
     async with session_worker(client, world) as queue:
         accepted = await start_session_and_wait_accepted(client, make_request(500), queue)
@@ -56,13 +59,14 @@ async def _stopped_by(
             *("pricing", "authorizing", "starting", "charging"),
             *("stopping", "settling", "completed"),
         ]
-    return result, world
+        history = await handle.fetch_history()
+    return result, world, history
 
 
 async def test_a_marked_answer_is_the_sessions_own_budget_stop(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    result, world = await _stopped_by(True, temporal_env)
+    result, world, _ = await _stopped_by(True, temporal_env)
     assert result.state == "completed" and result.reason == "kwh_budget"
     assert world.names().count(c.MONTA_STOP_CHARGE) == 0  # the API's stop was the one
     assert result.captured is not None and result.captured.amount_minor == 476
@@ -71,6 +75,22 @@ async def test_a_marked_answer_is_the_sessions_own_budget_stop(
 async def test_without_the_mark_the_same_answer_is_a_stop_from_elsewhere(
     temporal_env: WorkflowEnvironment,
 ) -> None:
-    result, world = await _stopped_by(False, temporal_env)
+    result, world, _ = await _stopped_by(False, temporal_env)
     assert result.state == "completed" and result.reason != "kwh_budget"
     assert world.names().count(c.MONTA_STOP_CHARGE) == 0
+
+
+async def test_code_that_ignores_the_mark_replays_the_history_it_made(
+    temporal_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker below code 4 drops the unknown field: its code takes the answer as a stop
+    from elsewhere. Same commands, so a marked history replays on it (no nondeterminism)."""
+    _, _, history = await _stopped_by(True, temporal_env)
+    monkeypatch.setattr(ChargeSessionWorkflow, "_stop_sent_by_api", lambda self, snap: None)
+    replayer = Replayer(
+        workflows=[ChargeSessionWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=UnsandboxedWorkflowRunner(),  # so the patched method is the one run
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None
