@@ -42,13 +42,30 @@ class WorkerCodeProbe:
         self._lock = asyncio.Lock()
         self._identities: list[str] = []
         self._read_at: float | None = None
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def lowest(self) -> int:
-        async with self._lock:  # one read for a burst of starts
-            if self._read_at is None or self._now() - self._read_at >= self._ttl_s:
-                self._identities = await self._pollers()
-                self._read_at = self._now()
+        """Only the first read waits for Temporal. After that a stale answer is served while
+        one read refreshes it in the background: the API's stops and starts ask on their
+        way and must not wait for a DescribeTaskQueue on a loaded server (a batch of stops
+        once waited half a second). The answer is at most one read's time staler for it."""
+        if self._read_at is None:
+            async with self._lock:  # one read for a burst of first callers
+                if self._read_at is None:
+                    await self._refresh()
+        elif self._now() - self._read_at >= self._ttl_s and self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh_in_background())
         return lowest_code(self._identities)
+
+    async def _refresh(self) -> None:
+        self._identities = await self._pollers()
+        self._read_at = self._now()
+
+    async def _refresh_in_background(self) -> None:
+        try:
+            await self._refresh()
+        finally:
+            self._refreshing = None
 
     async def _pollers(self) -> list[str]:
         request = DescribeTaskQueueRequest(

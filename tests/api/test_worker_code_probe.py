@@ -55,3 +55,28 @@ async def test_the_answer_is_cached(temporal_env: WorkflowEnvironment) -> None:
         assert await probe.lowest() == 0  # within the TTL: as read
         clock[0] = 31.0
         assert await _until(probe, SESSION_CODE)
+
+
+class SlowProbe(WorkerCodeProbe):
+    """Pollers read from a script; a read can be made slow (a loaded server)."""
+
+    def __init__(self, clock: list[float]) -> None:
+        super().__init__(None, "q", ttl_s=30, monotonic=lambda: clock[0])  # type: ignore[arg-type]
+        self.answers = [[announce("new@host")], ["old@host"]]
+        self.delay_s = 0.0
+
+    async def _pollers(self) -> list[str]:
+        await asyncio.sleep(self.delay_s)
+        return self.answers.pop(0)
+
+
+async def test_a_stale_answer_is_served_while_one_read_refreshes_it() -> None:
+    clock = [0.0]
+    probe = SlowProbe(clock)
+    assert await probe.lowest() == SESSION_CODE  # the first read waits
+    probe.delay_s, clock[0] = 0.3, 31.0
+    asked = asyncio.get_running_loop().time()
+    assert [await probe.lowest() for _ in range(5)] == [SESSION_CODE] * 5  # not held back
+    assert asyncio.get_running_loop().time() - asked < 0.2
+    await asyncio.sleep(0.5)  # the one background read has come back
+    assert await probe.lowest() == 1 and probe.answers == []
