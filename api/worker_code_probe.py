@@ -47,8 +47,9 @@ class WorkerCodeProbe:
     async def lowest(self) -> int:
         """Only the first read waits for Temporal. After that a stale answer is served while
         one read refreshes it in the background: the API's stops and starts ask on their
-        way and must not wait for a DescribeTaskQueue on a loaded server (a batch of stops
-        once waited half a second). The answer is at most one read's time staler for it."""
+        way and must not wait for a DescribeTaskQueue on a loaded server (suspected in one
+        batch of stops that waited half a second at 500 open). The answer is at most one
+        read's time staler for it."""
         if self._read_at is None:
             async with self._lock:  # one read for a burst of first callers
                 if self._read_at is None:
