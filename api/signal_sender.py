@@ -132,7 +132,7 @@ class SignalSender:
             answer = await self._stop_if_due(snap, pace, operator)
             why: Why | None
             if answer is not None:  # the session gets the stop's answer, not the reading
-                snap, why = answer, "api_stop"
+                snap, why = answer, None if _has(last, answer) else "api_stop"
             else:
                 why = should_signal(snap, last, self._now(), self._policy, pace)
             if why is None:
@@ -194,6 +194,12 @@ class SignalSender:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+def _has(last: Signalled | None, answer: ChargeSnapshot) -> bool:
+    """This process already signalled that answer (a later entry of the charge, still
+    `charging` in Monta's delivery order, found the stop due again)."""
+    return last is not None and last.state == answer.state and last.updated_at >= answer.updated_at
 
 
 def sender_of(state: AppState) -> SignalSender:

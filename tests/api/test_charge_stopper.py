@@ -135,5 +135,11 @@ async def test_the_reading_that_makes_the_stop_due_becomes_the_stops_answer() ->
     assert last.state == "stopping" and last.stop_sent_for == "kwh_budget"
     assert [x.consumed_kwh for x in client.sent[:-1]] == [1, 37]
     assert WEBHOOK_SIGNALS.labels(OP, "api_stop")._value.get() == before + 1
-    stopped = SNAP.model_copy(update={"state": "stopped", "updated_at": T0 + timedelta(hours=1)})
+    # A reading sent before the stop took effect, delivered after it: the session has the answer.
+    late = SNAP.model_copy(
+        update={"consumed_kwh": Decimal("38.5"), "updated_at": T0 + timedelta(seconds=385)}
+    )
+    assert await s.deliver(late, OP) == "coalesced" and len(client.sent) == 3
+    stopped = SNAP.model_copy(update={"state": "stopped", "updated_at": T0 + timedelta(days=2)})
     assert await s.deliver(stopped, OP) == "coalesced"
+    assert monta.stops == [7]
