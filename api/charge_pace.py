@@ -12,11 +12,11 @@ readings) the ratio rule applies unchanged. Losing an entry only costs signals.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from core.lru import Lru
 from workflows.contracts import ChargeSnapshot
 
 # Readings ahead: the one before the stop-due reading is signalled too, so the session
@@ -71,26 +71,21 @@ class PaceBook:
     """Per-process LRU: charge id -> the session's kWh budget and its last rising readings."""
 
     def __init__(self, max_charges: int) -> None:
-        self._max = max_charges
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._entries: Lru[int, _Entry] = Lru(max_charges)
 
     def expect(self, charge_id: int, kwh_budget: Decimal) -> None:
         """The session owning `charge_id` stops at `kwh_budget` (told at its start)."""
         entry = self._entries.get(charge_id)
         if entry is None:
-            self._entries[charge_id] = _Entry(kwh_budget)
+            self._entries.put(charge_id, _Entry(kwh_budget))
         else:
             entry.kwh_budget = kwh_budget
-        self._entries.move_to_end(charge_id)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
 
     def observe(self, snap: ChargeSnapshot) -> Pace | None:
         """Note a webhook reading (signalled or not); the pace if budget and rate are known."""
         entry = self._entries.get(snap.charge_id)
         if entry is None:
             return None  # not a session this process started: nothing to learn
-        self._entries.move_to_end(snap.charge_id)
         last = entry.last
         if last is None or (snap.consumed_kwh > last.kwh and snap.updated_at > last.at):
             entry.before, entry.last = last, Reading(snap.consumed_kwh, snap.updated_at)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from api.charge_pace import Pace, stop_due
+from core.lru import Lru
 from workflows.contracts import ChargeSnapshot
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,8 @@ class ChargeStopper:
     ) -> None:
         self._call = call
         self._enabled = enabled
-        self._max = max_charges
         self._timeout_s = timeout_s
-        self._sent: OrderedDict[int, ChargeSnapshot | None] = OrderedDict()
+        self._sent: Lru[int, ChargeSnapshot | None] = Lru(max_charges)
 
     async def stop(self, operator: str, snap: ChargeSnapshot) -> ChargeSnapshot | None:
         """Monta's answer to the stop, marked for the session; None: signal `snap` as is."""
@@ -65,7 +64,7 @@ class ChargeStopper:
             return self._sent[snap.charge_id]
         if not await self._enabled():
             return None
-        self._remember(snap.charge_id, None)  # never a second call from here, whatever happens
+        self._sent.put(snap.charge_id, None)  # never a second call from here, whatever happens
         try:
             answer = await asyncio.wait_for(
                 self._call(operator, snap.charge_id), timeout=self._timeout_s
@@ -79,11 +78,5 @@ class ChargeStopper:
                 "partner_external_id": answer.partner_external_id or snap.partner_external_id,
             }
         )
-        self._remember(snap.charge_id, marked)
+        self._sent.put(snap.charge_id, marked)
         return marked
-
-    def _remember(self, charge_id: int, answer: ChargeSnapshot | None) -> None:
-        self._sent[charge_id] = answer
-        self._sent.move_to_end(charge_id)
-        while len(self._sent) > self._max:
-            self._sent.popitem(last=False)

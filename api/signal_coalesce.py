@@ -18,13 +18,13 @@ signalled per charge (only recorded once Temporal accepted the signal).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from api.charge_pace import Pace, due_soon, stop_due
+from core.lru import Lru
 from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
 Why = Literal[
@@ -133,29 +133,19 @@ class SignalLedger:
     restart, another replica) only costs one extra signal."""
 
     def __init__(self, max_charges: int) -> None:
-        self._max = max_charges
-        self._last: OrderedDict[int, Signalled] = OrderedDict()
+        self._last: Lru[int, Signalled] = Lru(max_charges)
 
     def get(self, charge_id: int) -> Signalled | None:
-        last = self._last.get(charge_id)
-        if last is not None:
-            self._last.move_to_end(charge_id)
-        return last
+        return self._last.get(charge_id)
 
     def record(self, snap: ChargeSnapshot, at: float) -> None:
-        self._put(snap.charge_id, Signalled.of(snap, at))
+        self._last.put(snap.charge_id, Signalled.of(snap, at))
 
     def note_known(self, charge_id: int, known: Signalled) -> None:
         """What the session is known to have without a signal from here (its own answer);
         never over a record of this process's own."""
         if charge_id not in self._last:
-            self._put(charge_id, known)
-
-    def _put(self, charge_id: int, signalled: Signalled) -> None:
-        self._last[charge_id] = signalled
-        self._last.move_to_end(charge_id)
-        while len(self._last) > self._max:
-            self._last.popitem(last=False)
+            self._last.put(charge_id, known)
 
     def __len__(self) -> int:
         return len(self._last)

@@ -167,7 +167,7 @@ class Webhooks:
         batch: list[Entry],
         pending: int,
         now: float,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float],
     ) -> None:
         body = self.body(batch, pending, now)
         headers = {"Content-Type": "application/json", HEADER: sign(cfg.secret, body)}
@@ -175,7 +175,7 @@ class Webhooks:
         error: str | None = None
         status = 0
         # The log's instant is when the POST leaves, after the batch was built and signed.
-        sent = clock() if clock is not None else now
+        sent = clock()
         try:
             resp = await client.post(cfg.url, content=body, headers=headers)
             status = resp.status_code
