@@ -98,17 +98,13 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
     # Coalescing (api/signal_coalesce.py): at least one signal per charge per interval (real
-    # s); near the session's budget when this process knows it (api/charge_pace.py), else
-    # every update from this share of the charge's kwhLimit. Sessions keep their soft kWh
-    # budget at or above this share (workflows/budget.py lowers kwhLimit if needed), so
-    # either way the readings around the budget are signalled; the watcher leaves routine
+    # s), and every update from this share of the charge's kwhLimit on. Sessions keep their
+    # soft kWh budget at or above this share (workflows/budget.py lowers kwhLimit if needed),
+    # so the readings around the budget are always signalled; the watcher leaves routine
     # readings to the webhooks while they flow.
     webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
     webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)
-    # The API sends a session's kWh-budget stop itself when a webhook entry makes it due
-    # (api/charge_stopper.py); off: every stop waits for the session's workflow task.
-    api_sends_due_stops: bool = True
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
     # Namespace retention shorter than the retry horizon at API start-up: log or refuse.

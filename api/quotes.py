@@ -68,8 +68,7 @@ class QuoteService:
         self._monta: dict[str, MontaActivities] = {}
 
     def monta_of(self, operator: Operator) -> MontaActivities:
-        """The operator's Monta client and tariff cache; the API's stops use it too
-        (api/charge_stopper.py)."""
+        """The operator's Monta client and tariff cache (read-only: quotes and starts)."""
         acts = self._monta.get(operator.key)
         if acts is None:
             # The worker's cache lifetime: a session now freezes what this read returns.

@@ -35,13 +35,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
 from api.schemas import SessionPage, SessionSummary
+from api.session_start import session_id as session_workflow_id
+from api.session_start import start_options
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.idempotency import MEMO_DIGEST, REUSED_MESSAGE, reused
 from workflows.session_models import SessionRequest, SessionStatus
-from workflows.session_start import session_id as session_workflow_id
-from workflows.session_start import start_options
-from workflows.worker_code import SESSION_CODE
 
 RPC_TIMEOUT = timedelta(seconds=10)
 _TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
@@ -98,18 +97,16 @@ async def start_session(
     digest: str,
     task_queue: str,
     wait_s: float,
-    worker_code: int = SESSION_CODE,
 ) -> SessionStatus | Pending:
     """Update-with-start: starts the session or joins the running one with this id; the
-    update's validator refuses a request whose body differs from the start's.
-    `worker_code`: the lowest the session queue's workers announce (session_start.py)."""
+    update's validator refuses a request whose body differs from the start's."""
     op: WithStartWorkflowOperation[Any, SessionStatus] = WithStartWorkflowOperation(
         c.SESSION_WORKFLOW,
         request,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         memo={MEMO_DIGEST: digest},
         result_type=SessionStatus,
-        **start_options(request, task_queue, worker_code),
+        **start_options(request, task_queue),
     )
     try:
         return await _update_with_start(client, op, digest, wait_s)

@@ -5,12 +5,10 @@ Monta sends a snapshot per charge every meter sample; signalling each one costs 
 a workflow task and history events and, at scale, floods Temporal. The session projects its
 price budget and deadlines with its own timers, so it only needs: a new state, a newly set
 end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
-budget sits just below `kwhLimit`) or, when this process knows the session's budget, near
-that budget (api/charge_pace.py), and a heartbeat every `max_interval`; once the charge
-winds down (stopping → released), only `completed` or a failure, and not even its first
-winding-down step when the session already had the reading its stop fell due at (it sent
-that stop itself). Everything else is acknowledged and dropped; the next meaningful update
-(or the watcher) carries the state.
+budget sits just below `kwhLimit`), and a heartbeat every `max_interval`; once the charge
+winds down (stopping → released), only `completed` or a failure. Everything else is
+acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
+Nothing here decides anything for the session: losing the ledger costs extra signals only.
 
 `should_signal` is pure; `SignalLedger` is the per-process, bounded memory of what was last
 signalled per charge (only recorded once Temporal accepted the signal).
@@ -23,8 +21,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from api.charge_pace import Pace, due_soon, stop_due
 from core.lru import Lru
+from workflows.budget import near_cap
 from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
 Why = Literal[
@@ -33,13 +31,10 @@ Why = Literal[
     "ended",
     "first_energy",
     "near_cap",
-    "near_budget",
     "no_cap",
     "interval",
-    "api_stop",  # Monta's answer to the stop this process sent (api/charge_stopper.py)
 ]
 _END_FIELDS = ("failed_at", "timeout_at", "completed_at", "stopped_at")
-_STOP_FIELDS = frozenset({"stopped_at"})
 # Once told the charge winds down, the session only waits for `completed` (or its settle
 # deadline); the steps in between arrive together with the next charges' crossings.
 WINDING_DOWN = CHARGE_WINDING_DOWN
@@ -49,7 +44,6 @@ WINDING_DOWN = CHARGE_WINDING_DOWN
 class CoalescePolicy:
     near_cap_ratio: Decimal  # consumedKwh / kwhLimit from which every update is signalled
     max_interval_s: float  # wall seconds: signal at least this often per charge
-    stop_latency_s: float = 0.0  # wall seconds the session allows for its stop to land
 
 
 @dataclass(frozen=True)
@@ -71,42 +65,19 @@ def _ended(snap: ChargeSnapshot) -> frozenset[str]:
     return frozenset(f for f in _END_FIELDS if getattr(snap, f) is not None)
 
 
-def _near_cap(snap: ChargeSnapshot, ratio: Decimal) -> bool:
-    limit = snap.kwh_limit
-    return limit is not None and limit > 0 and snap.consumed_kwh >= ratio * limit
-
-
-def _echoes_own_stop(
-    snap: ChargeSnapshot, last: Signalled, pace: Pace | None, stop_latency_s: float
-) -> bool:
-    """The charge starts winding down after its session was told of a reading at which its
-    stop fell due: the session stopped it and has the stop's answer, so this is an echo,
-    sent in the second when many charges end together. A newly set failure is news all
-    the same. Misjudged (the driver unplugged just then), the session learns of the end
-    from `completed` instead."""
-    if pace is None or not stop_due(last.consumed_kwh, pace, stop_latency_s):
-        return False
-    return not (_ended(snap) - last.ended - _STOP_FIELDS)
-
-
 def should_signal(
     snap: ChargeSnapshot,
     last: Signalled | None,
     now: float,
     policy: CoalescePolicy,
-    pace: Pace | None = None,
 ) -> Why | None:
-    """Why `snap` must reach the session, or None: acknowledge and drop it. With the
-    charge's `pace` (api/charge_pace.py) the readings near its session's budget replace
-    the share-of-kwhLimit band."""
+    """Why `snap` must reach the session, or None: acknowledge and drop it."""
     if last is None:
         return "first"
     if snap.updated_at < last.updated_at:
         return None  # stale or replayed: the session already has something newer
     newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
-    if snap.state in WINDING_DOWN and (
-        last.state in WINDING_DOWN or _echoes_own_stop(snap, last, pace, policy.stop_latency_s)
-    ):
+    if snap.state in WINDING_DOWN and last.state in WINDING_DOWN:
         return "interval" if newer and now - last.at >= policy.max_interval_s else None
     if snap.state != last.state:
         return "state"
@@ -116,12 +87,9 @@ def should_signal(
         return None  # the same snapshot again
     if last.consumed_kwh <= 0 < snap.consumed_kwh:
         return "first_energy"
-    if pace is not None:  # the session's own budget: the cap does not matter
-        if due_soon(snap, pace, policy.stop_latency_s):
-            return "near_budget"
-    elif snap.kwh_limit is None:
+    if snap.kwh_limit is None:
         return "no_cap"  # cannot tell how close the cap is: never hold it back
-    elif _near_cap(snap, policy.near_cap_ratio):
+    if near_cap(snap.consumed_kwh, snap.kwh_limit, policy.near_cap_ratio):
         return "near_cap"
     if now - last.at >= policy.max_interval_s:
         return "interval"

@@ -16,29 +16,22 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import timedelta
-from decimal import Decimal
 from typing import Literal
 
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.charge_pace import Pace, PaceBook
-from api.charge_stopper import ChargeStopper, stop_now
 from api.dependencies import AppState
-from api.quotes import quotes_of
 from api.signal_coalesce import (
     WINDING_DOWN,
     CoalescePolicy,
     Signalled,
     SignalLedger,
-    Why,
     should_signal,
 )
-from api.worker_code_probe import worker_code_of
 from observability.metrics import WEBHOOK_SIGNALS
-from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeRef, ChargeSnapshot
+from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 from workflows.session_models import SessionStatus
-from workflows.worker_code import READS_API_STOPS
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +58,16 @@ class SignalSender:
         budget_s: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
         start_wait_s: float = START_WAIT_S,
-        stopper: ChargeStopper | None = None,
     ) -> None:
         self._client = client
-        self._stopper = stopper
         self._policy = policy
         self._ledger = SignalLedger(max_charges)
-        self._paces = PaceBook(max_charges)
         self._gate = asyncio.Semaphore(concurrency)
         self._budget_s = budget_s
         self._now = monotonic
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._starting: dict[str, asyncio.Future[None]] = {}
         self._start_wait_s = start_wait_s
-
-    def expect(self, charge_id: int, kwh_budget: Decimal) -> None:
-        """A session this process started: its charge and soft budget (api/charge_pace.py)."""
-        self._paces.expect(charge_id, kwh_budget)
 
     def known(self, status: SessionStatus) -> None:
         """The session's answer to its start: what it has of its charge as of now. The
@@ -128,13 +114,7 @@ class SignalSender:
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
             last = await self._last(snap, snap.partner_external_id)
-            pace = self._paces.observe(snap)
-            answer = await self._stop_if_due(snap, pace, operator)
-            why: Why | None
-            if answer is not None:  # the session gets the stop's answer, not the reading
-                snap, why = answer, None if _has(last, answer) else "api_stop"
-            else:
-                why = should_signal(snap, last, self._now(), self._policy, pace)
+            why = should_signal(snap, last, self._now(), self._policy)
             if why is None:
                 return "coalesced"
             outcome = await self._send(snap)
@@ -143,13 +123,6 @@ class SignalSender:
             if outcome != "failed":  # a finished session needs no further signal either
                 self._ledger.record(snap, self._now())
             return outcome
-
-    async def _stop_if_due(
-        self, snap: ChargeSnapshot, pace: Pace | None, operator: str
-    ) -> ChargeSnapshot | None:
-        if self._stopper is None or not stop_now(snap, pace, self._policy.stop_latency_s):
-            return None
-        return await self._stopper.stop(operator, snap)
 
     async def _send(self, snap: ChargeSnapshot) -> Outcome:
         wid = snap.partner_external_id
@@ -196,15 +169,8 @@ class SignalSender:
                 self._locks[key] = (lock, users - 1)
 
 
-def _has(last: Signalled | None, answer: ChargeSnapshot) -> bool:
-    """This process already signalled that answer (a later entry of the charge, still
-    `charging` in Monta's delivery order, found the stop due again)."""
-    return last is not None and last.state == answer.state and last.updated_at >= answer.updated_at
-
-
 def sender_of(state: AppState) -> SignalSender:
-    """One per API process: the coalescing ledger must outlive a request, and the sessions
-    this process starts tell it their budgets."""
+    """One per API process: the coalescing ledger must outlive a request."""
     sender = state.extras.get("signal_sender")
     if not isinstance(sender, SignalSender):
         assert state.temporal is not None
@@ -212,28 +178,11 @@ def sender_of(state: AppState) -> SignalSender:
         policy = CoalescePolicy(
             near_cap_ratio=cfg.webhook_near_cap_ratio,
             max_interval_s=cfg.clock.wall_seconds(cfg.webhook_signal_max_interval_s),
-            stop_latency_s=cfg.clock.wall_seconds(cfg.stop_delivery_latency_s),
         )
         sender = state.extras["signal_sender"] = SignalSender(
             state.temporal,
             policy,
             max_charges=cfg.webhook_coalesce_max_charges,
             concurrency=cfg.webhook_signal_concurrency,
-            stopper=_stopper(state) if cfg.api_sends_due_stops else None,
         )
     return sender
-
-
-def _stopper(state: AppState) -> ChargeStopper:
-    """Stops through the Monta client the API already keeps per operator (api/quotes.py),
-    only while every session worker reads the answer's mark (workflows/worker_code.py)."""
-    quotes, probe = quotes_of(state), worker_code_of(state)
-
-    async def call(operator: str, charge_id: int) -> ChargeSnapshot:
-        monta = quotes.monta_of(state.operators[operator])
-        return await monta.stop_charge(ChargeRef(operator=operator, charge_id=charge_id))
-
-    async def enabled() -> bool:
-        return await probe.lowest() >= READS_API_STOPS
-
-    return ChargeStopper(call, enabled, max_charges=state.settings.webhook_coalesce_max_charges)

@@ -54,6 +54,13 @@ class Budget(BaseModel):
     effective_per_kwh_minor: Decimal  # p_eff, net
 
 
+def near_cap(consumed_kwh: Decimal, kwh_limit: Decimal | None, ratio: Decimal) -> bool:
+    """At or past `ratio` of Monta's hard cap: the band in which every reading reaches the
+    session (the API's coalescing, the watcher's backstop), and in which the session's soft
+    kWh budget lies (`compute_budget`). Without a known cap nothing is near it."""
+    return kwh_limit is not None and kwh_limit > 0 and consumed_kwh >= ratio * kwh_limit
+
+
 def gross(net_minor: Decimal, vat_rate: Decimal) -> Decimal:
     return net_minor * (1 + vat_rate)
 

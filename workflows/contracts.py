@@ -128,9 +128,6 @@ class ChargeSnapshot(_Model):
     stop_reason: str | None = None
     partner_external_id: str | None = None
     charge_point_id: int | None = None
-    # Set by the API on Monta's answer to a stop it sent for the session's kWh budget
-    # (api/charge_stopper.py): the session records the reason and sends no stop itself.
-    stop_sent_for: Literal["kwh_budget"] | None = None
 
 
 class StartChargeInput(_Model):

@@ -31,9 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
 
 MAX_START_ATTEMPTS = 5
-# Sessions started before StateSince/HoldExpiresAt existed replay without them; sessions
-# whose start sets StateSince never ask (`_state_times`).
-STATE_TIMES_PATCH = "state-since-and-hold-expiry"
 START_REJECTIONS = (c.ERR_CHARGE_POINT_UNAVAILABLE, c.ERR_MONTA_CLIENT)
 
 
@@ -69,7 +66,6 @@ class ChargeSessionWorkflow:
         if self.d.charge_id is None:
             self._early.append(snapshot)
             return
-        self._stop_sent_by_api(snapshot)
         self._take(snapshot)
 
     @workflow.query(name=c.QUERY_STATUS)
@@ -139,7 +135,7 @@ class ChargeSessionWorkflow:
     ) -> SessionStatus:
         if self.d.created_at is None:
             self.d.created_at = workflow.now()
-            self.d.state = self._first_state()
+            self.d.state = self.req.first_state()
         self._upsert_identity()
         phases = {
             "pricing": self._price_and_reserve,
@@ -429,19 +425,6 @@ class ChargeSessionWorkflow:
         self.d.captured = Money(amount_minor=0, currency=auth.amount.currency)
 
     # ------------------------------------------------------------------ helpers
-    def _stop_sent_by_api(self, snapshot: c.ChargeSnapshot) -> None:
-        """Monta's answer to a stop the API sent at the reading where this session's kWh
-        stop fell due (api/charge_stopper.py): the stop is this session's, for its budget,
-        and already sent. The answer shows the charge winding down, so `_watch` leaves as it
-        does for any charge that ends: the same commands as before the mark existed, only
-        the recorded reason differs."""
-        if snapshot.stop_sent_for is None or snapshot.charge_id != self.d.charge_id:
-            return
-        if self.d.stop_sent_at is None:
-            self.d.stop_sent_at = workflow.now()
-            self.d.stop_reason = self.d.stop_reason or snapshot.stop_sent_for
-            self.d.reason = self.d.reason or snapshot.stop_sent_for
-
     def _take(self, snapshot: c.ChargeSnapshot) -> None:
         merged = merge(self.d.view, snapshot, self.cfg.time_scale)
         if merged is None:
@@ -545,29 +528,15 @@ class ChargeSessionWorkflow:
         self.d.state = state
         if workflow.info().typed_search_attributes.get(sa.SESSION_STATE) == state:
             return
-        updates: list[SearchAttributeUpdate[Any]] = [sa.SESSION_STATE.value_set(state)]
-        if self._state_times():
-            updates.append(sa.STATE_SINCE.value_set(workflow.now()))
-            auth, hold = self.d.authorization, sa.HOLD_EXPIRES_AT
-            if auth is not None:  # a final state has captured or released the hold
-                final = state in c.FINAL_STATES
-                updates.append(hold.value_unset() if final else hold.value_set(auth.expires_at))
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.SESSION_STATE.value_set(state),
+            sa.STATE_SINCE.value_set(workflow.now()),
+        ]
+        auth, hold = self.d.authorization, sa.HOLD_EXPIRES_AT
+        if auth is not None:  # a final state has captured or released the hold
+            final = state in c.FINAL_STATES
+            updates.append(hold.value_unset() if final else hold.value_set(auth.expires_at))
         workflow.upsert_search_attributes(updates)
-
-    def _state_times(self) -> bool:
-        """Whether state changes carry StateSince/HoldExpiresAt. A start that set StateSince
-        (session_start.py) says so itself; asking `workflow.patched` costs a session one more
-        upsert (the SDK records every patch it is asked about in `TemporalChangeVersion`).
-        Starts without it follow the patch, as their histories recorded."""
-        has_since = workflow.info().typed_search_attributes.get(sa.STATE_SINCE) is not None
-        return has_since or workflow.patched(STATE_TIMES_PATCH)
-
-    def _first_state(self) -> c.SessionStateName:
-        """The state its starter gave it (session_start.py). Priced starts used to begin in
-        `pricing` and step to `authorizing` with an upsert; their histories replay that way."""
-        first = self.req.first_state()
-        started = workflow.info().typed_search_attributes.get(sa.SESSION_STATE)
-        return first if started == first else "pricing"
 
     def _upsert_identity(self) -> None:
         """The starter usually sets these already; upsert only what is missing or differs."""

@@ -24,7 +24,6 @@ class SessionData(BaseModel):
     accepted_at: datetime | None = None
     view: ChargeView | None = None
     last_signal_at: datetime | None = None
-    self_reads: int = 0  # unused since the watcher covers silent webhooks; kept for old runs
     stop_requested: str | None = None  # who asked: terminal, operator, ...
     stop_requested_at: datetime | None = None
     stop_reason: str | None = None  # why the session stopped the charge

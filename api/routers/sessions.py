@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
-from api.dependencies import AppState, State, Temporal, operator_of
+from api.dependencies import State, Temporal, operator_of
 from api.errors import ApiError, error_responses
 from api.quotes import quotes_of
 from api.schemas import SessionAccepted, SessionPage, StartSessionBody, StateFilter, StopBody
@@ -21,11 +21,10 @@ from api.session_service import (
     start_session,
     visibility_query,
 )
+from api.session_start import session_id as session_workflow_id
 from api.signal_sender import sender_of
-from api.worker_code_probe import worker_code_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
-from workflows.session_start import session_id as session_workflow_id
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -117,7 +116,6 @@ async def start(
             body.digest(),
             state.settings.session_task_queue,
             state.settings.api_start_wait_s,
-            worker_code=await worker_code_of(state).lowest(),
         )
         if not isinstance(outcome, Pending):
             # Just answered from POST /charges: what the session has of its charge, now.
@@ -126,7 +124,6 @@ async def start(
         url = _status_url(request, outcome.session_id)
         accepted = SessionAccepted(session_id=outcome.session_id, status_url=url)
         return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": url})
-    _learn_budget(state, outcome)
     return _start_answer(outcome)
 
 
@@ -137,20 +134,9 @@ async def start(
     responses=error_responses(401, 403, 404, 503),
     summary="A session's live status",
 )
-async def get_session(
-    session_id: SessionId, scope: Terminal, state: State, client: Temporal
-) -> SessionStatus:
+async def get_session(session_id: SessionId, scope: Terminal, client: Temporal) -> SessionStatus:
     require_session_owner(scope, session_id)
-    status = await get_status(client, session_id)
-    _learn_budget(state, status)  # a start answered 202, or one made through another replica
-    return status
-
-
-def _learn_budget(state: AppState, status: SessionStatus) -> None:
-    """Let this process's webhook coalescing follow the session's own budget."""
-    if status.charge_id is not None and status.kwh_budget is not None:
-        if status.state in ("starting", "charging"):
-            sender_of(state).expect(status.charge_id, status.kwh_budget)
+    return await get_status(client, session_id)
 
 
 @router.post(

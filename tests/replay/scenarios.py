@@ -12,12 +12,12 @@ from typing import Any
 
 from temporalio.client import Client
 
+from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker, wait_status
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionRequest
-from workflows.session_start import start_session_and_wait_accepted
 
 Scenario = Callable[[Client, bool], Awaitable[str]]  # (client, priced) -> the workflow id
 

@@ -1,14 +1,11 @@
 """Committed histories (one per final state) must replay: a non-deterministic change fails.
 
-`histories/` holds the current code's bare starts (the session reads its tariff) and
-`priced/` its starts that carry the API's tariff; every other subdirectory keeps an older
-generation that sessions still running at an upgrade could have (`before-state-times/`,
-recorded before the `state-since-and-hold-expiry` patch; `priced-started-in-pricing/`,
-priced starts from before the API started them in `authorizing`; `bare-patch-asked/` and
-`priced-patch-asked/`, starts from before the starter set StateSince, whose sessions asked
-the patch and upserted `TemporalChangeVersion`). Regenerate a folder with
-`python -m tests.replay.generate [--priced] [--into DIR]` only for an intended, versioned
-change, after moving its previous generation into a subdirectory.
+One generation: `histories/` holds bare starts (the session reads its tariff) and
+`priced/` starts that carry the API's tariff, both recorded from the current code. Until the
+first deployment, regenerate them (`python -m tests.replay.generate` and
+`python -m tests.replay.generate --priced --into priced`) whenever a change alters the
+session's steps; from the first deployment on they are frozen, and a change that breaks
+their replay needs versioning (docs/upgrades.md).
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from workflows.session import ChargeSessionWorkflow
 HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
 
 
-GENERATIONS = [HISTORIES, *sorted(p for p in HISTORIES.iterdir() if p.is_dir())]
+GENERATIONS = [HISTORIES, HISTORIES / "priced"]
 
 
 def _history(folder: Path, state: str) -> WorkflowHistory:

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from temporalio.common import WorkflowIDReusePolicy
 
+from api.session_start import start_options, static_summary
 from core.money import Money
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.session_models import SessionRequest
-from workflows.session_start import start_options, static_summary
 
 
 def _request(**kw: object) -> SessionRequest:
@@ -49,6 +49,3 @@ def test_a_start_the_api_priced_begins_in_authorizing() -> None:
     assert priced.first_state() == "authorizing"
     assert start_options(priced, "q")["search_attributes"].get(sa.SESSION_STATE) == "authorizing"
     assert _request().first_state() == "pricing"
-    # Until every worker follows that start (workflows/worker_code.py), it begins in pricing.
-    held = start_options(priced, "q", worker_code=1)["search_attributes"]
-    assert held.get(sa.SESSION_STATE) == "pricing"

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from api.charge_pace import Pace
 from api.signal_coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
 from workflows.contracts import ChargeSnapshot
 
@@ -80,26 +79,6 @@ def test_winding_down_steps_wait_for_completed() -> None:
     assert decide(snap("10", state="failed", sec=14, failed_at=T0), last=ending) == "state"
     # The heartbeat still carries the newest step if `completed` is slow to come.
     assert decide(stopped, now=105.0, last=ending) == "interval"
-
-
-def test_the_echo_of_a_sessions_own_stop_is_held_back() -> None:
-    """Told of the reading its stop fell due at (consumed + kW x stop latency reaches the
-    budget), the session stopped the charge itself: the first winding-down step is its
-    stop's echo. Before that (or without the budget) the step may be Monta's own stop,
-    and a new failure is news either way."""
-    policy = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=5.0, stop_latency_s=2)
-    pace = Pace(kwh_budget=Decimal(10), kwh_per_s=Decimal("0.1"), gap_s=Decimal(10))
-    due = Signalled.of(snap("9.8", sec=10), at=100.0)  # 9.8 + 0.1 * 2 = budget
-    stopping = snap("9.9", state="stopping", sec=11, stopped_at=T0)
-    assert should_signal(stopping, due, 101.0, policy, pace) is None
-    assert should_signal(stopping, due, 105.0, policy, pace) == "interval"
-    assert should_signal(stopping, due, 101.0, policy) == "state"  # budget unknown
-    before = Signalled.of(snap("9.79", sec=10), at=100.0)
-    assert should_signal(stopping, before, 101.0, policy, pace) == "state"
-    failed = snap("9.9", state="stopping", sec=11, stopped_at=T0, failed_at=T0)
-    assert should_signal(failed, due, 101.0, policy, pace) == "state"
-    done = snap("9.9", state="completed", sec=12, stopped_at=T0, completed_at=T0)
-    assert should_signal(done, due, 101.0, policy, pace) == "state"
 
 
 def test_first_energy_is_signalled() -> None:

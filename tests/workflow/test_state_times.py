@@ -1,9 +1,5 @@
-"""StateSince/HoldExpiresAt on every state change, without a patch for new starts.
-
-Sessions started before those attributes existed replay without them (patch
-`state-since-and-hold-expiry`). Asking `workflow.patched` makes the SDK upsert
-`TemporalChangeVersion`: one more upsert and visibility write per session. A start that sets
-StateSince (session_start.py) tells the session to carry state times without asking.
+"""StateSince/HoldExpiresAt on every state change (the stuck-session and hold-expiry alerts
+read both from visibility), and no patch marker: there is no past to stay compatible with.
 """
 
 from __future__ import annotations
@@ -11,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributePair
 from temporalio.testing import WorkflowEnvironment
 
+from api.session_start import initial_search_attributes, start_options
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import (
     make_request,
@@ -25,19 +22,15 @@ from tests.workflow.harness import (
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_start import initial_search_attributes, start_options
 
 STATE_UPSERT = "HoldExpiresAt,SessionState,StateSince"
 
 
-async def _run_to_end(env: WorkflowEnvironment, with_since: bool) -> tuple[list[str], list[str]]:
+async def _run_to_end(env: WorkflowEnvironment) -> tuple[list[str], list[str]]:
     world, client = FakeWorld(), env.client
     req = make_request(500)
     async with session_worker(client, world) as queue:
         options = start_options(req, queue)
-        if not with_since:  # as a starter from before StateSince was set at the start
-            pairs = [p for p in options["search_attributes"] if p.key != sa.STATE_SINCE]
-            options["search_attributes"] = TypedSearchAttributes(pairs)
         handle = await client.start_workflow(ChargeSessionWorkflow.run, req, **options)
         await wait_status(handle, lambda s: s.charge_id is not None)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
@@ -47,18 +40,13 @@ async def _run_to_end(env: WorkflowEnvironment, with_since: bool) -> tuple[list[
         return await upserts_and_markers(handle)
 
 
-async def test_a_start_with_state_since_asks_no_patch(temporal_env: WorkflowEnvironment) -> None:
-    upserts, markers = await _run_to_end(temporal_env, with_since=True)
+async def test_every_state_change_says_since_when_and_no_patch_is_asked(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    upserts, markers = await _run_to_end(temporal_env)
     assert "core_patch" not in markers
     assert not any("TemporalChangeVersion" in u for u in upserts)
     assert upserts.count(STATE_UPSERT) >= 4  # authorizing → starting → … → completed
-
-
-async def test_a_start_without_it_follows_the_patch(temporal_env: WorkflowEnvironment) -> None:
-    upserts, markers = await _run_to_end(temporal_env, with_since=False)
-    assert markers.count("core_patch") == 1
-    assert "TemporalChangeVersion" in upserts  # the SDK's record of the patch
-    assert upserts.count(STATE_UPSERT) >= 4
 
 
 def test_the_start_says_since_when() -> None:
@@ -66,5 +54,3 @@ def test_the_start_says_since_when() -> None:
     attrs = initial_search_attributes(make_request(500), now=at)
     assert attrs.get(sa.STATE_SINCE) == at and attrs.get(sa.SESSION_STATE) == "pricing"
     assert SearchAttributePair(sa.STATE_SINCE, at) in list(attrs)
-    # Workers below code 3 on the queue would ask the patch: the start leaves it out.
-    assert initial_search_attributes(make_request(500), 2).get(sa.STATE_SINCE) is None

@@ -22,7 +22,6 @@ from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionRequest, SessionStatus
-from workflows.worker_code import BEGINS_IN_AUTHORIZING, SESSION_CODE, STATE_SINCE_AT_START
 
 
 def session_id(request: SessionRequest) -> str:
@@ -43,38 +42,31 @@ def static_summary(request: SessionRequest) -> str:
 
 
 def initial_search_attributes(
-    request: SessionRequest, worker_code: int = SESSION_CODE, now: datetime | None = None
+    request: SessionRequest, now: datetime | None = None
 ) -> TypedSearchAttributes:
-    """The start in the shape every worker on the queue follows: `worker_code` is the lowest
-    session code its pollers announce (workflows/worker_code.py). From code 2 a priced start
-    begins in `authorizing` (one upsert fewer than stepping through `pricing`); from code 3
-    the start says since when (`now`, default the caller's clock), which tells the session
-    to carry state times without asking a patch (one upsert fewer again)."""
-    first = request.first_state() if worker_code >= BEGINS_IN_AUTHORIZING else "pricing"
+    """What the UI's list and the alerts read from the first moment: the state the session
+    begins in and since when (`now`, default the caller's clock), so the session needs no
+    upsert of its own before its first step."""
     pairs: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(sa.SESSION_STATE, first),
+        SearchAttributePair(sa.SESSION_STATE, request.first_state()),
         SearchAttributePair(sa.OPERATOR, request.operator),
         SearchAttributePair(sa.CHARGE_POINT_ID, request.charge_point_id),
         SearchAttributePair(sa.TERMINAL_ID, request.terminal_id),
+        SearchAttributePair(sa.STATE_SINCE, now or datetime.now(UTC)),
     ]
     if request.card_last4:
         pairs.append(SearchAttributePair(sa.CARD_LAST4, request.card_last4))
-    if worker_code >= STATE_SINCE_AT_START:
-        pairs.append(SearchAttributePair(sa.STATE_SINCE, now or datetime.now(UTC)))
     return TypedSearchAttributes(pairs)
 
 
-def start_options(
-    request: SessionRequest, task_queue: str, worker_code: int = SESSION_CODE
-) -> dict[str, Any]:
-    """Keyword arguments for `Client.start_workflow` / `WithStartWorkflowOperation`;
-    `worker_code`: see `initial_search_attributes`."""
+def start_options(request: SessionRequest, task_queue: str) -> dict[str, Any]:
+    """Keyword arguments for `Client.start_workflow` / `WithStartWorkflowOperation`."""
     return {
         "id": session_id(request),
         "task_queue": task_queue,
         "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
         "static_summary": static_summary(request),
-        "search_attributes": initial_search_attributes(request, worker_code),
+        "search_attributes": initial_search_attributes(request),
     }
 
 
