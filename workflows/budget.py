@@ -1,6 +1,6 @@
 """How much energy a card hold buys: the session's soft budgets and Monta's hard caps.
 
-Formula (payments-and-peers.md §7), all money in minor units of the hold's currency,
+Formula (docs/design.md, "The budget"), all money in minor units of the hold's currency,
 tariff prices net of VAT, the hold (and Monta's `price`) gross:
 
     A_net  = A / (1 + VAT)

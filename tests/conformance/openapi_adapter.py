@@ -30,7 +30,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "monta-openapi-v1.yaml"
-# sha256 of /work/shared/reference/monta-openapi-v1.yaml: the vendored copy must not drift.
+# sha256 of Monta's published spec as vendored: the copy must not drift.
 SPEC_SHA256 = "ce8db8d61e6d02f483b54da0020563984636cfd4cec1983e98396c649ae34702"
 _SCHEMA_PREFIX = "#/components/schemas/"
 

@@ -1,4 +1,4 @@
-"""docker-compose.yml, checked by parsing: no Docker engine here (see DESIGN.md)."""
+"""docker-compose.yml, checked by parsing: no Docker engine on these machines."""
 
 from __future__ import annotations
 

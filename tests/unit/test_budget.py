@@ -1,4 +1,4 @@
-"""Budget maths with worked examples (payments-and-peers.md §7)."""
+"""Budget maths with worked examples (docs/design.md, "The budget")."""
 
 from __future__ import annotations
 
