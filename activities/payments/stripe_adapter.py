@@ -9,6 +9,7 @@ result; with another key -> AlreadyCaptured.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -49,27 +50,66 @@ CAPABILITIES = Capabilities(
 )
 
 
-def _decline_code(exc: stripe.StripeError) -> str:
+log = logging.getLogger(__name__)
+
+# Stripe's 400 codes that say what the refusal is (https://docs.stripe.com/error-codes).
+_AMOUNT_ABOVE_CODES = frozenset({"amount_too_large"})
+_AMOUNT_NOT_REPRESENTABLE_CODES = frozenset({"invalid_charge_amount_no_decimal_compatible"})
+
+
+def _error_body(exc: stripe.StripeError) -> dict[str, Any]:
     body: dict[str, Any] = exc.json_body if isinstance(exc.json_body, dict) else {}
-    error = body.get("error") or {}
-    return str(error.get("decline_code") or exc.code or "card_declined")
+    error = body.get("error")
+    return error if isinstance(error, dict) else {}
+
+
+def _decline_code(exc: stripe.StripeError) -> str:
+    return str(_error_body(exc).get("decline_code") or exc.code or "card_declined")
+
+
+def _credentials_rejected(status: int, message: str) -> e.PaymentError:
+    # The one alert for a wrong or rotated key: every payment call fails the same way until
+    # an operator fixes it, and Temporal keeps retrying them (holds stay open, nothing lost).
+    log.error(
+        "Stripe refused chargepay's API key (HTTP %s): the credential is wrong, rotated or"
+        " lacks a permission; fix CHARGEPAY_STRIPE_API_KEY. Payment calls are retried until"
+        " it is fixed. %s",
+        status,
+        message,
+    )
+    return e.PaymentCredentialsRejected(message)
+
+
+def _rejection(code: str | None, message: str, error: dict[str, Any]) -> e.PaymentError:
+    """A 4xx refusal that is neither a decline nor a credential problem, by Stripe's code."""
+    if code in _AMOUNT_ABOVE_CODES:
+        return e.AmountAboveAuthorized(message)
+    if code in _AMOUNT_NOT_REPRESENTABLE_CODES:
+        return e.AmountNotRepresentable(message)
+    intent = error.get("payment_intent")
+    if code == "payment_intent_unexpected_state" and isinstance(intent, dict):
+        if intent.get("status") != "requires_capture":
+            return si.state_error(intent)
+    return e.PaymentRequestInvalid(message, code or "invalid_request")
 
 
 def _map(exc: stripe.StripeError) -> e.PaymentError:
     """Stripe's documented errors -> our typed errors (see payments-and-peers.md §2.1)."""
     status = exc.http_status or 0
-    message = f"stripe {status}: {exc.user_message or exc}"
+    error = _error_body(exc)
+    code = str(error.get("code") or exc.code or "") or None
+    message = f"stripe {status}{f' {code}' if code else ''}: {exc.user_message or exc}"
     if isinstance(exc, stripe.CardError):
         return e.PaymentDeclined(_decline_code(exc), message)
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or status >= 500:
         return e.PaymentUnavailable(message)
     if status == 409:  # a concurrent request with the same key: retry later
         return e.PaymentUnavailable(message)
+    if status in (401, 403) or isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return _credentials_rejected(status, message)
     if status == 404:
         return e.AuthorizationNotFound(message)
-    if exc.code == "amount_too_large":
-        return e.AmountAboveAuthorized(message)
-    return e.PaymentRequestInvalid(message)
+    return _rejection(code, message, error)
 
 
 async def _call(call: Awaitable[T]) -> T:
@@ -77,6 +117,21 @@ async def _call(call: Awaitable[T]) -> T:
         return await call
     except stripe.StripeError as exc:
         raise _map(exc) from exc
+
+
+async def _attempt(call: Awaitable[object]) -> e.PaymentError | None:
+    """A capture or cancel. Stripe's refusal is returned, not raised: it may only mean that
+    another call moved the intent first, so the caller reads the intent again and decides;
+    retryable errors, declines and credential refusals are raised as they are."""
+    try:
+        await call
+    except stripe.StripeError as exc:
+        mapped = _map(exc)
+        if mapped.retryable or isinstance(mapped, e.PaymentDeclined):
+            raise mapped from exc
+        mapped.__cause__ = exc
+        return mapped
+    return None
 
 
 class StripeGateway:
@@ -154,18 +209,18 @@ class StripeGateway:
             authorized = si.authorized_money(pi)
             if request.amount.currency != authorized.currency:
                 raise e.PaymentRequestInvalid(f"capture in {request.amount.currency}")
-            if request.amount.amount_minor > authorized.amount_minor:
+            capturable = si.capturable_stripe_amount(pi)
+            if request.amount.amount_minor > capturable:
                 raise e.AmountAboveAuthorized(
-                    f"{request.amount} exceeds the authorized {authorized}"
+                    f"{request.amount} exceeds the capturable {capturable} of {pi['id']}"
                 )
             await self._mark(pi, si.CAPTURE_KEY, request.idempotency_key)
             params: Any = {"amount_to_capture": request.amount.amount_minor}
             options: Any = {"idempotency_key": request.idempotency_key}
-            try:
-                await _call(self._intents.capture_async(str(pi["id"]), params, options))
-            except e.PaymentRequestInvalid:
-                pass  # e.g. a concurrent capture: the state read below decides
+            refused = await _attempt(self._intents.capture_async(str(pi["id"]), params, options))
             pi = await self._load(request.authorization_id)
+            if refused is not None and pi.get("status") == "requires_capture":
+                raise refused  # the hold is still open: the refusal is the answer
         if pi.get("status") == "succeeded":
             if si.metadata_key(pi, si.CAPTURE_KEY) != request.idempotency_key:
                 raise si.state_error(pi)
@@ -184,11 +239,10 @@ class StripeGateway:
         if pi.get("status") == "requires_capture":
             await self._mark(pi, si.VOID_KEY, request.idempotency_key)
             options: Any = {"idempotency_key": request.idempotency_key}
-            try:
-                await _call(self._intents.cancel_async(str(pi["id"]), None, options))
-            except e.PaymentRequestInvalid:
-                pass  # the state read below decides
+            refused = await _attempt(self._intents.cancel_async(str(pi["id"]), None, options))
             pi = await self._load(request.authorization_id)
+            if refused is not None and pi.get("status") == "requires_capture":
+                raise refused
         if pi.get("status") == "canceled":
             if si.metadata_key(pi, si.VOID_KEY) != request.idempotency_key:
                 raise si.state_error(pi)

@@ -62,6 +62,16 @@ def authorized_money(pi: dict[str, Any]) -> Money:
     return Money(amount_minor=int(pi["amount"]), currency=str(pi["currency"]))
 
 
+def capturable_stripe_amount(pi: dict[str, Any]) -> int:
+    """The ceiling for `amount_to_capture`, in Stripe's units: `amount_capturable`, which
+    Stripe keeps current after partial captures and incremental authorizations, where
+    `amount` is the original hold. localstripe omits the field; only there is `amount` read
+    instead (it has no partial or incremental flows, so its whole hold is capturable)."""
+    if pi.get("amount_capturable") is not None:
+        return int(pi["amount_capturable"])
+    return int(pi["amount"])
+
+
 def captured_minor(pi: dict[str, Any]) -> int:
     if pi.get("amount_received") is not None:
         return int(pi["amount_received"])
@@ -94,6 +104,10 @@ def state_error(pi: dict[str, Any]) -> e.PaymentError:
         return e.PaymentDeclined(str(code), str(failure.get("message", "declined")))
     if status == "requires_action":
         return e.PaymentDeclined("authentication_required", f"{pid} needs customer action")
+    if status == "requires_capture":
+        # The hold is open, so it is not "not found": the call's outcome is not visible yet
+        # and a retry (same idempotency key) reads the intent again.
+        return e.PaymentUnavailable(f"{pid} still requires_capture after the call")
     return e.AuthorizationNotFound(f"{pid} holds no authorization (status {status})")
 
 

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from tests.payments.backends import Backend, emulator_backend, stripe_backend
+from tests.payments.stripe_stub import StripeStub, stripe_stub_server
 from tests.support.acquirer import AcquirerEmulator, acquirer_emulator
 from tests.support.localstripe import LocalStripe, localstripe_server
 from tests.support.processes import python_server
@@ -47,3 +48,17 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     finally:
         built.clear_faults()
         await built.gateway.aclose()
+
+
+@pytest.fixture(scope="session")
+def _stripe_stub_server() -> Iterator[StripeStub]:
+    with stripe_stub_server() as stub:
+        yield stub
+
+
+@pytest.fixture
+def stripe_stub(_stripe_stub_server: StripeStub) -> Iterator[StripeStub]:
+    """The in-process Stripe stub, emptied for each test."""
+    _stripe_stub_server.reset()
+    yield _stripe_stub_server
+    _stripe_stub_server.reset()

@@ -110,6 +110,8 @@ def test_captured_amount_real_stripe_and_localstripe() -> None:
         ({"status": "canceled", "cancellation_reason": "requested_by_customer"}, e.AlreadyVoided),
         ({"status": "requires_action"}, e.PaymentDeclined),
         ({"status": "requires_confirmation"}, e.AuthorizationNotFound),
+        # still open after a capture/cancel that raised nothing: retry, never "not found"
+        ({"status": "requires_capture"}, e.PaymentUnavailable),
     ],
 )
 def test_state_errors(fields: dict[str, object], error: type[e.PaymentError]) -> None:
