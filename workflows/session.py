@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, SearchAttributeValueType
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributeUpdate,
+    SearchAttributeValueType,
+    VersioningBehavior,
+)
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -43,7 +48,7 @@ def _error_type(exc: BaseException) -> tuple[str | None, str | None]:
     return None, None
 
 
-@workflow.defn(name=c.SESSION_WORKFLOW)
+@workflow.defn(name=c.SESSION_WORKFLOW, versioning_behavior=VersioningBehavior.PINNED)
 class ChargeSessionWorkflow:
     @workflow.init
     def __init__(self, request: SessionRequest, carried: SessionData | None = None) -> None:
