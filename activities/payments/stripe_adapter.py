@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import stripe
 
 from activities.payments import errors as e
+from activities.payments import stripe_currency as sc
 from activities.payments import stripe_intents as si
 from activities.payments.protocol import Capabilities
 from core.money import Money
@@ -192,7 +193,7 @@ class StripeGateway:
 
     async def authorize(self, request: AuthorizeInput) -> Authorization:
         params: Any = {
-            "amount": request.amount.amount_minor,
+            "amount": sc.to_stripe_amount(request.amount),
             "currency": request.amount.currency.lower(),
             "payment_method": request.payment_token,
             "capture_method": "manual",
@@ -209,13 +210,15 @@ class StripeGateway:
             authorized = si.authorized_money(pi)
             if request.amount.currency != authorized.currency:
                 raise e.PaymentRequestInvalid(f"capture in {request.amount.currency}")
+            amount = sc.to_stripe_amount(request.amount)  # refused here if inexact
             capturable = si.capturable_stripe_amount(pi)
-            if request.amount.amount_minor > capturable:
+            if amount > capturable:
                 raise e.AmountAboveAuthorized(
-                    f"{request.amount} exceeds the capturable {capturable} of {pi['id']}"
+                    f"{request.amount} exceeds what {pi['id']} can still capture"
+                    f" ({capturable} in Stripe's {authorized.currency} units)"
                 )
             await self._mark(pi, si.CAPTURE_KEY, request.idempotency_key)
-            params: Any = {"amount_to_capture": request.amount.amount_minor}
+            params: Any = {"amount_to_capture": amount}
             options: Any = {"idempotency_key": request.idempotency_key}
             refused = await _attempt(self._intents.capture_async(str(pi["id"]), params, options))
             pi = await self._load(request.authorization_id)
@@ -225,11 +228,12 @@ class StripeGateway:
             if si.metadata_key(pi, si.CAPTURE_KEY) != request.idempotency_key:
                 raise si.state_error(pi)
             authorized = si.authorized_money(pi)
-            captured = si.captured_minor(pi)
+            captured = si.captured_money(pi)
             return CaptureResult(
-                captured=Money(amount_minor=captured, currency=authorized.currency),
+                captured=captured,
                 released=Money(
-                    amount_minor=authorized.amount_minor - captured, currency=authorized.currency
+                    amount_minor=authorized.amount_minor - captured.amount_minor,
+                    currency=authorized.currency,
                 ),
             )
         raise si.state_error(pi)
@@ -257,7 +261,7 @@ class StripeGateway:
             raise e.PaymentRequestInvalid(f"increment in {request.extra.currency}")
         if si.card_details(pi).increment_available is False:
             raise e.IncrementUnsupported(f"{pi['id']}: incremental authorization unavailable")
-        params: Any = {"amount": authorized.amount_minor + request.extra.amount_minor}
+        params: Any = {"amount": int(pi["amount"]) + sc.to_stripe_amount(request.extra)}
         options: Any = {"idempotency_key": request.idempotency_key}
         try:
             await self._intents.increment_authorization_async(str(pi["id"]), params, options)

@@ -1,5 +1,8 @@
 """Reading a Stripe PaymentIntent (as a plain dict) into the protocol's terms. Pure logic.
 
+Amounts on the intent are in Stripe's units; the `*_money` readers convert them to ours
+(stripe_currency.py), the `*_stripe_amount` ones leave them in Stripe's.
+
 Real Stripe returns `amount_received`, `latest_charge.payment_method_details.card[_present]`
 (brand, last4, `capture_before`, `incremental_authorization`); localstripe returns none of
 these, shows a partial capture as a refund of the remainder on the charge, and keeps card
@@ -14,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from activities.payments import errors as e
+from activities.payments import stripe_currency as sc
 from core.money import Money
 from workflows.contracts import Authorization
 
@@ -59,7 +63,7 @@ def card_details(pi: dict[str, Any]) -> CardDetails:
 
 
 def authorized_money(pi: dict[str, Any]) -> Money:
-    return Money(amount_minor=int(pi["amount"]), currency=str(pi["currency"]))
+    return sc.from_stripe_amount(int(pi["amount"]), str(pi["currency"]))
 
 
 def capturable_stripe_amount(pi: dict[str, Any]) -> int:
@@ -72,7 +76,8 @@ def capturable_stripe_amount(pi: dict[str, Any]) -> int:
     return int(pi["amount"])
 
 
-def captured_minor(pi: dict[str, Any]) -> int:
+def captured_stripe_amount(pi: dict[str, Any]) -> int:
+    """What the intent has captured, in Stripe's units."""
     if pi.get("amount_received") is not None:
         return int(pi["amount_received"])
     charge = charge_of(pi)
@@ -82,6 +87,10 @@ def captured_minor(pi: dict[str, Any]) -> int:
         return int(charge["amount_captured"])
     # localstripe: the uncaptured remainder shows up as a refund.
     return int(charge["amount"]) - int(charge.get("amount_refunded") or 0)
+
+
+def captured_money(pi: dict[str, Any]) -> Money:
+    return sc.from_stripe_amount(captured_stripe_amount(pi), str(pi["currency"]))
 
 
 def metadata_key(pi: dict[str, Any], name: str) -> str | None:

@@ -94,12 +94,12 @@ def test_expiry_is_estimated_without_capture_before() -> None:
 
 
 def test_captured_amount_real_stripe_and_localstripe() -> None:
-    assert si.captured_minor(_real_stripe_intent(amount_received=1234)) == 1234
+    assert si.captured_stripe_amount(_real_stripe_intent(amount_received=1234)) == 1234
     localstripe_style = {
         "amount": 5000,
         "latest_charge": {"captured": True, "amount": 5000, "amount_refunded": 3766},
     }
-    assert si.captured_minor(localstripe_style) == 1234
+    assert si.captured_stripe_amount(localstripe_style) == 1234
 
 
 @pytest.mark.parametrize(
