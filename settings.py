@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     api_start_wait_s: float = 10.0
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
-    # Coalescing (api/signal_coalesce.py): at least one signal per charge per interval (real
+    # Coalescing (api/webhooks/coalesce.py): at least one signal per charge per interval (real
     # s), and every update from this share of the charge's kwhLimit on. Sessions keep their
     # soft kWh budget at or above this share (workflows/budget.py lowers kwhLimit if needed),
     # so the readings around the budget are always signalled; the watcher leaves routine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,19 +10,36 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.keystore import KeyStore
+from api.quotes import QuoteService
+from api.webhooks.sender import SignalSender
+from api.webhooks.watcher_hint import WebhookSeenNotifier
 from core.operators import Operator
 from settings import Settings
 
 
 @dataclass
 class AppState:
-    """Everything the app holds for its lifetime (on `app.state.chargepay`)."""
+    """Everything the app holds for its lifetime (on `app.state.chargepay`). What it keeps
+    beyond settings is an optimisation (a tariff cache, the coalescing ledger): losing it
+    costs extra reads and signals, never a wrong outcome."""
 
     settings: Settings
     operators: dict[str, Operator]
     keys: KeyStore
+    quotes: QuoteService  # quotes and starts share its tariff cache
+    # Set together by `attach` once there is a Temporal client (the lifespan connects
+    # lazily), cleared together by `detach`.
     temporal: Client | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    signals: SignalSender | None = None
+    watcher_hint: WebhookSeenNotifier | None = None
+
+    def attach(self, client: Client) -> None:
+        self.temporal = client
+        self.signals = SignalSender.from_settings(client, self.settings)
+        self.watcher_hint = WebhookSeenNotifier.from_settings(client, self.settings)
+
+    def detach(self) -> None:
+        self.temporal = self.signals = self.watcher_hint = None
 
 
 def app_state(request: Request) -> AppState:
@@ -41,6 +58,15 @@ def temporal_client(state: State) -> Client:
 
 
 Temporal = Annotated[Client, Depends(temporal_client)]
+
+
+def signal_sender(state: State) -> SignalSender:
+    if state.signals is None:
+        raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
+    return state.signals
+
+
+Signals = Annotated[SignalSender, Depends(signal_sender)]
 
 
 def operator_of(state: AppState, key: str) -> Operator:

@@ -16,7 +16,8 @@ from api.errors import install_error_handlers
 from api.keystore import KeyStore
 from api.quotes import QuoteService
 from api.retention import RetentionTooShort, check_retention
-from api.routers import health, quotes, sessions, webhooks
+from api.routers import health, quotes, sessions
+from api.webhooks import router as webhooks
 from codec.converter import build_data_converter
 from codec.wiring import codec_router_from_env
 from core.operators import load_operators
@@ -60,23 +61,23 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
         settings=settings,
         operators=load_operators(settings.operators_file),
         keys=KeyStore(settings.terminal_keys_file),
-        temporal=temporal_client,
+        quotes=QuoteService(settings),
     )
-    quote_service = QuoteService(settings)
-    state.extras["quotes"] = quote_service
+    if temporal_client is not None:
+        state.attach(temporal_client)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         owned = state.temporal is None
         if owned:
-            state.temporal = await connect_temporal(settings, client_interceptors)
+            state.attach(await connect_temporal(settings, client_interceptors))
         await _startup_checks(state)
         try:
             yield
         finally:
-            await quote_service.aclose()
+            await state.quotes.aclose()
             if owned:
-                state.temporal = None
+                state.detach()
 
     app = FastAPI(
         title="chargepay",

@@ -11,7 +11,6 @@ from temporalio.exceptions import ApplicationError
 
 from activities.monta.activities import ERR_TARIFF_UNAVAILABLE, MontaActivities
 from activities.monta.factory import build_monta_activities
-from api.dependencies import AppState
 from api.errors import ApiError
 from core.money import Money
 from core.operators import Operator
@@ -122,11 +121,3 @@ class QuoteService:
     async def aclose(self) -> None:
         for acts in self._monta.values():
             await acts.client.aclose()
-
-
-def quotes_of(state: AppState) -> QuoteService:
-    """The process's QuoteService (the app's lifespan puts it there): quotes and starts share
-    its tariff cache."""
-    service = state.extras["quotes"]
-    assert isinstance(service, QuoteService)
-    return service

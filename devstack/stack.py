@@ -216,9 +216,9 @@ class Stack:
         wait_until(lambda: http_ok(f"{self.api_url}/healthz"), "API", api)
 
     def register_webhooks(self) -> str:
-        """`python -m api.webhooks_register` against the emulator, as in production."""
+        """`python -m api.webhooks.register` against the emulator, as in production."""
         done = subprocess.run(
-            [sys.executable, "-m", "api.webhooks_register", "--public-url", self.api_url],
+            [sys.executable, "-m", "api.webhooks.register", "--public-url", self.api_url],
             cwd=REPO,
             env=self.chargepay_env(),
             capture_output=True,

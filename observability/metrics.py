@@ -80,7 +80,7 @@ WEBHOOK_ENTRIES = Counter(
 WEBHOOK_SIGNALS = Counter(
     "chargepay_webhook_signals",
     "Webhook snapshots signalled to their session, by why they were news "
-    "(api/signal_coalesce.py: first, state, ended, first_energy, near_cap, "
+    "(api/webhooks/coalesce.py: first, state, ended, first_energy, near_cap, "
     "no_cap, interval).",
     ["operator", "reason"],
 )

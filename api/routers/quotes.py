@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth import Terminal, require_charge_point
 from api.dependencies import State, operator_of
 from api.errors import ApiError, error_responses
-from api.quotes import Quote, quotes_of
+from api.quotes import Quote
 from api.schemas import MAX_AMOUNT_MINOR
 from api.session_config import session_config
 from core.money import Money
@@ -44,7 +44,6 @@ async def quote(
     if (amount is None) != (currency is None):
         raise ApiError(422, "invalid_request", "give both amount and currency, or neither")
     operator = operator_of(state, scope.operator)
-    service = quotes_of(state)
     money = Money(amount_minor=amount, currency=currency) if amount and currency else None
     config = session_config(state.settings, operator)
-    return await service.quote(operator, config, charge_point_id, money)
+    return await state.quotes.quote(operator, config, charge_point_id, money)

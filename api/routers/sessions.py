@@ -8,9 +8,8 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
-from api.dependencies import State, Temporal, operator_of
+from api.dependencies import Signals, State, Temporal, operator_of
 from api.errors import ApiError, error_responses
-from api.quotes import quotes_of
 from api.schemas import SessionAccepted, SessionPage, StartSessionBody, StateFilter, StopBody
 from api.session_config import session_config
 from api.session_service import (
@@ -22,7 +21,6 @@ from api.session_service import (
     visibility_query,
 )
 from api.session_start import session_id as session_workflow_id
-from api.signal_sender import sender_of
 from workflows.contracts import StopRequest
 from workflows.session_models import SessionRequest, SessionStatus
 
@@ -96,7 +94,12 @@ def _start_answer(status: SessionStatus) -> SessionStatus:
     summary="Start a paid session (answers once Monta accepted the start)",
 )
 async def start(
-    body: StartBody, scope: Terminal, state: State, client: Temporal, request: Request
+    body: StartBody,
+    scope: Terminal,
+    state: State,
+    client: Temporal,
+    signals: Signals,
+    request: Request,
 ) -> Any:
     operator = operator_of(state, scope.operator)
     require_charge_point(scope, body.charge_point_id)
@@ -106,10 +109,9 @@ async def start(
         config=session_config(state.settings, operator),
         **body.model_dump(exclude={"paying_team_id"}),
         paying_team_id=body.paying_team_id or operator.default_paying_team_id,
-        tariff=await quotes_of(state).tariff_for_start(operator, body.charge_point_id),
+        tariff=await state.quotes.tariff_for_start(operator, body.charge_point_id),
     )
-    sender = sender_of(state)
-    with sender.starting(session_workflow_id(session_request)):
+    with signals.starting(session_workflow_id(session_request)):
         outcome = await start_session(
             client,
             session_request,
@@ -119,7 +121,7 @@ async def start(
         )
         if not isinstance(outcome, Pending):
             # Just answered from POST /charges: what the session has of its charge, now.
-            sender.known(outcome)
+            signals.known(outcome)
     if isinstance(outcome, Pending):
         url = _status_url(request, outcome.session_id)
         accepted = SessionAccepted(session_id=outcome.session_id, status_url=url)

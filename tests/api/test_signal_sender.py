@@ -10,8 +10,8 @@ from typing import Any
 
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.signal_coalesce import CoalescePolicy
-from api.signal_sender import SignalSender
+from api.webhooks.coalesce import CoalescePolicy
+from api.webhooks.sender import SignalSender
 from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import ChargeSnapshot
 from workflows.session_models import SessionStatus

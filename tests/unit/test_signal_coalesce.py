@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.signal_coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
+from api.webhooks.coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
 from workflows.contracts import ChargeSnapshot
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.reconciliation.webhook_seen import WebhookSeenNotifier
+from api.webhooks.watcher_hint import WebhookSeenNotifier
 from workflows.watcher import MontaWatcherWorkflow
 from workflows.watcher_logic import (
     MONTA_CHARGES_PAGE,

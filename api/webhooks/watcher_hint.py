@@ -1,8 +1,8 @@
 """For the API's webhook route: tell the operator's watcher that webhooks flow, at most
 once per `every_s` wall seconds per operator (the watcher then polls at its slow interval).
 
-    notifier = WebhookSeenNotifier(client, every_s=5)
-    await notifier.seen(operator)   # after a verified batch; never raises
+    notifier = WebhookSeenNotifier.from_settings(client, settings)
+    await notifier.seen(operator)   # after a verified batch; a missing watcher only logs
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from collections.abc import Callable
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from settings import Settings
 from workflows.watcher_logic import SIGNAL_WEBHOOK_SEEN, watcher_workflow_id
 
-log = logging.getLogger("chargepay.watcher")
+log = logging.getLogger(__name__)
+
+HINT_EVERY_S = 5.0  # wall seconds between hints per operator, at most
 
 
 class WebhookSeenNotifier:
@@ -27,6 +30,13 @@ class WebhookSeenNotifier:
         self.every_s = every_s
         self._clock = clock
         self._last: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(cls, client: Client, settings: Settings) -> WebhookSeenNotifier:
+        # Several hints per silence window, or at high time scales the watcher would read
+        # flowing webhooks as silent between two hints and poll fast.
+        silence_s = settings.clock.wall_seconds(settings.watcher_webhook_silence_s)
+        return cls(client, every_s=min(HINT_EVERY_S, silence_s / 4))
 
     async def seen(self, operator: str) -> bool:
         """True when a signal was sent; a missing watcher only logs (polling goes on)."""

@@ -1,8 +1,8 @@
 """`POST /v1/webhooks/monta/{operator}`: signed batches from Monta become workflow signals.
 
-Snapshots are coalesced (api/signal_coalesce.py): only a meaningful change is signalled, the
-rest is acknowledged. 2xx only once Temporal accepted every signal that was needed; 5xx
-otherwise (after a short in-request retry of a busy session, api/signal_sender.py), so Monta
+Snapshots are coalesced (`coalesce`): only a meaningful change is signalled, the rest is
+acknowledged. 2xx only once Temporal accepted every signal that was needed; 5xx otherwise
+(after a short in-request retry of a busy session, `sender`), so Monta
 redelivers the batch (replays are harmless: merging snapshots is idempotent). A signal to a
 session that already finished is accepted-and-ignored.
 """
@@ -17,11 +17,11 @@ from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel
 
 from activities.monta import jsonio
-from activities.reconciliation.webhook_seen import WebhookSeenNotifier
-from api.dependencies import AppState, State, operator_of
+from api.dependencies import State, operator_of
 from api.errors import ApiError, error_responses
-from api.signal_sender import Outcome, SignalSender, sender_of
-from api.webhook_batch import InvalidBatch, read_batch
+from api.webhooks.batch import InvalidBatch, read_batch
+from api.webhooks.sender import Outcome, SignalSender
+from api.webhooks.watcher_hint import WebhookSeenNotifier
 from core import signature
 from observability.logging import bind
 from observability.metrics import record_webhook_batch
@@ -30,7 +30,6 @@ from workflows.contracts import ChargeSnapshot
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-HINT_EVERY_S = 5.0  # wall seconds between webhook_seen hints per operator, at most
 _OPERATOR_EXAMPLES = {"alpha": {"value": "alpha"}, "bravo": {"value": "bravo"}}
 
 
@@ -62,18 +61,10 @@ async def _signal(sender: SignalSender, snap: ChargeSnapshot, operator: str) -> 
         return await sender.deliver(snap, operator)
 
 
-async def _tell_watcher(state: AppState, operator: str) -> None:
+async def _tell_watcher(notifier: WebhookSeenNotifier | None, operator: str) -> None:
     """Webhooks are flowing: the operator's polling watcher may slow down (best effort)."""
-    if state.temporal is None:
+    if notifier is None:
         return
-    notifier = state.extras.get("webhook_seen")
-    if not isinstance(notifier, WebhookSeenNotifier):
-        # Several hints per silence window, or at high time scales the watcher would read
-        # flowing webhooks as silent between two hints and poll fast.
-        cfg = state.settings
-        every_s = min(HINT_EVERY_S, cfg.clock.wall_seconds(cfg.watcher_webhook_silence_s) / 4)
-        notifier = WebhookSeenNotifier(state.temporal, every_s=every_s)
-        state.extras["webhook_seen"] = notifier
     try:
         await notifier.seen(operator)
     except Exception as exc:  # never fail a delivery over the watcher hint
@@ -107,10 +98,10 @@ async def monta_webhook(
         raise ApiError(400, "invalid_payload", f"not a webhook batch: {exc}") from exc
     outcomes: list[Outcome] = []
     if batch.snapshots:
-        if state.temporal is None:
+        sender = state.signals
+        if sender is None:
             record_webhook_batch(operator, "retry")
             raise ApiError(503, "temporal_unavailable", "not connected to Temporal yet")
-        sender = sender_of(state)
         signals = (_signal(sender, s, operator) for s in batch.snapshots)
         outcomes = list(await asyncio.gather(*signals))
     failed = outcomes.count("failed")
@@ -129,7 +120,7 @@ async def monta_webhook(
             "temporal_unavailable",
             f"{failed} of {len(outcomes)} signals were not accepted; redeliver",
         )
-    await _tell_watcher(state, operator)
+    await _tell_watcher(state.watcher_hint, operator)
     return WebhookAck(
         entries=batch.entries,
         signalled=counts["signalled"],

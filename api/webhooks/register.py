@@ -1,6 +1,6 @@
 """Register each operator's webhook URL and secret with Monta (`PUT /webhooks/config`).
 
-    python -m api.webhooks_register --public-url https://chargepay.example.com [--operator alpha]
+    python -m api.webhooks.register --public-url https://chargepay.example.com [--operator alpha]
 
 Monta keeps one webhook config per API credential, so each operator gets its own URL
 `<public-url>/v1/webhooks/monta/<operator>` and is signed with that operator's secret: the
@@ -66,7 +66,7 @@ async def register_all(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m api.webhooks_register", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m api.webhooks.register", description=__doc__)
     p.add_argument("--public-url", required=True, help="where Monta reaches this API")
     p.add_argument("--operator", action="append", default=[], help="only these (repeatable)")
     p.add_argument("--event-type", action="append", default=[], dest="event_types")

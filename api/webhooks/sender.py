@@ -21,8 +21,7 @@ from typing import Literal
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.dependencies import AppState
-from api.signal_coalesce import (
+from api.webhooks.coalesce import (
     WINDING_DOWN,
     CoalescePolicy,
     Signalled,
@@ -30,6 +29,7 @@ from api.signal_coalesce import (
     should_signal,
 )
 from observability.metrics import WEBHOOK_SIGNALS
+from settings import Settings
 from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
 from workflows.session_models import SessionStatus
 
@@ -46,7 +46,8 @@ START_WAIT_S = 1.0
 
 
 class SignalSender:
-    """Per API process: the ledger of what was signalled, per-session locks, a global gate."""
+    """One per API process (the coalescing ledger must outlive a request): the ledger of
+    what was signalled, per-session locks, a global gate."""
 
     def __init__(
         self,
@@ -68,6 +69,19 @@ class SignalSender:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self._starting: dict[str, asyncio.Future[None]] = {}
         self._start_wait_s = start_wait_s
+
+    @classmethod
+    def from_settings(cls, client: Client, settings: Settings) -> SignalSender:
+        policy = CoalescePolicy(
+            near_cap_ratio=settings.webhook_near_cap_ratio,
+            max_interval_s=settings.clock.wall_seconds(settings.webhook_signal_max_interval_s),
+        )
+        return cls(
+            client,
+            policy,
+            max_charges=settings.webhook_coalesce_max_charges,
+            concurrency=settings.webhook_signal_concurrency,
+        )
 
     def known(self, status: SessionStatus) -> None:
         """The session's answer to its start: what it has of its charge as of now. The
@@ -167,22 +181,3 @@ class SignalSender:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-
-def sender_of(state: AppState) -> SignalSender:
-    """One per API process: the coalescing ledger must outlive a request."""
-    sender = state.extras.get("signal_sender")
-    if not isinstance(sender, SignalSender):
-        assert state.temporal is not None
-        cfg = state.settings
-        policy = CoalescePolicy(
-            near_cap_ratio=cfg.webhook_near_cap_ratio,
-            max_interval_s=cfg.clock.wall_seconds(cfg.webhook_signal_max_interval_s),
-        )
-        sender = state.extras["signal_sender"] = SignalSender(
-            state.temporal,
-            policy,
-            max_charges=cfg.webhook_coalesce_max_charges,
-            concurrency=cfg.webhook_signal_concurrency,
-        )
-    return sender
