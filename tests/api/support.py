@@ -48,7 +48,12 @@ def session_body(tx: str, cp: int = 101, amount: int = 5000, **extra: Any) -> di
 
 
 def charge_entry(
-    session_id: str | None, charge_id: int, kwh: str, updated_at: str, state: str = "charging"
+    session_id: str | None,
+    charge_id: int,
+    kwh: str,
+    updated_at: str,
+    state: str = "charging",
+    kwh_limit: str | None = None,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": charge_id,
@@ -61,6 +66,8 @@ def charge_entry(
     }
     if session_id is not None:
         payload["partnerExternalId"] = session_id
+    if kwh_limit is not None:
+        payload["kwhLimit"] = kwh_limit
     return {
         "entityType": "charge",
         "entityId": str(charge_id),

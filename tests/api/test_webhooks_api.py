@@ -96,18 +96,17 @@ async def test_readyz_and_healthz(api_app: ApiHarness) -> None:
     assert (await api_app.http.get("/readyz")).json() == {"status": "ready"}
 
 
-async def test_readings_are_signalled_near_the_budget_the_start_answered(
-    api_app: ApiHarness,
-) -> None:
-    """The start's answer told this API process the session's 20 kWh budget: of a charge
-    drawing 1 kWh every 10 s, only the first reading and those from the stop latency
-    (15 s) plus one reading before the budget reach the session."""
+async def test_readings_are_signalled_from_the_near_cap_band(api_app: ApiHarness) -> None:
+    """The API knows no session's budget: of a charge drawing 1 kWh every 10 s under a
+    20 kWh kwhLimit, only its first energy and the readings from 0.9 of the limit on (the
+    band every session's budget lies in) reach the session."""
     sid = await _session(api_app)
     charge_id = 7101  # the stand-in's charge for charge point 101
     for kwh in range(1, 21):
         at = f"2026-01-01T10:{kwh * 10 // 60:02d}:{kwh * 10 % 60:02d}Z"
-        raw, headers = signed_batch([charge_entry(sid, charge_id, str(kwh), at)])
+        entry = charge_entry(sid, charge_id, str(kwh), at, kwh_limit="20")
+        raw, headers = signed_batch([entry])
         r = await api_app.http.post(URL, content=raw, headers=headers)
         assert r.status_code == 200, r.text
-    # 1 (first), then 18..20: 17 + 0.1 kWh/s x (15 s + 10 s) = 19.5 < 20 <= 20.5
+    # 1 (first energy), then 18, 19, 20 (>= 0.9 x 20)
     assert await _signals(api_app, sid) == (4, "20")
