@@ -1,5 +1,5 @@
 """Why the API signalled the sessions of a phase: `chargepay_webhook_signals_total{reason}`
-(api/signal_coalesce.Why) from the API's `/metrics`, read before and after the phase.
+(reasons: api/webhooks/coalesce.py) from the API's `/metrics`, read before and after the phase.
 
 The ingest probe's stale snapshots go through the same route, so the seconds it runs are
 left out (`spent` sums only the windows around it); the sessions' own signals in those

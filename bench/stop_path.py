@@ -12,8 +12,8 @@ the Temporal server's event times (same machine, same wall clock):
 - task_to_stop: that workflow task started -> the stop request reached Monta: the local
   activity and its HTTP call.
 
-A stop the API sent (api/charge_stopper.py) reaches Monta before any signal carries the
-crossing reading, so it has no such legs and is left out here (`n` counts the others).
+Every stop is the session's. One it sent before any signal carried the crossing reading
+(the session read the charge itself) has no such legs and is left out (`n` counts the others).
 """
 
 from __future__ import annotations

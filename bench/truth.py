@@ -33,8 +33,7 @@ DEFINITIONS = {
     "stop_latency_floor_ms": (
         "same run, same load: a bare workflow receives a client signal and starts a local "
         "activity (a session stops with a local activity on the session worker, falling back "
-        "to the Monta queue; the API's stop, api/charge_stopper.py, is no activity at all); "
-        "activity start - signal send, one clock, separate process"
+        "to the Monta queue); activity start - signal send, one clock, separate process"
     ),
     "stop_latency_burst_floor_ms": (
         "not the issue's: after the phase, its crossing batches (stop_bursts: the webhook "
@@ -66,7 +65,7 @@ DEFINITIONS = {
     ),
     "webhook_signals_per_session": (
         "per phase: the API's chargepay_webhook_signals_total by reason (why a snapshot was "
-        "news: api/signal_coalesce.py) over the phase, divided by its sessions; the seconds "
+        "news: api/webhooks/coalesce.py) over the phase, divided by its sessions; the seconds "
         "of the ingest probe are left out, and the watcher's backstop signals are not in it"
     ),
     "monta_calls_per_session": (
