@@ -13,12 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import (
-    SearchAttributeKey,
-    SearchAttributeUpdate,
-    SearchAttributeValueType,
-    VersioningBehavior,
-)
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, SearchAttributeValueType
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
@@ -48,7 +43,7 @@ def _error_type(exc: BaseException) -> tuple[str | None, str | None]:
     return None, None
 
 
-@workflow.defn(name=c.SESSION_WORKFLOW, versioning_behavior=VersioningBehavior.PINNED)
+@workflow.defn(name=c.SESSION_WORKFLOW)
 class ChargeSessionWorkflow:
     @workflow.init
     def __init__(self, request: SessionRequest, carried: SessionData | None = None) -> None:
