@@ -25,7 +25,8 @@ from core.lru import Lru
 from workflows.budget import near_cap
 from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot
 
-Why = Literal[
+# Why a snapshot reaches the session: the `reason` label of the signals metric.
+SignalReason = Literal[
     "first",
     "state",
     "ended",
@@ -70,7 +71,7 @@ def should_signal(
     last: Signalled | None,
     now: float,
     policy: CoalescePolicy,
-) -> Why | None:
+) -> SignalReason | None:
     """Why `snap` must reach the session, or None: acknowledge and drop it."""
     if last is None:
         return "first"

@@ -128,12 +128,12 @@ class SignalSender:
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
             last = await self._last(snap, snap.partner_external_id)
-            why = should_signal(snap, last, self._now(), self._policy)
-            if why is None:
+            reason = should_signal(snap, last, self._now(), self._policy)
+            if reason is None:
                 return "coalesced"
             outcome = await self._send(snap)
             if outcome == "signalled":
-                WEBHOOK_SIGNALS.labels(operator, why).inc()
+                WEBHOOK_SIGNALS.labels(operator, reason).inc()
             if outcome != "failed":  # a finished session needs no further signal either
                 self._ledger.record(snap, self._now())
             return outcome

@@ -116,7 +116,7 @@ def _signals(reason: str) -> float:
     return WEBHOOK_SIGNALS.labels(OP, reason)._value.get()
 
 
-async def test_each_signal_is_counted_by_why_it_was_news() -> None:
+async def test_each_signal_is_counted_by_its_reason() -> None:
     """Operators (and the bench) read what a session's signals are made of from
     `chargepay_webhook_signals_total{reason}`; coalesced and failed deliveries count none."""
     before = {r: _signals(r) for r in ("first", "near_cap")}

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from api.webhooks.coalesce import CoalescePolicy, Signalled, SignalLedger, should_signal
+from api.webhooks.coalesce import (
+    CoalescePolicy,
+    Signalled,
+    SignalLedger,
+    SignalReason,
+    should_signal,
+)
 from workflows.contracts import ChargeSnapshot
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
@@ -31,7 +37,9 @@ def snap(kwh: str = "10", state: str = "charging", sec: int = 10, **kw: Any) -> 
 LAST = Signalled.of(snap("10", sec=10), at=100.0)
 
 
-def decide(s: ChargeSnapshot, now: float = 101.0, last: Signalled | None = LAST) -> str | None:
+def decide(
+    s: ChargeSnapshot, now: float = 101.0, last: Signalled | None = LAST
+) -> SignalReason | None:
     return should_signal(s, last, now, POLICY)
 
 
