@@ -33,7 +33,7 @@ ENDED_STATES = CHARGE_ENDED
 
 
 class Facts(BaseModel):
-    """Everything `decide` looks at; built by the workflow from its state."""
+    """Everything `decide` looks at; built from the session's state (session_facts.py)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -9,7 +9,13 @@ from pydantic import BaseModel
 
 from core.money import Money
 from workflows.budget import Budget
-from workflows.contracts import Authorization, ChargePointInfo, SessionStateName, Tariff
+from workflows.contracts import (
+    Authorization,
+    ChargePointInfo,
+    ChargeSnapshot,
+    SessionStateName,
+    Tariff,
+)
 from workflows.merge import ChargeView
 
 
@@ -40,5 +46,21 @@ class SessionData(BaseModel):
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property
+    def snapshot(self) -> ChargeSnapshot | None:
+        """Monta's latest view of the charge, once one arrived."""
+        return self.view.snapshot if self.view else None
+
+    @property
     def consumed_kwh(self) -> Decimal:
         return self.view.snapshot.consumed_kwh if self.view else Decimal(0)
+
+    @property
+    def energy_flows(self) -> bool:
+        """The car draws (or drew) energy: `starting` becomes `charging`."""
+        snap = self.snapshot
+        return snap is not None and (snap.consumed_kwh > 0 or snap.state == "charging")
+
+    @property
+    def charge_completed(self) -> bool:
+        """Monta reported the charge `completed`: its price is final."""
+        return self.snapshot is not None and self.snapshot.state == "completed"

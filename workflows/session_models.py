@@ -65,6 +65,10 @@ class SessionRequest(BaseModel):
         """Where the session begins: a start the API priced only has its hold to place."""
         return "authorizing" if self.tariff is not None else "pricing"
 
+    def short_code(self) -> str:
+        """The code the terminal shows and the receipt is found by (Monta externalId)."""
+        return self.terminal_transaction_id[-8:].upper()
+
     @model_validator(mode="after")
     def _one_payment_source(self) -> SessionRequest:
         if (self.authorization_ref is None) == (self.payment_token is None):

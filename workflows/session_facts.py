@@ -1,0 +1,26 @@
+"""What `decide` is shown of a watching session (its state, the config and the time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workflows.decide import Facts
+from workflows.session_data import SessionData
+from workflows.session_deadlines import stop_deadline
+from workflows.session_models import SessionConfig
+
+
+def watch_facts(data: SessionData, config: SessionConfig, now: datetime) -> Facts:
+    """Only once the charge was accepted: the budget, tariff and hold are known by then."""
+    assert data.budget and data.tariff and data.accepted_at
+    assert data.authorization is not None
+    return Facts(
+        now=now,
+        view=data.view,
+        budget=data.budget,
+        tariff=data.tariff,
+        config=config,
+        accepted_at=data.accepted_at,
+        stop_deadline=stop_deadline(data.authorization, config),
+        stop_requested=data.stop_requested is not None,
+    )

@@ -1,0 +1,77 @@
+"""What the session asks the acquirer: place (or verify) the hold, capture it, void it.
+
+Each call's idempotency key is `<workflow id>/<step>` (never the run id), so a retried
+activity, a replay or a run after continue-as-new cannot move money twice. Workflow code
+only; queues, timeouts and retries are in session_calls.py.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+from core.money import Money
+from workflows.contracts import (
+    PAYMENTS_AUTHORIZE,
+    PAYMENTS_CAPTURE,
+    PAYMENTS_VERIFY,
+    PAYMENTS_VOID,
+    Authorization,
+    AuthorizeInput,
+    CaptureInput,
+    CaptureResult,
+    VerifyInput,
+    VoidInput,
+    VoidResult,
+)
+from workflows.session_calls import payment
+from workflows.session_models import SessionRequest
+
+
+def _key(step: str) -> str:
+    return f"{workflow.info().workflow_id}/{step}"
+
+
+async def reserve(request: SessionRequest) -> Authorization:
+    """The terminal's card-present hold is verified; a vault token is authorized here."""
+    if request.authorization_ref is not None:
+        return await payment(
+            PAYMENTS_VERIFY,
+            VerifyInput(
+                authorization_ref=request.authorization_ref, idempotency_key=_key("verify")
+            ),
+            Authorization,
+            "verify the terminal's hold",
+        )
+    assert request.payment_token is not None  # SessionRequest holds exactly one of the two
+    return await payment(
+        PAYMENTS_AUTHORIZE,
+        AuthorizeInput(
+            payment_token=request.payment_token,
+            amount=request.amount,
+            idempotency_key=_key("authorize"),
+        ),
+        Authorization,
+        f"authorize {request.amount}",
+    )
+
+
+async def capture(authorization: Authorization, amount: Money) -> CaptureResult:
+    return await payment(
+        PAYMENTS_CAPTURE,
+        CaptureInput(
+            authorization_id=authorization.authorization_id,
+            amount=amount,
+            idempotency_key=_key("capture"),
+        ),
+        CaptureResult,
+        f"capture {amount} of {authorization.amount}",
+    )
+
+
+async def void(authorization: Authorization) -> VoidResult:
+    return await payment(
+        PAYMENTS_VOID,
+        VoidInput(authorization_id=authorization.authorization_id, idempotency_key=_key("void")),
+        VoidResult,
+        f"void hold of {authorization.amount}",
+    )

@@ -1,0 +1,31 @@
+"""The session's live summary in the Temporal UI (state, kWh against budget, price, power,
+captured amount, attention): current details, so a tick adds no history event."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+from core.money import Money
+from workflows.session_data import SessionData
+
+
+def live_summary(data: SessionData) -> str:
+    lines = [f"state **{data.state}**"]
+    if data.budget:
+        lines.append(f"{data.consumed_kwh} / {data.budget.kwh_budget} kWh")
+        snap = data.snapshot
+        if snap and snap.price_minor is not None:
+            price = Money(amount_minor=snap.price_minor, currency=data.budget.price_budget.currency)
+            lines.append(f"price {price} / budget {data.budget.price_budget}")
+        if data.view and data.view.power_kw is not None:
+            lines.append(f"{data.view.power_kw} kW")
+    if data.captured is not None:
+        lines.append(f"captured {data.captured}")
+    if data.attention:
+        lines.append(f"attention: {data.attention}")
+    return " · ".join(lines)
+
+
+def publish_live_summary(data: SessionData) -> None:
+    """Workflow code only: sets the running workflow's current details."""
+    workflow.set_current_details(live_summary(data))
