@@ -6,13 +6,10 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from emulators.monta import (
     routes_auth,
@@ -23,58 +20,14 @@ from emulators.monta import (
     routes_webhooks,
 )
 from emulators.monta.config import EmuConfig
-from emulators.monta.errors import MontaError, error_body, error_response
-from emulators.monta.faults import HttpFault
+from emulators.monta.errors import MontaError, error_response
+from emulators.monta.fault_http import apply as apply_fault
+from emulators.monta.fault_http import error as _error
+from emulators.monta.operations import operation_id
 from emulators.monta.world import World, now
 
 API_PREFIX = "/api/v1"
 _DATE_VERSIONS = {"2024-01-18", "2024-07-01"}
-
-
-_API_MODULES = (routes_auth, routes_points, routes_charges, routes_wallet, routes_webhooks)
-
-
-def operation_id(request: Request) -> str | None:
-    """The spec's operationId of the route this request will hit (None if none)."""
-    for module in _API_MODULES:
-        for route in module.router.routes:
-            match, _ = route.matches(request.scope)
-            if match == Match.FULL:
-                return getattr(route, "operation_id", None)
-    return None
-
-
-def _error(status: int, code: str, message: str, context: dict[str, Any] | None = None) -> Response:
-    return JSONResponse(error_body(status, code, message, context=context), status_code=status)
-
-
-async def _with_fault(
-    fault: HttpFault,
-    request: Request,
-    call_next: Callable[[Request], Awaitable[Response]],
-    world: World,
-    key: str,
-) -> Response:
-    if fault.kind == "5xx":
-        return _error(500, "INTERNAL_SERVER_ERROR", "Injected fault: internal error")
-    if fault.kind == "429":
-        return _error(
-            429,
-            "TOO_MANY_REQUESTS",
-            "Rate limit exceeded (injected)",
-            world.limiter.exceeded_context(key, now()),
-        )
-    if fault.kind == "timeout":  # hang before doing anything; the work is NOT done
-        await asyncio.sleep(fault.delay)
-        return _error(504, "GATEWAY_TIMEOUT", "Injected fault: upstream timeout")
-    if fault.kind == "slow":
-        await asyncio.sleep(fault.delay)
-        return await call_next(request)
-    # commit_then_drop: do the work, then hold the answer past the client's timeout and
-    # answer 504 instead of the real result (the connection is not aborted).
-    await call_next(request)
-    await asyncio.sleep(fault.delay)
-    return _error(504, "GATEWAY_TIMEOUT", "Injected fault: response lost after commit")
 
 
 def create_app(cfg: EmuConfig) -> FastAPI:
@@ -151,7 +104,7 @@ def create_app(cfg: EmuConfig) -> FastAPI:
                 world.limiter.exceeded_context(key, t),
             )
         elif fault is not None:
-            resp = await _with_fault(fault, request, call_next, world, key)
+            resp = await apply_fault(fault, request, call_next, world, key)
         else:
             resp = await call_next(request)
         resp.headers.update(headers)

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from emulators.monta.deps import WorldDep
-from emulators.monta.errors import not_found
+from emulators.monta.errors import bad_request, not_found
 from emulators.monta.faults import FaultSpec
 from emulators.monta.model import Car
+from emulators.monta.operations import known_operations
 from emulators.monta.world import now
 
 router = APIRouter(prefix="/_emulator", include_in_schema=False)
@@ -44,6 +45,12 @@ async def reset(w: WorldDep) -> dict[str, Any]:
 
 @router.put("/faults")
 async def put_faults(spec: FaultSpec, w: WorldDep) -> dict[str, Any]:
+    known = known_operations()
+    unknown = sorted({f.operation for f in spec.http} - known - {"*"})
+    if unknown:  # a misspelt operationId would make a fault test pass without a fault
+        raise bad_request(
+            f"unknown operationId(s): {', '.join(unknown)}", context={"known": sorted(known)}
+        )
     w.faults.set(spec)
     return w.faults.view()
 

@@ -4,6 +4,7 @@ with monta_emulator(log_dir, time_scale=60) as emu:
     token = emu.token("alpha-client", "alpha-secret-change-me")
     emu.set_charge_point(101, car={"battery_kwh": 5})
     truth = emu.truth()
+    emu.set_faults([http_fault(START, "timeout_then_commit", count=1, skip=1, delay_s=2)])
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -22,6 +23,47 @@ ALPHA = ("alpha-client", "alpha-secret-change-me")
 BRAVO = ("bravo-client", "bravo-secret-change-me")
 LIMITED = ("limited-client", "limited-secret-change-me")
 TIMEOUT_S = 10.0
+
+# The operationIds of the money path: the Monta steps of the fault matrix.
+CHARGE_POINT = "get-charge-point"
+PRICE_GROUP = "getPriceGroup"
+START = "start-charge"
+FIND = "get-charges"  # by partnerExternalId
+STOP = "stop-charge"
+RECEIPT = "patch-charge"
+READ = "get-charge"
+
+HttpKind = Literal[
+    "5xx", "4xx", "timeout", "commit_then_drop", "timeout_then_commit", "slow", "429"
+]
+
+
+def http_fault(
+    operation: str,
+    kind: HttpKind,
+    *,
+    count: int | None = None,
+    skip: int = 0,
+    rate: float | None = None,
+    delay_s: float | None = None,
+    status: int | None = None,
+    error_code: str | None = None,
+) -> dict[str, Any]:
+    """One rule for `set_faults(http=[...])`; unset fields take the emulator's defaults.
+
+    `skip` lets the first matching calls through; `count` then caps how often it fires;
+    `status`/`error_code` only for kinds 4xx (default 400 BAD_REQUEST) and 5xx (500).
+    """
+    rule: dict[str, Any] = {"operation": operation, "kind": kind, "skip": skip}
+    optional = {
+        "count": count,
+        "rate": rate,
+        "delay_s": delay_s,
+        "status": status,
+        "error_code": error_code,
+    }
+    rule.update({k: v for k, v in optional.items() if v is not None})
+    return rule
 
 
 @dataclass
