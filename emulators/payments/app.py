@@ -86,6 +86,13 @@ def _instant(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _injected(rule: FaultRule) -> AcquirerError:
+    """A refusal with the rule's status and type, shaped like the acquirer's own."""
+    assert rule.status is not None and rule.error_type is not None  # set by the model
+    extra = {"decline_code": "do_not_honor"} if rule.status == 402 else {}
+    return AcquirerError(rule.status, rule.error_type, f"injected {rule.kind}", **extra)
+
+
 def _respond(outcome: Outcome, replayed: bool = False) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return JSONResponse(outcome[1], status_code=outcome[0], headers=headers)
@@ -105,17 +112,22 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         rule = acq.faults.pick(operation)
         if rule is None:
             return None
-        if rule.kind == "5xx":
-            raise AcquirerError(rule.status, "acquirer_unavailable", "injected 5xx")
-        if rule.kind in ("slow", "timeout_before_commit"):
+        if rule.kind in ("4xx", "5xx"):
+            raise _injected(rule)
+        if rule.kind in ("slow", "timeout_before_commit", "timeout_then_commit"):
             await asyncio.sleep(rule.delay)
         if rule.kind == "timeout_before_commit":
             raise AcquirerError(504, "acquirer_timeout", "injected timeout before commit")
         return rule
 
     async def after_commit(rule: FaultRule | None) -> None:
-        if rule is not None and rule.kind == "timeout_after_commit":
+        if rule is None:
+            return
+        if rule.kind == "timeout_after_commit":
             await asyncio.sleep(rule.delay)
+        if rule.kind == "timeout_then_commit":
+            # The work landed only after the caller had given up: it gets a timeout.
+            raise AcquirerError(504, "acquirer_timeout", "injected timeout, committed late")
 
     async def write(
         request: Request,

@@ -12,13 +12,46 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from tests.support.processes import ServerProcess, python_server
 
 APPROVED_CARD = "4242424242424242"
+
+Operation = Literal["verify", "authorize", "capture", "void", "increment", "*"]
+FaultKind = Literal[
+    "timeout_before_commit", "timeout_after_commit", "timeout_then_commit", "5xx", "4xx", "slow"
+]
+
+
+def fault_rule(
+    operation: Operation,
+    kind: FaultKind,
+    *,
+    count: int | None = None,
+    skip: int = 0,
+    rate: float | None = None,
+    delay_s: float | None = None,
+    status: int | None = None,
+    error_type: str | None = None,
+) -> dict[str, Any]:
+    """One rule for `set_faults([...])`; unset fields take the emulator's defaults.
+
+    `skip` lets the first matching calls through; `count` then caps how often it fires;
+    `status`/`error_type` only for kinds 4xx (default 400 invalid_request) and 5xx (503).
+    """
+    rule: dict[str, Any] = {"operation": operation, "kind": kind, "skip": skip}
+    optional = {
+        "count": count,
+        "rate": rate,
+        "delay_s": delay_s,
+        "status": status,
+        "error_type": error_type,
+    }
+    rule.update({k: v for k, v in optional.items() if v is not None})
+    return rule
 
 
 class HoldDeclined(Exception):
