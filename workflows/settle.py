@@ -34,7 +34,9 @@ class Settlement(BaseModel):
 
 
 def _minutes(snap: ChargeSnapshot, start: str, end: str, config: SessionConfig) -> Decimal:
-    a, b = getattr(snap, start), getattr(snap, end)
+    """Real minutes between two of the charge's instants; an end Monta has not reported
+    yet (a charge still running or winding down) is the snapshot's own time."""
+    a, b = getattr(snap, start), getattr(snap, end) or snap.updated_at
     if a is None or b is None or b <= a:
         return Decimal(0)
     real_s = Clock(config.time_scale).real_seconds((b - a).total_seconds())
@@ -79,26 +81,35 @@ def nothing(authorized: Money) -> Settlement:
     return Settlement(capture=zero, uncollected=zero, price=None)
 
 
-def settle_completed(
+def _checked_price(
     snap: ChargeSnapshot, tariff: Tariff, authorized: Money, config: SessionConfig
-) -> Settlement:
-    """Settlement for a charge Monta reports `completed`."""
-    if snap.consumed_kwh <= 0:
-        return nothing(authorized)
+) -> tuple[int, str | None]:
+    """The price to settle on and why it was doubted, if it was: Monta's price when it is
+    in the hold's currency and agrees with kWh × tariff (every fee the tariff has), else
+    the smaller of the two, flagged. Every settle path goes through here."""
     low, high = tariff_price_range(snap, tariff, config)
     if snap.price_minor is None:
-        return _bounded(low, authorized, "price_missing: captured the tariff price")
+        return low, "price_missing: captured the tariff price"
     if snap.currency is not None and snap.currency.upper() != authorized.currency:
-        return _bounded(low, authorized, f"price_currency_mismatch: {snap.currency}")
+        return low, f"price_currency_mismatch: {snap.currency}"
     price = snap.price_minor
     ref = low if price < low else high
     tolerance = max(
         Decimal(config.price_tolerance_minor), config.price_tolerance_ratio * Decimal(ref)
     )
     if abs(Decimal(price - ref)) > tolerance and not low <= price <= high:
-        reason = f"price_mismatch: monta {price} vs tariff {low}..{high} minor units"
-        return _bounded(min(price, low), authorized, reason)
-    return _bounded(price, authorized, None)
+        return min(price, low), f"price_mismatch: monta {price} vs tariff {low}..{high} minor units"
+    return price, None
+
+
+def settle_completed(
+    snap: ChargeSnapshot, tariff: Tariff, authorized: Money, config: SessionConfig
+) -> Settlement:
+    """Settlement for a charge Monta reports `completed`."""
+    if snap.consumed_kwh <= 0:
+        return nothing(authorized)
+    price, doubt = _checked_price(snap, tariff, authorized, config)
+    return _bounded(price, authorized, doubt)
 
 
 def settle_last_known(
@@ -108,9 +119,9 @@ def settle_last_known(
     config: SessionConfig,
     reason: str,
 ) -> Settlement:
-    """Capture before the hold expires without `completed`: the last known price, flagged."""
+    """Capture before the hold expires without `completed`: the last known price, under
+    the same checks as a completed one, flagged with `reason`."""
     if snap is None or snap.consumed_kwh <= 0:
         return nothing(authorized).model_copy(update={"attention": reason})
-    low, _ = tariff_price_range(snap, tariff, config)
-    price = snap.price_minor if snap.price_minor is not None else low
-    return _bounded(price, authorized, reason)
+    price, doubt = _checked_price(snap, tariff, authorized, config)
+    return _bounded(price, authorized, f"{reason}; {doubt}" if doubt else reason)

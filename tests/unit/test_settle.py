@@ -66,7 +66,24 @@ def test_idle_fee_widens_the_accepted_range_up_to_its_cap() -> None:
 
 
 def test_last_known_price_is_captured_and_flagged() -> None:
-    s = settle_last_known(snap(10, "5", price_minor=400), tariff(), EUR, CFG, "hold_expiring")
-    assert s.capture.amount_minor == 400 and s.attention == "hold_expiring"
+    s = settle_last_known(snap(10, "5", price_minor=344), tariff(), EUR, CFG, "hold_expiring")
+    assert s.capture.amount_minor == 344 and s.attention == "hold_expiring"
     none = settle_last_known(None, tariff(), EUR, CFG, "hold_expiring")
     assert none.void
+
+
+def test_last_known_price_gets_the_same_unit_check_as_a_completed_one() -> None:
+    """A car left plugged in overnight settles on the last known price: a price 100 times
+    the tariff's (minor units read as major) must not take the whole hold."""
+    # 5 kWh * 55 * 1.25 = 343.75 by the tariff; Monta's price read in the wrong unit.
+    s = settle_last_known(snap(10, "5", price_minor=34375), tariff(), EUR, CFG, "hold_expiring")
+    assert s.capture.amount_minor == 343
+    assert s.attention is not None and "price_mismatch" in s.attention
+    assert "hold_expiring" in s.attention
+
+
+def test_last_known_price_in_another_currency_is_not_read_as_the_holds() -> None:
+    dkk = snap(10, "5", price_minor=400, currency="DKK")
+    s = settle_last_known(dkk, tariff(), EUR, CFG, "hold_expiring")
+    assert s.capture.amount_minor == 343
+    assert s.attention is not None and "price_currency_mismatch" in s.attention
