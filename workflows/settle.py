@@ -85,7 +85,7 @@ def _checked_price(
     snap: ChargeSnapshot, tariff: Tariff, authorized: Money, config: SessionConfig
 ) -> tuple[int, str | None]:
     """The price to settle on and why it was doubted, if it was: Monta's price when it is
-    in the hold's currency and agrees with kWh × tariff (every fee the tariff has), else
+    in the hold's currency and agrees with kWh x tariff (every fee the tariff has), else
     the smaller of the two, flagged. Every settle path goes through here."""
     low, high = tariff_price_range(snap, tariff, config)
     if snap.price_minor is None:
