@@ -104,9 +104,8 @@ class ReconciliationWorkflow:
 
     async def _live_holds(self, holds: list[r.HoldRecord], hold_grace: timedelta) -> r.LiveHolds:
         """Holds owned by running sessions of every operator. Nothing to protect without
-        holds (e.g. Stripe cannot list them). Runs started before this read existed replay
-        without it (and judge by their own operator's sessions, as they did)."""
-        if not holds or not workflow.patched(r.LIVE_HOLDS_PATCH):
+        holds (e.g. Stripe cannot list them)."""
+        if not holds:
             return r.LiveHolds()
         live: r.LiveHolds = await self._call(
             r.RECONCILE_LIVE_HOLDS,

@@ -19,7 +19,7 @@ operator's run; voiding is idempotent (`reconcile/<hold>/void`), so that is harm
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,7 +32,6 @@ RECONCILE_SESSIONS = "reconcile_sessions"  # session queue: Temporal visibility 
 RECONCILE_HOLDS = "reconcile_holds"  # session queue: the gateway's list of holds
 RECONCILE_LIVE_HOLDS = "reconcile_live_holds"  # session queue: every operator's running sessions
 RECONCILE_VOID_HOLD = "reconcile_void_hold"
-LIVE_HOLDS_PATCH = "reconcile-live-holds-all-operators"  # runs started before it replay as-is
 STATE_UNANSWERED = "unknown"  # SessionOutcome.state of a running session that did not answer
 RECONCILE_WRITE_REPORT = "reconcile_write_report"
 
@@ -44,14 +43,8 @@ MismatchKind = Literal[
     "session_without_charge",
     "wallet_mismatch",
 ]
-KINDS: tuple[MismatchKind, ...] = (
-    "completed_without_capture",
-    "capture_mismatch",
-    "hold_open_after_session_end",
-    "charge_without_session",
-    "session_without_charge",
-    "wallet_mismatch",
-)
+# Every kind, in the Literal's order (reports and metrics list them so).
+KINDS: tuple[MismatchKind, ...] = get_args(MismatchKind)
 
 
 class _Model(BaseModel):

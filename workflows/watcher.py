@@ -28,10 +28,6 @@ MONTA_RETRY = RetryPolicy(
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 CALL_TIMEOUT = timedelta(seconds=30)
 MIN_SLEEP = timedelta(milliseconds=10)
-# Watchers that predate it signal every moving charge on every poll.
-BACKSTOP_PATCH = "watcher-backstop-while-webhooks-flow"
-# Watchers that predate it back up every first sighting and state change while webhooks flow.
-QUIET_ONLY_PATCH = "watcher-backs-up-what-goes-quiet"
 
 
 @workflow.defn(name=w.WATCHER_WORKFLOW)
@@ -85,7 +81,6 @@ class MontaWatcherWorkflow:
                 self.s.last_webhook_at,
                 now,
                 self.cfg,
-                workflow.patched(BACKSTOP_PATCH),
             )
             self._publish()
             # A fixed cadence: the poll's own duration counts towards the interval.
@@ -125,19 +120,15 @@ class MontaWatcherWorkflow:
             newest = w.advance_cursor(newest, page.newest_updated_at)
             if page.is_last:
                 break
-        if workflow.patched(BACKSTOP_PATCH):
-            flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
-            fresh = w.to_signal(
-                self.s.seen,
-                snaps,
-                flowing,
-                self.cfg.near_budget_ratio,
-                self.cfg.webhook_band_ratio,
-                workflow.patched(QUIET_ONLY_PATCH),
-                self.cfg.wall(self.cfg.start_timeout_s),
-            )
-        else:
-            fresh = w.to_signal(self.s.seen, snaps)
+        flowing = w.webhooks_flowing(self.s.last_webhook_at, workflow.now(), self.cfg)
+        fresh = w.to_signal(
+            self.s.seen,
+            snaps,
+            flowing,
+            self.cfg.near_budget_ratio,
+            self.cfg.webhook_band_ratio,
+            self.cfg.wall(self.cfg.start_timeout_s),
+        )
         signaled = 0
         if fresh:
             result = await workflow.execute_activity(

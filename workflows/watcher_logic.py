@@ -181,7 +181,6 @@ def to_signal(
     backstop: bool = False,
     ratio: Decimal = Decimal(1),
     band: Decimal | None = None,
-    quiet_only: bool = False,
     young: timedelta = timedelta(0),
 ) -> list[ChargeSnapshot]:
     """Fresh snapshots to signal. As a `backstop` (webhooks flowing) the watcher leaves the
@@ -191,15 +190,15 @@ def to_signal(
     signals and workflow tasks (bench: 100 open sessions, the watcher in fast mode). With
     the band, the API signals the readings around each session's soft budget itself; the
     near-cap readings from polls were a quarter of a session's signals, and each was one
-    the session did not need or already had (bench, 100 open sessions). With `quiet_only`
-    (and the band) it backs up only what no later entry of the charge repeats
-    (`repeated_later`; `young`: the sessions' start timeout)."""
+    the session did not need or already had (bench, 100 open sessions). With the band it
+    backs up only what no later entry of the charge repeats (`repeated_later`; `young`: the
+    sessions' start timeout)."""
     out = []
     for snap in newest_per_charge(snaps):
         prev = seen.get(snap.charge_id)
         if not is_fresh(prev, snap):
             continue
-        if backstop and band is not None and quiet_only and repeated_later(prev, snap, young):
+        if backstop and band is not None and repeated_later(prev, snap, young):
             continue
         if backstop and prev is not None and _routine(prev, snap, ratio, band):
             continue
@@ -229,8 +228,8 @@ def repeated_later(prev: SeenCharge | None, snap: ChargeSnapshot, young: timedel
 
 
 def _routine(prev: SeenCharge, snap: ChargeSnapshot, ratio: Decimal, band: Decimal | None) -> bool:
-    """What a backstop leaves to the webhooks. The rule without a band is the one watchers
-    started before it ran: their histories must replay with the same signal batches."""
+    """What a backstop leaves to the webhooks. Without the API's band (a config without
+    one) a near-cap reading is backed up too: nothing else signals it."""
     if band is None:
         return snap.state == prev.state and not is_near_budget(snap, ratio)
     return snap.state == prev.state or {snap.state, prev.state} <= WINDING_DOWN
@@ -286,7 +285,6 @@ def choose_mode(
     last_webhook_at: datetime | None,
     now: datetime,
     cfg: WatcherConfig,
-    backstop: bool = True,
 ) -> tuple[Mode, timedelta]:
     """idle (no Monta call, only a look at visibility) while no session is open; while any
     charge is near its cap: fast, or normal while webhooks flow (they carry its readings;
@@ -297,7 +295,7 @@ def choose_mode(
         return "idle", cfg.wall(cfg.interval_s)
     flowing = webhooks_flowing(last_webhook_at, now, cfg)
     if any(sc.near and sc.state not in ENDED for sc in seen.values()):
-        if not (flowing and backstop):
+        if not flowing:
             return "fast", cfg.wall(cfg.fast_interval_s)
         if cfg.webhook_band_ratio is None:
             return "normal", cfg.wall(cfg.interval_s)

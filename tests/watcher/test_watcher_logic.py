@@ -74,12 +74,12 @@ def test_with_the_apis_band_routine_readings_are_left_to_the_webhooks() -> None:
     moved = [
         snap(1, 5, kwh="8"),  # near (>= 7 of 10), below the API's band
         snap(2, 5, kwh="9.2"),  # in the API's band
-        snap(3, 5, kwh="9.3", state="stopping"),  # a state change is always backed up
+        snap(3, 5, kwh="9.3", state="stopping"),  # winding down: `completed` follows it
         snap(4, 5, kwh="1"),  # not seen before
     ]
     backstop = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND)
-    assert [s.charge_id for s in backstop] == [3, 4]
-    # Without a band (a watcher started before it existed) near-cap readings are backed up.
+    assert [s.charge_id for s in backstop] == [4]
+    # Without a band (a config without one) near-cap readings and state changes are backed up.
     assert [s.charge_id for s in to_signal(seen, moved, True, RATIO)] == [1, 2, 3, 4]
     # Webhooks silent: everything that moved.
     assert [s.charge_id for s in to_signal(seen, moved, ratio=RATIO, band=BAND)] == [1, 2, 3, 4]
@@ -92,7 +92,7 @@ def test_as_a_backstop_steps_between_winding_down_states_are_routine() -> None:
     done = [snap(1, 5, kwh="9.1", state="completed")]
     assert len(to_signal(seen, done, backstop=True, ratio=RATIO, band=BAND)) == 1
     assert len(to_signal(seen, released, ratio=RATIO, band=BAND)) == 1  # webhooks silent
-    # A watcher started before the band keeps its old rule (a state change), for replay.
+    # Without a band a state change is backed up.
     assert len(to_signal(seen, released, backstop=True, ratio=RATIO)) == 1
 
 
@@ -107,10 +107,10 @@ def test_as_a_backstop_a_charge_that_paused_is_backed_up() -> None:
 
 
 def test_backing_up_only_what_goes_quiet() -> None:
-    """With `quiet_only` a backstop passes only what no later entry repeats: the way into
+    """With the band a backstop passes only what no later entry repeats: the way into
     `paused` or `completed`, and the first energy. A first sighting without energy or the
     way into a state that keeps sending entries (winding down to completed) is left to the
-    webhooks; without `quiet_only` (watchers started before it) all of those pass."""
+    webhooks."""
     seen = remember(
         {},
         [snap(1, 0, kwh="9"), snap(2, 0, kwh="0", state="starting"), snap(3, 0, kwh="9")],
@@ -126,12 +126,10 @@ def test_backing_up_only_what_goes_quiet() -> None:
         snap(5, 5, kwh="9", state="completed"),  # the end: passed
         snap(6, 5, kwh="0", state="starting"),  # first sighting, no energy: left
     ]
-    quiet = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND, quiet_only=True)
+    quiet = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND)
     assert [s.charge_id for s in quiet] == [1, 2, 4, 5]
-    before = to_signal(seen, moved, backstop=True, ratio=RATIO, band=BAND)
-    assert [s.charge_id for s in before] == [1, 2, 3, 4, 5, 6]
-    # Webhooks silent: everything that moved, quiet_only or not.
-    assert len(to_signal(seen, moved, ratio=RATIO, band=BAND, quiet_only=True)) == 6
+    # Webhooks silent: everything that moved.
+    assert len(to_signal(seen, moved, ratio=RATIO, band=BAND)) == 6
 
 
 def test_a_first_sighting_with_energy_is_news_only_while_the_charge_is_young() -> None:
@@ -140,7 +138,7 @@ def test_a_first_sighting_with_energy_is_news_only_while_the_charge_is_young() -
     young = timedelta(seconds=30)
     fresh = snap(1, 20, kwh="0.5").model_copy(update={"started_at": T0})
     old = snap(2, 40, kwh="5").model_copy(update={"started_at": T0})
-    quiet = to_signal({}, [fresh, old], True, RATIO, BAND, quiet_only=True, young=young)
+    quiet = to_signal({}, [fresh, old], True, RATIO, BAND, young=young)
     assert [s.charge_id for s in quiet] == [1]
 
 
