@@ -28,6 +28,7 @@ from activities.monta.activities import MontaActivities
 from activities.monta.errors import MontaError, MontaScopeError
 from activities.monta.factory import build_monta_activities
 from activities.monta.scopes import check_consumer
+from activities.monta.stop_local import LocalStop
 from activities.payments.activities import PaymentActivities
 from activities.payments.factory import build_gateway
 from activities.reconciliation.wiring import (
@@ -44,7 +45,6 @@ from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.session import ChargeSessionWorkflow
-from workflows.worker_code import announce
 
 log = logging.getLogger("chargepay.worker")
 
@@ -131,12 +131,13 @@ def session_specs(
     monta: Mapping[str, MontaActivities],
     payment_activities: Sequence[Callable[..., Any]],
 ) -> list[WorkerSpec]:
-    """This issue's part: the session workflow + payments, and each operator's Monta queue."""
+    """The session workflow, its payment activities and its local stop (one Monta
+    credential per operator), and each operator's Monta queue."""
     specs = [
         WorkerSpec(
             settings.session_task_queue,
             workflows=[ChargeSessionWorkflow],
-            activities=list(payment_activities),
+            activities=[*payment_activities, LocalStop(monta).stop_charge],
         )
     ]
     for key, operator in operators.items():
@@ -162,7 +163,6 @@ def build_workers(
             max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             interceptors=obs.worker_interceptors if obs else [],
-            identity=announce(client.identity),
             **worker_options(max_pollers, sandboxed),
         )
         for queue, spec in specs.items()

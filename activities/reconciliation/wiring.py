@@ -1,5 +1,5 @@
-"""What worker.py registers for the watcher, reconciliation and the local stop, and the
-idempotent start-up steps (one watcher per credential, one reconciliation schedule each)."""
+"""What worker.py registers for the watcher and reconciliation, and the idempotent start-up
+steps (one watcher per credential, one reconciliation schedule each)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.monta.activities import MontaActivities
-from activities.monta.stop_local import LocalStop
 from activities.payments.protocol import PaymentGateway
 from activities.reconciliation.monta_pages import MontaPageActivities
 from activities.reconciliation.payments_reads import PaymentReads
@@ -56,7 +55,7 @@ def watcher_and_reconciliation_components(
     gateway: PaymentGateway,
     client: Client,
 ) -> list[WorkerSpec]:
-    """Session queue: both workflows, the Temporal/acquirer reads, the local stop.
+    """Session queue: both workflows, the Temporal/acquirer reads, the report writer.
     Each `monta-<op>` queue: the page reads, and the queue's server-side rate limit."""
     session = WorkerSpec(
         settings.session_task_queue,
@@ -65,7 +64,6 @@ def watcher_and_reconciliation_components(
             *TemporalReads(client).activities(),
             *PaymentReads(gateway).activities(),
             write_report_activity,
-            LocalStop(monta).stop_charge,
         ],
     )
     specs = [session]

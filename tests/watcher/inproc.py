@@ -8,7 +8,7 @@ its `monta-<key>` queue, its rate limit and its watcher never meet another test'
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,7 @@ from core.operators import Operator
 from settings import Settings
 from tests.support.acquirer import AcquirerEmulator
 from tests.support.monta_emulator import ALPHA, BRAVO, MontaEmulator
+from worker import merge_specs, session_specs
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
 from workflows.session_start import start_session
@@ -75,28 +76,6 @@ class Workers:
         )
 
 
-def _merge(specs: Iterable[WorkerSpec], extra: Mapping[str, list[Any]]) -> dict[str, WorkerSpec]:
-    merged: dict[str, WorkerSpec] = {}
-    for spec in specs:
-        old = merged.get(spec.task_queue)
-        merged[spec.task_queue] = WorkerSpec(
-            spec.task_queue,
-            workflows=[*(old.workflows if old else []), *spec.workflows],
-            activities=[*(old.activities if old else []), *spec.activities],
-            max_task_queue_activities_per_second=spec.max_task_queue_activities_per_second
-            or (old.max_task_queue_activities_per_second if old else None),
-        )
-    for queue, acts in extra.items():
-        spec = merged[queue]
-        merged[queue] = WorkerSpec(
-            queue,
-            spec.workflows,
-            [*spec.activities, *acts],
-            spec.max_task_queue_activities_per_second,
-        )
-    return merged
-
-
 @asynccontextmanager
 async def chargepay_workers(
     client: Client,
@@ -116,19 +95,16 @@ async def chargepay_workers(
         for k, op in ops.items()
     }
     gateway = EmulatorGateway(settings.payments_base_url, settings.payments_timeout_s)
-    specs = watcher_and_reconciliation_components(settings, ops, monta, gateway, client)
-    extra: dict[str, list[Any]] = {settings.session_task_queue: PaymentActivities(gateway).all()}
-    for k, op in ops.items():
-        extra[op.monta_task_queue] = list(monta[k].activities())
-    merged = _merge(specs, extra)
-    merged[settings.session_task_queue] = WorkerSpec(
-        settings.session_task_queue,
+    # What worker.py registers (its session activities, the local stop included), unversioned.
+    merged = merge_specs(
         [
-            ChargeSessionWorkflow,
-            *merged[settings.session_task_queue].workflows,
-            *extra_workflows,
-        ],
-        merged[settings.session_task_queue].activities,
+            *session_specs(settings, ops, monta, PaymentActivities(gateway).all()),
+            *watcher_and_reconciliation_components(settings, ops, monta, gateway, client),
+        ]
+    )
+    session = merged[settings.session_task_queue]
+    merged[settings.session_task_queue] = WorkerSpec(
+        session.task_queue, [*session.workflows, *extra_workflows], session.activities
     )
     async with AsyncExitStack() as stack:
         for queue, spec in merged.items():
