@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     monta_version: str = "v1"
     # Monta's material disagrees on whether `price`/`priceLimit` are major or minor units.
     monta_money_unit: Literal["major", "minor"] = "major"
+    # VAT for operators whose entry in the operators file names no `vat_rate` (0.25 = 25 %).
+    default_vat_rate: Decimal = Field(default=Decimal("0.25"), ge=0, lt=1)
     monta_timeout_s: float = 10.0
     monta_token_refresh_margin_s: float = 120.0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -35,6 +36,9 @@ class Operator(BaseModel):
     rate_limit: int = 1000
     rate_limit_window_s: float = 600.0
     monta_base_url: str | None = None
+    # Monta's price groups carry no VAT rate: the operator's (None: the settings' default)
+    # grosses up its net tariff for budgets, quotes and settlement.
+    vat_rate: Decimal | None = Field(default=None, ge=0, lt=1)
 
     @property
     def monta_task_queue(self) -> str:

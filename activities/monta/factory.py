@@ -26,4 +26,5 @@ def build_monta_activities(
         settings.monta_money_unit,
         settings.clock.wall_seconds(tariff_ttl_s),
         local_tariffs=local_tariffs,
+        vat_rate=operator.vat_rate if operator.vat_rate is not None else settings.default_vat_rate,
     )
