@@ -1,0 +1,1 @@
+"""The fault matrix: every money step x every fault kind, against the real stack."""
