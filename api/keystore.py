@@ -8,12 +8,6 @@ atomically, and running APIs pick the change up on their next request: no restar
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import os
-import secrets
-import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from api.keyfile import HashIndex, edit_model, hash_key, new_key, read_model
+
 KEY_PREFIX = "cpk_"
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def terminal_ref(operator: str, terminal_id: str) -> str:
@@ -69,44 +61,21 @@ class TerminalScope:
 
 
 def read_key_file(path: Path) -> KeyFile:
-    try:
-        return KeyFile.model_validate_json(path.read_bytes())
-    except FileNotFoundError:
-        return KeyFile()
-
-
-def _write_atomic(path: Path, data: KeyFile) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(data.model_dump_json(indent=2))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return read_model(path, KeyFile)
 
 
 @contextmanager
 def edit_key_file(path: Path) -> Iterator[KeyFile]:
     """Read-modify-write under an exclusive lock (two CLI runs never lose an edit)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        data = read_key_file(path)
+    with edit_model(path, KeyFile) as data:
         yield data
-        _write_atomic(path, data)
 
 
 def issue_key(
     data: KeyFile, operator: str, terminal_id: str, label: str = ""
 ) -> tuple[str, KeyRecord]:
     """Add a new key for a terminal; returns (the key, shown once, and its record)."""
-    key_id = secrets.token_hex(4)
-    key = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    key_id, key = new_key(KEY_PREFIX)
     record = KeyRecord(
         key_id=key_id,
         sha256=hash_key(key),
@@ -123,41 +92,31 @@ def issue_key(
     return key, record
 
 
+def _scopes(path: Path) -> dict[str, TerminalScope]:
+    data = read_key_file(path)
+    by_hash: dict[str, TerminalScope] = {}
+    for record in data.keys.values():
+        if record.revoked_at is not None:
+            continue
+        terminal = data.terminals.get(terminal_ref(record.operator, record.terminal_id))
+        by_hash[record.sha256] = TerminalScope(
+            operator=record.operator,
+            terminal_id=record.terminal_id,
+            charge_point_ids=frozenset(terminal.charge_point_ids if terminal else ()),
+            key_id=record.key_id,
+        )
+    return by_hash
+
+
 class KeyStore:
     """Looks keys up by hash; reloads the file when its mtime or size changes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._by_hash: dict[str, TerminalScope] = {}
-
-    def _current_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
-    def _reload(self, stamp: tuple[int, int] | None) -> None:
-        data = read_key_file(self.path) if stamp is not None else KeyFile()
-        by_hash: dict[str, TerminalScope] = {}
-        for record in data.keys.values():
-            if record.revoked_at is not None:
-                continue
-            terminal = data.terminals.get(terminal_ref(record.operator, record.terminal_id))
-            by_hash[record.sha256] = TerminalScope(
-                operator=record.operator,
-                terminal_id=record.terminal_id,
-                charge_point_ids=frozenset(terminal.charge_point_ids if terminal else ()),
-                key_id=record.key_id,
-            )
-        self._by_hash = by_hash
-        self._stamp = stamp
+        self._index = HashIndex(path, _scopes)
 
     def lookup(self, key: str) -> TerminalScope | None:
-        stamp = self._current_stamp()
-        with self._lock:
-            if stamp != self._stamp or (stamp is None and self._by_hash):
-                self._reload(stamp)
-            return self._by_hash.get(hash_key(key))
+        # The prefix keeps every other kind of key (operator keys) out, whatever the file.
+        if not key.startswith(KEY_PREFIX):
+            return None
+        return self._index.get(key)
