@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
+    # Operator (support staff) keys for /v1/operator: a separate file, prefix `opk_`.
+    operator_keys_file: Path = Path(".data/operator_keys.json")
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
     # Namespace retention shorter than the retry horizon at API start-up: log or refuse.
     api_retention_check: Literal["off", "warn", "refuse"] = "warn"
