@@ -16,7 +16,7 @@ from api.errors import install_error_handlers
 from api.keystore import KeyStore
 from api.quotes import QuoteService
 from api.retention import RetentionTooShort, check_retention
-from api.routers import health, quotes, sessions
+from api.routers import health, operator, quotes, sessions
 from api.webhooks import router as webhooks
 from codec.converter import build_data_converter
 from codec.wiring import codec_router_from_env
@@ -92,7 +92,8 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     # GET /metrics; with tracing configured, FastAPI spans and the client's tracing interceptor.
     client_interceptors = instrument_api(app)
     install_error_handlers(app)
-    for router in (sessions.router, quotes.router, webhooks.router, health.router):
+    routers = (sessions.router, operator.router, quotes.router, webhooks.router, health.router)
+    for router in routers:
         app.include_router(router)
     codec = codec_router_from_env()  # /codec for the Temporal UI, when CHARGEPAY_CODEC_KEYS is set
     if codec is not None:
