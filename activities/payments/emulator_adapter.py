@@ -167,6 +167,7 @@ class EmulatorGateway:
                 status=h["status"],
                 captured_minor=h["captured_minor"],
                 created_at=datetime.fromisoformat(h["created_at"]),
+                terminal_id=h.get("terminal_id"),
             )
             for h in response.json()["data"]
         ]

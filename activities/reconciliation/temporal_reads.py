@@ -141,22 +141,28 @@ class TemporalReads:
 
     @activity.defn(name=RECONCILE_LIVE_HOLDS)
     async def live_holds(self, inp: LiveHoldsInput) -> LiveHolds:
-        """Every operator's running sessions (no Operator filter): the holds they own, and
-        how many could own a hold we cannot name (no answer, or no hold id past the grace)."""
+        """Every operator's running sessions (no Operator filter): the holds they own, the
+        terminals of those still verifying theirs (no hold id yet, whatever their age), and
+        how many could own a hold we cannot name (no answer, or no hold id past the grace
+        or on an unknown terminal)."""
         running = [ex async for ex in self.client.list_workflows(RUNNING_SESSIONS)]
         outcomes: list[SessionOutcome] = await _bounded(running, self._outcome)
-        unbound = [
-            o
-            for ex, o in zip(running, outcomes, strict=True)
-            if o.running
-            and o.state != STATE_UNANSWERED
-            and o.authorization_id is None
-            and (ex.start_time is None or ex.start_time < inp.unbound_started_before)
-        ]
+        unbound = 0
+        verifying: set[str] = set()
+        for ex, o in zip(running, outcomes, strict=True):
+            if not o.running or o.state == STATE_UNANSWERED or o.authorization_id is not None:
+                continue
+            terminal = o.terminal_id or ex.typed_search_attributes.get(sa.TERMINAL_ID)
+            if terminal is not None:
+                verifying.add(terminal)
+            old = ex.start_time is None or ex.start_time < inp.unbound_started_before
+            if terminal is None or old:
+                unbound += 1  # past the grace, or on no known terminal: any hold may be its
         return LiveHolds(
             authorization_ids=sorted({o.authorization_id for o in outcomes if o.authorization_id}),
             unanswered=sum(1 for o in outcomes if o.running and o.state == STATE_UNANSWERED),
-            unbound=len(unbound),
+            unbound=unbound,
+            verifying_terminals=sorted(verifying),
         )
 
     async def _describe(self, workflow_id: str) -> WorkflowExecution | None:
@@ -184,7 +190,11 @@ class TemporalReads:
         else:
             name = ex.status.name.lower() if ex.status else "unknown"
             return SessionOutcome(
-                session_id=ex.id, running=False, state=name, closed_at=ex.close_time
+                session_id=ex.id,
+                running=False,
+                state=name,
+                closed_at=ex.close_time,
+                terminal_id=ex.typed_search_attributes.get(sa.TERMINAL_ID),
             )
         return SessionOutcome(
             session_id=ex.id,
@@ -195,4 +205,9 @@ class TemporalReads:
             authorized=status.authorized,
             captured=status.captured,
             closed_at=ex.close_time,
+            terminal_id=status.terminal_id,
+            price=status.price,
+            uncollected=status.uncollected,
+            attention=status.attention,
+            reason=status.reason,
         )

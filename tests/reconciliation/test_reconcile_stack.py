@@ -1,5 +1,6 @@
 """Reconciliation against the emulators: a clean run after real sessions finds nothing;
-one planted mismatch of each kind is found, and the orphan hold is voided and reported."""
+one planted mismatch of each kind is found, the orphan hold is voided and reported, and the
+open hold of a session whose capture failed is reported and left open."""
 
 from __future__ import annotations
 
@@ -182,11 +183,24 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
                     authorized=eur(1000),
                     captured=eur(100),
                 )
+                # Its capture failed: the open hold is still worth the price.
+                h6 = hold(acq)
+                await plant(
+                    client,
+                    stub_queue,
+                    op,
+                    f"{pre}-capfail",
+                    authorization_id=h6,
+                    authorized=eur(1000),
+                    price=eur(500),
+                    attention="capture_failed: payment_unavailable",
+                    reason="capture_failed",
+                )
             counted_before = mismatch_counts()
             found = await reconcile(client, op, settings, since, tmp)
             counted = mismatch_counts()
             again = await reconcile(client, op, settings, since, tmp)
-        h3_after = acq.hold(h3)
+        h3_after, h6_after = acq.hold(h3), acq.hold(h6)
         await client.get_workflow_handle(f"watcher-{op.key}").terminate("test over")
 
     assert clean.mismatches == [], clean.mismatches
@@ -196,6 +210,7 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
         "completed_without_capture": 1,
         "capture_mismatch": 1,
         "hold_open_after_session_end": 1,
+        "capture_outstanding": 1,
         "charge_without_session": 1,
         "session_without_charge": 1,
         "wallet_mismatch": 0,
@@ -206,6 +221,12 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
     orphan = by_kind["hold_open_after_session_end"]
     assert (orphan.authorization_id, orphan.action) == (h3, "voided")
     assert h3_after["status"] == "voided"
+    # Never voided: an operator retries the capture or writes it off.
+    outstanding = by_kind["capture_outstanding"]
+    assert (outstanding.session_id, outstanding.authorization_id) == (f"{pre}-capfail", h6)
+    assert outstanding.action == "report_only"
+    assert h6_after["status"] == "open"
+    assert again.count("capture_outstanding") == 1
     assert by_kind["charge_without_session"].charge_id == x4["id"]
     assert by_kind["session_without_charge"].session_id == f"{pre}-lost"
     # The alert's counter (the activity runs in this process) saw each finding once.

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from core.money import Money
 from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
 from workflows.reconciliation_logic import (
@@ -46,6 +48,7 @@ def charge(sid: str, cid: int, price: int) -> ChargeSnapshot:
 def session(
     sid: str, cid: int | None, auth: str, captured: int | None, **kw: Any
 ) -> SessionOutcome:
+    """`kw`: running, state, open (not closed yet), and any other SessionOutcome field."""
     return SessionOutcome(
         session_id=sid,
         running=kw.pop("running", False),
@@ -54,17 +57,25 @@ def session(
         authorization_id=auth,
         authorized=eur(1000),
         captured=eur(captured) if captured is not None else None,
-        closed_at=None if kw.get("open") else OLD,
+        closed_at=None if kw.pop("open", False) else OLD,
+        **kw,
     )
 
 
-def hold(auth: str, status: str, captured: int = 0, created: datetime = OLD) -> HoldRecord:
+def hold(
+    auth: str,
+    status: str,
+    captured: int = 0,
+    created: datetime = OLD,
+    terminal: str | None = None,
+) -> HoldRecord:
     return HoldRecord(
         authorization_id=auth,
         amount=eur(1000),
         status=status,
         captured_minor=captured,
         created_at=created,
+        terminal_id=terminal,
     )
 
 
@@ -221,3 +232,97 @@ def test_a_hold_younger_than_the_grace_is_left_alone() -> None:
     f = facts(holds=[hold("a-young", "open", created=young), hold("a-due", "open", created=due)])
     assert [h.authorization_id for h in orphan_holds(f)] == ["a-due"]
     assert to_void(f) == ["a-due"]
+
+
+# ---------------------------------------------------------------- a capture still to collect
+HOLD_KINDS = ("capture_outstanding", "hold_open_after_session_end")
+CAPTURE_FAILED = {"attention": "capture_failed: payment_unavailable", "reason": "capture_failed"}
+
+
+@pytest.mark.parametrize(
+    "ended",
+    [
+        pytest.param({"price": eur(500), **CAPTURE_FAILED}, id="capture_failed"),
+        pytest.param({"attention": "capture_failed: payment_unavailable"}, id="flag-only"),
+        pytest.param({"price": eur(500)}, id="price-nothing-captured"),
+        pytest.param({"price": eur(1200), "uncollected": eur(200)}, id="uncollected"),
+        pytest.param({"state": "terminated"}, id="ended-unknown"),
+    ],
+)
+def test_a_hold_with_a_capture_outstanding_is_reported_never_voided(ended: dict[str, Any]) -> None:
+    # The session ended with money to collect on its still-open hold: voiding the hold
+    # would lose that money for good. An operator retries the capture or writes it off.
+    f = facts(
+        sessions=[session("s-fail", None, "a-fail", None, **ended)],
+        holds=[hold("a-fail", "open")],
+    )
+    (m,) = find_mismatches(f)
+    assert (m.kind, m.session_id, m.authorization_id) == ("capture_outstanding", "s-fail", "a-fail")
+    assert (m.actual_minor, m.currency, m.action) == (1000, "EUR", "report_only")
+    assert to_void(f) == []
+
+
+def test_capture_outstanding_is_not_voided_even_when_nothing_defers() -> None:
+    f = facts(
+        sessions=[
+            session("s-fail", None, "a-fail", None, price=eur(500), **CAPTURE_FAILED),
+            session("s-gone", None, "a-gone", None, state="voided"),
+        ],
+        holds=[hold("a-fail", "open"), hold("a-gone", "open")],
+    )
+    assert kinds(f) == ["capture_outstanding", "hold_open_after_session_end"]
+    assert to_void(f) == ["a-gone"]
+
+
+@pytest.mark.parametrize(
+    "ended",
+    [
+        pytest.param({"state": "voided"}, id="voided"),
+        pytest.param({"state": "declined"}, id="declined"),
+        pytest.param({"state": "rejected"}, id="rejected"),
+        pytest.param({"state": "start_failed"}, id="start_failed"),
+        pytest.param({"captured": 400, "price": eur(400)}, id="completed-captured"),
+        pytest.param({"price": eur(0)}, id="completed-nothing-to-pay"),
+    ],
+)
+def test_a_hold_whose_session_ended_with_nothing_to_collect_is_voided(
+    ended: dict[str, Any],
+) -> None:
+    fields = dict(ended)
+    captured = fields.pop("captured", None)
+    f = facts(
+        sessions=[session("s-done", None, "a-done", captured, **fields)],
+        holds=[hold("a-done", "open")],
+    )
+    # (A capture the books cannot find is another finding; the hold is what matters here.)
+    held = [m.kind for m in find_mismatches(f) if m.kind in HOLD_KINDS]
+    assert held == ["hold_open_after_session_end"]
+    assert to_void(f) == ["a-done"]
+
+
+# ---------------------------------------------------------------- a session still verifying
+def test_a_young_session_still_verifying_protects_the_holds_it_could_verify() -> None:
+    # The driver tapped long ago (the hold is past the grace) but the session only started
+    # now: it is still pricing or authorizing, so it has no hold id and is not `unbound`
+    # (younger than the grace). Its terminal's holds and every hold that names no terminal
+    # may be the one it is about to verify; another terminal's hold is not.
+    f = facts(
+        holds=[
+            hold("a-mine", "open", terminal="T1"),
+            hold("a-token", "open"),
+            hold("a-other", "open", terminal="T2"),
+        ],
+        live=LiveHolds(verifying_terminals=["T1"]),
+    )
+    assert to_void(f) == ["a-other"]
+    found = {m.authorization_id: m.action for m in find_mismatches(f)}
+    assert found == {
+        "a-mine": "deferred: a running session on terminal T1 has no hold id yet",
+        "a-token": "deferred: 1 running sessions have no hold id yet; the hold names no terminal",
+        "a-other": None,
+    }
+
+
+def test_without_a_session_still_verifying_every_terminals_orphan_is_voided() -> None:
+    f = facts(holds=[hold("a-mine", "open", terminal="T1"), hold("a-token", "open")])
+    assert to_void(f) == ["a-mine", "a-token"]
