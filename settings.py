@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     idle_reserve_minutes: int = _SESSION.idle_reserve_minutes
     price_tolerance_ratio: Decimal = _SESSION.price_tolerance_ratio
     price_tolerance_minor: int = _SESSION.price_tolerance_minor
+    payment_verify_deadline_s: float = Field(default=_SESSION.payment_verify_deadline_s, gt=0)
+    payment_retry_window_s: float = Field(default=_SESSION.payment_retry_window_s, gt=0)
+    payment_retry_interval_s: float = Field(default=_SESSION.payment_retry_interval_s, gt=0)
+    stop_retry_interval_s: float = Field(default=_SESSION.stop_retry_interval_s, gt=0)
+    start_lookup_interval_s: float = Field(default=_SESSION.start_lookup_interval_s, gt=0)
+    completed_watch_limit_s: float = Field(default=_SESSION.completed_watch_limit_s, gt=0)
 
     # Monta rate budget (per credential; see workflows/WATCHER.md for the arithmetic)
     monta_rate_headroom: float = Field(default=0.2, ge=0, lt=1)

@@ -44,7 +44,7 @@ from core.operators import Operator, OperatorConfigError, load_operators
 from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
-from workflows.session import ChargeSessionWorkflow
+from workflows.session_workflows import SESSION_WORKFLOWS
 
 log = logging.getLogger("chargepay.worker")
 
@@ -136,7 +136,7 @@ def session_specs(
     specs = [
         WorkerSpec(
             settings.session_task_queue,
-            workflows=[ChargeSessionWorkflow],
+            workflows=list(SESSION_WORKFLOWS),
             activities=[*payment_activities, LocalStop(monta).stop_charge],
         )
     ]

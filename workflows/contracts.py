@@ -50,6 +50,9 @@ ERR_AMOUNT_ABOVE_AUTHORIZED = "AmountAboveAuthorized"
 ERR_INCREMENT_UNSUPPORTED = "IncrementUnsupported"
 ERR_PAYMENT_UNAVAILABLE = "PaymentUnavailable"  # retryable: 5xx, transport, timeout
 ERR_PAYMENT_REQUEST_INVALID = "PaymentRequestInvalid"  # malformed request, zero capture
+# Stripe refused chargepay's API key (rotated?): retryable, the credential is fixed meanwhile.
+ERR_PAYMENT_CREDENTIALS_REJECTED = "PaymentCredentialsRejected"
+ERR_AMOUNT_NOT_REPRESENTABLE = "AmountNotRepresentable"  # not exact in the acquirer's unit
 
 
 class _Model(BaseModel):

@@ -13,45 +13,43 @@ to the next deadline, so no non-final state can wait forever.
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, FailureError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from core.money import Money
-    from workflows.activity_errors import error_type, failure_text
-    from workflows.budget import BudgetRejected, compute_budget
+    from core.clock import Clock
     from workflows.contracts import (
-        ERR_ALREADY_VOIDED,
-        ERR_PAYMENT_DECLINED,
         FINAL_STATES,
         QUERY_STATUS,
         SESSION_WORKFLOW,
         SIGNAL_CHARGE_UPDATED,
         UPDATE_REQUEST_STOP,
         UPDATE_WAIT_ACCEPTED,
-        ChargeRef,
         ChargeSnapshot,
         SessionStateName,
         StopRequest,
     )
     from workflows.decide import ENDED_STATES, StopReason, decide
     from workflows.idempotency import MEMO_DIGEST, check_digest
+    from workflows.operator_actions import (
+        UPDATE_OPERATOR_ACTION,
+        ActionRefused,
+        OperatorAction,
+        check_action,
+    )
     from workflows.session_attributes import flag, set_state, upsert_charge_id, upsert_identity
-    from workflows.session_calls import stop_charge
     from workflows.session_data import SessionData
     from workflows.session_deadlines import settle_deadline
     from workflows.session_facts import watch_facts
     from workflows.session_history import continue_as_new_due
+    from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
     from workflows.session_models import SessionRequest, SessionStatus
-    from workflows.session_monta_calls import (
-        StartRejected,
-        attach_receipt,
-        read_tariff,
-        start_charge,
-    )
-    from workflows.session_payment_calls import capture, reserve, void
+    from workflows.session_monta_calls import attach_receipt
+    from workflows.session_reserve import price_and_budget, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
+    from workflows.session_start_outcome import StartEnding, start_or_adopt
     from workflows.session_status import session_status
+    from workflows.session_stop import send_stop, stop_retry_at
     from workflows.session_summary import publish_live_summary
     from workflows.settle import Settlement
 
@@ -66,6 +64,7 @@ class ChargeSessionWorkflow:
         self.config = self.request.config
         self.data = SessionData.model_validate(carried) if carried is not None else SessionData()
         self._inbox = SessionInbox(self.data, self.config.time_scale)
+        self._hold = SessionHold(self.data, self.config)
 
     # ------------------------------------------------------------------ handlers
     @workflow.signal(name=SIGNAL_CHARGE_UPDATED)
@@ -84,7 +83,11 @@ class ChargeSessionWorkflow:
         the terminal's start answers with the outcome. `digest`: of the caller's request
         body; another body under the same id is refused (workflows/idempotency.py)."""
         await workflow.wait_condition(
-            lambda: self.data.charge_id is not None or self.data.state in FINAL_STATES
+            lambda: (
+                self.data.charge_id is not None
+                or self.data.state in FINAL_STATES
+                or self.data.waiting_for_operator
+            )
         )
         return self.status()
 
@@ -108,6 +111,25 @@ class ChargeSessionWorkflow:
                 f"session is {self.data.state}: too late to stop", type="SessionNotStoppable"
             )
 
+    @workflow.update(name=UPDATE_OPERATOR_ACTION)
+    async def operator_action(self, action: OperatorAction) -> SessionStatus:
+        """An operator's way out for a flagged session (workflows/operator_actions.py): the
+        update's input in the history says who asked what and why; the same request id
+        again is answered, not applied twice."""
+        if not self._hold.handled(action.request_id):
+            self._hold.accept(action)
+            await workflow.wait_condition(lambda: self._hold.handled(action.request_id))
+        return self.status()
+
+    @operator_action.validator
+    def _validate_action(self, action: OperatorAction) -> None:
+        if self._hold.handled(action.request_id):
+            return
+        try:
+            check_action(action, self._hold.facts())
+        except ActionRefused as exc:
+            raise ApplicationError(str(exc), type=exc.code) from None
+
     # ------------------------------------------------------------------ lifecycle
     @workflow.run
     async def run(
@@ -118,8 +140,8 @@ class ChargeSessionWorkflow:
             self.data.state = self.request.first_state()
         upsert_identity(self.request, self.data)
         phases = {
-            "pricing": self._price_and_reserve,
-            "authorizing": self._price_and_reserve,
+            "authorizing": self._reserve,
+            "pricing": self._price,
             "starting": self._start_or_watch,
             "charging": self._watch,
             "stopping": self._await_completion,
@@ -130,29 +152,22 @@ class ChargeSessionWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
-    async def _price_and_reserve(self) -> None:
-        if self.request.paying_team_id is None:
-            # The API fills in the operator's default team; a bare start must name one.
-            self.data.last_error = "no paying team: set paying_team_id"
-            return self._finish("rejected", reason="paying_team_missing")
-        quote = self.request.tariff or await read_tariff(self.request)
-        self.data.charge_point, self.data.tariff = quote.charge_point, quote.tariff
-        set_state(self.data, "authorizing")
-        try:
-            self.data.authorization = await reserve(self.request)
-        except ActivityError as exc:
-            kind, detail = error_type(exc)
-            self.data.last_error = failure_text(exc)
-            if kind != ERR_PAYMENT_DECLINED:
-                flag(self.data, f"payment_unavailable: {kind}")
-            return self._finish("declined", reason=detail or kind or "payment_failed")
-        amount = self.data.authorization.amount
-        try:
-            self.data.budget = compute_budget(amount, quote.tariff, self.config)
-        except BudgetRejected as exc:
-            self.data.last_error = str(exc)
-            await self._release()
-            return self._finish("rejected", reason=exc.code)
+    async def _reserve(self) -> None:
+        """Verify or place the hold, then claim it: nothing, not even a Monta read, happens
+        before this session owns it (workflows/session_reserve.py)."""
+        ending = await reserve_and_claim(self.request, self.data, self._hold)
+        if ending is not None:
+            return self._finish(*ending)
+        if self.request.tariff is None:
+            return set_state(self.data, "pricing")
+        await self._price()
+
+    async def _price(self) -> None:
+        """The tariff the API read for the start, or read now; the budget it gives."""
+        ending = await price_and_budget(self.request, self.data)
+        if ending is not None:
+            await self._hold.void()
+            return self._finish(*ending)
         set_state(self.data, "starting")
 
     async def _start_or_watch(self) -> None:
@@ -164,15 +179,15 @@ class ChargeSessionWorkflow:
 
     async def _start(self) -> None:
         if self.data.stop_requested is not None:
-            self.data.reason = "stopped_before_start"
-            await self._release()
+            await self._hold.void()
             return self._finish("voided", reason="stopped_before_start")
-        try:
-            snapshot = await start_charge(self.request, self.data)
-        except StartRejected as exc:
-            self.data.last_error = exc.message
-            await self._release()
-            return self._finish("start_failed", reason=exc.code)
+        outcome = await start_or_adopt(self.request, self.data, self._inbox)
+        if isinstance(outcome, StartEnding):
+            if outcome.no_charge:  # proven: no charge exists, so the hold may go
+                await self._hold.void()
+            return self._finish("start_failed", reason=outcome.reason)
+        snapshot = outcome
+        self.data.start_outcome_unknown = False
         self.data.charge_id = snapshot.charge_id
         self.data.accepted_at = workflow.now()
         self.data.last_signal_at = workflow.now()
@@ -198,43 +213,44 @@ class ChargeSessionWorkflow:
             await self._maybe_continue_as_new()
 
     async def _stop(self, reason: StopReason) -> None:
-        """Send the one stop; Monta's stop is idempotent, and `stop_sent_at` makes it once."""
+        """Send the stop (Monta's stop is idempotent); unconfirmed, it is sent again while
+        the session waits for `completed`."""
         self.data.stop_reason = reason
         self.data.reason = self.data.reason or reason
         if self.data.stop_sent_at is None and self.data.charge_id is not None:
             self.data.stop_sent_at = workflow.now()
             set_state(self.data, "stopping")
-            ref = ChargeRef(operator=self.request.operator, charge_id=self.data.charge_id)
-            summary = f"stop charge {ref.charge_id}: {reason}"
-            try:
-                self._inbox.apply_snapshot(await stop_charge(self.config, ref, summary))
-            except CancelledError:
-                raise
-            except FailureError as exc:
-                # The charge may have ended on its own (kwhLimit) or be gone: settle decides.
-                # Any failure (not only ActivityError) lands here: a stop must never fail
-                # the session and strand its hold.
-                self.data.last_error = failure_text(exc)
+            await send_stop(self.request, self.data, self._inbox)
         set_state(self.data, "stopping")
-        if reason == "no_energy" and self.data.consumed_kwh <= 0:
-            await self._release()
+        if reason == "no_energy" and self.data.consumed_kwh <= 0 and self.data.stop_confirmed:
+            # Stopped before any energy: nothing to bill. Unconfirmed, a late car could
+            # still draw: the session waits for Monta to end the charge, then settles.
+            await self._hold.void()
             self._finish("start_failed", reason="no_energy")
 
     async def _await_completion(self) -> None:
-        """Wait for `completed`; by the settle deadline, capture on the last known price."""
+        """Wait for `completed`; by the settle deadline, capture on the last known price
+        and keep watching for the final one (a charge is never left unwatched)."""
         if self.data.stopping_since is None:
             self.data.stopping_since = workflow.now()
         deadline = settle_deadline(self.data, self.config)
         while not self.data.charge_completed:
-            if workflow.now() >= deadline:
+            now = workflow.now()
+            if now >= deadline:
                 set_state(self.data, "settling")
                 return await self._settle_with(settlement_at_deadline(self.data, self.config))
-            await self._inbox.wait_for(deadline)
+            retry_at = stop_retry_at(self.data, self.config)
+            if retry_at is not None and now >= retry_at:
+                await send_stop(self.request, self.data, self._inbox)
+                continue
+            await self._inbox.wait_for(min(deadline, retry_at or deadline))
             publish_live_summary(self.data)
             await self._maybe_continue_as_new()
         set_state(self.data, "settling")
 
     async def _settle(self) -> None:
+        if self.data.captured is not None:  # captured at the deadline: the final price
+            return await self._watch_for_final_price()
         await self._settle_with(settlement_on_completion(self.data, self.config))
 
     async def _settle_with(self, settlement: Settlement) -> None:
@@ -243,39 +259,32 @@ class ChargeSessionWorkflow:
         self.data.settled_price = settlement.price
         self.data.uncollected = settlement.uncollected
         if settlement.void:
-            await self._release()
+            await self._hold.void()
+            if self.data.stop_reason == "no_energy":
+                return self._finish("start_failed", reason="no_energy")
             return self._finish("voided")
-        auth = self.data.authorization
-        assert auth is not None
-        try:
-            result = await capture(auth, settlement.capture)
-        except ActivityError as exc:
-            kind, _ = error_type(exc)
-            self.data.last_error = failure_text(exc)
-            flag(self.data, f"capture_failed: {kind}")
-            return self._finish("completed", reason="capture_failed")
-        self.data.captured, self.data.released = result.captured, result.released
-        if self.data.charge_id is not None:
-            try:
-                await attach_receipt(self.request, self.data, result.captured)
-            except ActivityError as exc:
-                # The money is settled; only the receipt lacks the amount.
-                self.data.last_error = f"receipt: {failure_text(exc)}"
+        on_final_price = self.data.charge_completed
+        await self._hold.capture(settlement.capture)
+        await attach_receipt(self.request, self.data)
+        if not on_final_price and self.data.charge_id is not None:
+            return await self._watch_for_final_price()
         self._finish("completed")
 
-    async def _release(self) -> None:
-        """Void the hold (nothing to capture). A definitive failure flags the session."""
-        auth = self.data.authorization
-        if auth is None:
-            return
-        try:
-            self.data.released = (await void(auth)).released
-        except ActivityError as exc:
-            kind, _ = error_type(exc)
-            self.data.last_error = failure_text(exc)
-            if kind != ERR_ALREADY_VOIDED:
-                flag(self.data, f"void_failed: {kind}")
-        self.data.captured = Money(amount_minor=0, currency=auth.amount.currency)
+    async def _watch_for_final_price(self) -> None:
+        """Captured on the last known price: Monta's `completed` still says what the charge
+        cost, so `uncollected` tells the truth; given up after `completed_watch_limit_s`."""
+        if self.data.final_price_watch_until is None:
+            wall = Clock(self.config.time_scale).wall(self.config.completed_watch_limit_s)
+            self.data.final_price_watch_until = workflow.now() + wall
+        limit = self.data.final_price_watch_until
+        while not self.data.charge_completed and workflow.now() < limit:
+            await self._inbox.wait_for(limit)
+            await self._maybe_continue_as_new()
+        if self.data.charge_completed:
+            final = settlement_on_completion(self.data, self.config)
+            self.data.settled_price = final.price
+            self._hold.recount_uncollected()
+        self._finish("completed")
 
     def _finish(self, state: SessionStateName, reason: str | None = None) -> None:
         if reason is not None:

@@ -1,8 +1,7 @@
 """Activity calls the session makes: queue, timeouts, retry policy and summary for each.
 
 Monta calls run on the operator's `monta-<operator>` queue (rate-limited there); payment
-calls on the session queue. Payment capture/void retry until they succeed or fail
-definitively: a hold is never left open because the acquirer was briefly down.
+calls on the session queue. The policies themselves are in workflows/retry_policies.py.
 """
 
 from __future__ import annotations
@@ -16,6 +15,12 @@ from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
+    from core.clock import Clock
+    from workflows.retry_policies import (
+        LOCAL_STOP_RETRY,
+        MONTA_RETRY,
+        PAYMENT_RETRY,
+    )
     from workflows.session_models import SessionConfig
 
 T = TypeVar("T")
@@ -23,38 +28,7 @@ T = TypeVar("T")
 MONTA_CALL_TIMEOUT = timedelta(seconds=20)  # the Monta client itself times out at 10 s
 PAYMENT_CALL_TIMEOUT = timedelta(seconds=30)
 LOCAL_STOP_TIMEOUT = timedelta(seconds=10)
-LOCAL_STOP_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    maximum_interval=timedelta(seconds=2),
-    maximum_attempts=3,
-    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
-)
-
-MONTA_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=8,
-    non_retryable_error_types=[c.ERR_MONTA_CLIENT, c.ERR_CHARGE_POINT_UNAVAILABLE],
-)
-# The start is never blindly retried: an unknown outcome is looked up first.
-MONTA_START_RETRY = RetryPolicy(maximum_attempts=1)
-PAYMENT_DEFINITIVE = [
-    c.ERR_PAYMENT_DECLINED,
-    c.ERR_AUTHORIZATION_EXPIRED,
-    c.ERR_AUTHORIZATION_NOT_FOUND,
-    c.ERR_ALREADY_CAPTURED,
-    c.ERR_ALREADY_VOIDED,
-    c.ERR_AMOUNT_ABOVE_AUTHORIZED,
-    c.ERR_INCREMENT_UNSUPPORTED,
-]
-PAYMENT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=0,  # until it succeeds or fails definitively
-    non_retryable_error_types=PAYMENT_DEFINITIVE,
-)
-# Verifying a hold gives up after a while: the session then ends declined and flagged.
-PAYMENT_VERIFY_DEADLINE = timedelta(minutes=10)
+_HOLD_PLACING = (c.PAYMENTS_VERIFY, c.PAYMENTS_AUTHORIZE)
 
 
 async def monta(
@@ -77,10 +51,16 @@ async def monta(
     return result
 
 
-async def payment(name: str, arg: Any, result_type: type[T], summary: str) -> T:
-    deadline = (
-        PAYMENT_VERIFY_DEADLINE if name in (c.PAYMENTS_VERIFY, c.PAYMENTS_AUTHORIZE) else None
+async def payment(
+    config: SessionConfig, name: str, arg: Any, result_type: type[T], summary: str
+) -> T:
+    """Retried until it succeeds or fails definitively, within a window: placing a hold gives
+    up after `payment_verify_deadline_s`; a capture or void after `payment_retry_window_s`,
+    when the session flags itself and retries on its own timer."""
+    window = (
+        config.payment_verify_deadline_s if name in _HOLD_PLACING else config.payment_retry_window_s
     )
+    deadline = Clock(config.time_scale).wall(window)
     result: T = await workflow.execute_activity(
         name,
         arg,

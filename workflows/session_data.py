@@ -20,7 +20,7 @@ from workflows.merge import ChargeView
 
 
 class SessionData(BaseModel):
-    state: SessionStateName = "pricing"
+    state: SessionStateName = "authorizing"
     created_at: datetime | None = None
     charge_point: ChargePointInfo | None = None
     tariff: Tariff | None = None
@@ -43,6 +43,13 @@ class SessionData(BaseModel):
     reason: str | None = None  # machine-readable reason of a failed final state
     last_error: str | None = None
     finished_at: datetime | None = None
+    hold_claimed: bool = False  # this session owns the hold's claim (workflows/hold_claim.py)
+    stop_confirmed: bool = False  # Monta answered the stop: the charge will not draw more
+    stop_attempts: int = 0
+    final_price_watch_until: datetime | None = None  # captured before `completed`
+    start_outcome_unknown: bool = False  # a start may have committed; lookups failed
+    waiting_for_operator: bool = False  # the hold is stuck open: retried, or an operator acts
+    operator_actions: list[str] = []  # "<request id> <user> <action>: <reason>", in order
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property

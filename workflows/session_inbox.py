@@ -30,8 +30,15 @@ class SessionInbox:
     def receive(self, snapshot: ChargeSnapshot) -> None:
         if self._data.charge_id is None:
             self._early_snapshots.append(snapshot)
+            self._view_changed = True  # a session that lost its start's answer adopts it
             return
         self.apply_snapshot(snapshot)
+
+    def early_snapshot(self, session_id: str) -> ChargeSnapshot | None:
+        """The newest snapshot of this session's charge that arrived before its charge id
+        was known (Monta routes it here by partnerExternalId)."""
+        ours = [s for s in self._early_snapshots if s.partner_external_id in (None, session_id)]
+        return max(ours, key=lambda s: s.updated_at) if ours else None
 
     def charge_started(self, snapshot: ChargeSnapshot) -> None:
         """The start's answer first, then whatever overtook it."""

@@ -30,6 +30,19 @@ class SessionConfig(BaseModel):
     idle_reserve_minutes: int = 0
     price_tolerance_ratio: Decimal = Decimal("0.02")
     price_tolerance_minor: int = 5
+    # How long an acquirer that does not answer is retried before the session gives up on
+    # placing or verifying a hold (declined, flagged), and before a capture or void is
+    # flagged for an operator (it keeps retrying every `payment_retry_interval_s`).
+    payment_verify_deadline_s: float = 600.0
+    payment_retry_window_s: float = 3600.0
+    payment_retry_interval_s: float = 1800.0
+    # A stop Monta did not confirm is sent again this often while the charge runs.
+    stop_retry_interval_s: float = 60.0
+    # A start whose outcome stays unknown (the lookups fail) is looked up again this often.
+    start_lookup_interval_s: float = 60.0
+    # After capturing on the last known price, how long the session still waits for Monta's
+    # `completed` to record the final price and what is left uncollected.
+    completed_watch_limit_s: float = 7 * 24 * 3600.0
     # The API signals every webhook reading from this share of kwhLimit on (settings); the
     # budget keeps the soft kWh budget inside that band. None: sessions started before.
     webhook_near_cap_ratio: Decimal | None = None
@@ -62,8 +75,9 @@ class SessionRequest(BaseModel):
     tariff: TariffQuote | None = None
 
     def first_state(self) -> SessionStateName:
-        """Where the session begins: a start the API priced only has its hold to place."""
-        return "authorizing" if self.tariff is not None else "pricing"
+        """Every session begins by placing (or verifying) and claiming its hold: nothing
+        else may happen before the hold is known to be this session's."""
+        return "authorizing"
 
     def short_code(self) -> str:
         """The code the terminal shows and the receipt is found by (Monta externalId)."""

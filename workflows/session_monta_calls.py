@@ -7,12 +7,10 @@ code only; queues, timeouts and retries are in session_calls.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from core.money import Money
+from core.clock import Clock
 from workflows.activity_errors import error_type, failure_text
 from workflows.contracts import (
     ERR_CHARGE_POINT_UNAVAILABLE,
@@ -30,22 +28,29 @@ from workflows.contracts import (
     StartChargeInput,
     TariffQuote,
 )
-from workflows.session_calls import MONTA_START_RETRY, monta
+from workflows.retry_policies import MONTA_START_RETRY
+from workflows.session_calls import MONTA_CALL_TIMEOUT, monta
 from workflows.session_data import SessionData
 from workflows.session_models import SessionRequest
 
 MAX_START_ATTEMPTS = 5
+START_BACKOFF_S = 2.0  # real-world seconds before the second attempt, doubling
 # Monta's definitive refusals: the charge point cannot start, or the request is wrong.
 START_REJECTIONS = (ERR_CHARGE_POINT_UNAVAILABLE, ERR_MONTA_CLIENT)
 
 
 class StartRejected(Exception):
-    """No charge was started: Monta refused, or no start could be confirmed."""
+    """No charge exists for the session: Monta refused, or every start failed and the
+    lookups by the session's id found nothing."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code  # the session's machine-readable `reason`
         self.message = message
+
+
+class StartOutcomeUnknown(Exception):
+    """A start may have committed and the lookup failed: a charge may run. Never void."""
 
 
 def payment_session(
@@ -74,24 +79,51 @@ async def read_tariff(request: SessionRequest) -> TariffQuote:
     )
 
 
-async def start_charge(request: SessionRequest, data: SessionData) -> ChargeSnapshot:
-    """POST /charges at most once per known outcome: after a failure whose outcome is unknown
-    the charge is looked up by the session's id before the next attempt. Each such failure
-    is kept in `data.last_error`; raises StartRejected when no charge was started."""
+def _start_input(request: SessionRequest, data: SessionData) -> StartChargeInput:
     assert data.budget is not None and data.tariff is not None
-    session_id = workflow.info().workflow_id
-    start = StartChargeInput(
+    return StartChargeInput(
         operator=request.operator,
         charge_point_id=request.charge_point_id,
         paying_team_id=request.paying_team_id or 0,  # the session checked it before the hold
-        partner_external_id=session_id,
+        partner_external_id=workflow.info().workflow_id,
         kwh_limit=data.budget.kwh_limit,
         price_limit_minor=data.budget.price_limit.amount_minor,
         currency=data.budget.price_limit.currency,
         price_group_id=data.tariff.price_group_id,
         payment_session=payment_session(request, data.authorization),
     )
-    find = FindChargeInput(operator=request.operator, partner_external_id=session_id)
+
+
+async def find_charge(request: SessionRequest) -> ChargeSnapshot | None:
+    """The session's charge by its partnerExternalId (the workflow id), or None when Monta
+    has none. Raises StartOutcomeUnknown when the lookup itself fails: then nothing is
+    known, least of all that no charge runs."""
+    find = FindChargeInput(
+        operator=request.operator, partner_external_id=workflow.info().workflow_id
+    )
+    try:
+        found: ChargeSnapshot | None = await monta(
+            request.config,
+            MONTA_FIND_CHARGE,
+            find,
+            ChargeSnapshot | None,  # type: ignore[arg-type]
+            "look up the charge after an unknown start outcome",
+        )
+    except ActivityError as exc:
+        raise StartOutcomeUnknown(failure_text(exc)) from exc
+    return found
+
+
+async def start_charge(request: SessionRequest, data: SessionData) -> ChargeSnapshot:
+    """POST /charges at most once per known outcome; raises StartRejected only when no
+    charge exists for the session, StartOutcomeUnknown when that cannot be known.
+
+    After a failure whose outcome is unknown, the charge is looked up by the session's id
+    before the next attempt. A refusal after such a failure proves nothing (the point may
+    be busy with the session's own first charge, committed after its request timed out), so
+    the charge is looked up again before the refusal counts."""
+    start = _start_input(request, data)
+    maybe_started = False
     for attempt in range(MAX_START_ATTEMPTS):
         try:
             return await monta(
@@ -104,34 +136,52 @@ async def start_charge(request: SessionRequest, data: SessionData) -> ChargeSnap
             )
         except ActivityError as exc:
             kind, detail = error_type(exc)
-            if kind in START_REJECTIONS:
-                raise StartRejected(detail or kind or "rejected", str(exc.cause)) from exc
             data.last_error = failure_text(exc)
-        found = await monta(
-            request.config,
-            MONTA_FIND_CHARGE,
-            find,
-            ChargeSnapshot | None,  # type: ignore[arg-type]
-            "look up the charge after an unknown start outcome",
-        )
+            refused = kind in START_REJECTIONS
+            if refused and not maybe_started:
+                raise StartRejected(detail or kind or "rejected", str(exc.cause)) from exc
+            maybe_started = maybe_started or not refused
+        found = await _look_up_after(request, refused)
         if found is not None:
             return found
-        await workflow.sleep(timedelta(seconds=2**attempt))
+        if refused:  # the lookups found nothing: the refusal is Monta's answer after all
+            raise StartRejected(detail or kind or "rejected", data.last_error or "refused")
+        await workflow.sleep(Clock(request.config.time_scale).wall(START_BACKOFF_S * 2**attempt))
+    # The last attempt may still commit on Monta's side after its request timed out.
+    found = await _look_up_after(request, refused=True)
+    if found is not None:
+        return found
     raise StartRejected("monta_unavailable", data.last_error or "start failed")
 
 
-async def attach_receipt(request: SessionRequest, data: SessionData, captured: Money) -> None:
-    """Put the captured amount on Monta's receipt of the charge."""
-    assert data.charge_id is not None
-    await monta(
-        request.config,
-        MONTA_ATTACH_PAYMENT,
-        AttachPaymentInput(
-            operator=request.operator,
-            charge_id=data.charge_id,
-            payment_session=payment_session(request, data.authorization),
-            captured=captured,
-        ),
-        object,
-        f"attach {captured} to charge {data.charge_id}",
-    )
+async def _look_up_after(request: SessionRequest, refused: bool) -> ChargeSnapshot | None:
+    """One lookup; after a refusal or the last attempt, a second one once a timed-out
+    request has had time to commit on Monta's side."""
+    found = await find_charge(request)
+    if found is None and refused:
+        await workflow.sleep(MONTA_CALL_TIMEOUT)
+        found = await find_charge(request)
+    return found
+
+
+async def attach_receipt(request: SessionRequest, data: SessionData) -> None:
+    """Put the captured amount on Monta's receipt of the charge. A failure is only noted:
+    the money is settled, only the receipt lacks the amount."""
+    captured = data.captured
+    if data.charge_id is None or captured is None or captured.amount_minor <= 0:
+        return
+    try:
+        await monta(
+            request.config,
+            MONTA_ATTACH_PAYMENT,
+            AttachPaymentInput(
+                operator=request.operator,
+                charge_id=data.charge_id,
+                payment_session=payment_session(request, data.authorization),
+                captured=captured,
+            ),
+            object,
+            f"attach {captured} to charge {data.charge_id}",
+        )
+    except ActivityError as exc:
+        data.last_error = f"receipt: {failure_text(exc)}"

@@ -24,7 +24,7 @@ from workflows.contracts import (
     VoidResult,
 )
 from workflows.session_calls import payment
-from workflows.session_models import SessionRequest
+from workflows.session_models import SessionConfig, SessionRequest
 
 
 def _key(step: str) -> str:
@@ -35,6 +35,7 @@ async def reserve(request: SessionRequest) -> Authorization:
     """The terminal's card-present hold is verified; a vault token is authorized here."""
     if request.authorization_ref is not None:
         return await payment(
+            request.config,
             PAYMENTS_VERIFY,
             VerifyInput(
                 authorization_ref=request.authorization_ref, idempotency_key=_key("verify")
@@ -44,6 +45,7 @@ async def reserve(request: SessionRequest) -> Authorization:
         )
     assert request.payment_token is not None  # SessionRequest holds exactly one of the two
     return await payment(
+        request.config,
         PAYMENTS_AUTHORIZE,
         AuthorizeInput(
             payment_token=request.payment_token,
@@ -55,21 +57,27 @@ async def reserve(request: SessionRequest) -> Authorization:
     )
 
 
-async def capture(authorization: Authorization, amount: Money) -> CaptureResult:
+async def capture(
+    config: SessionConfig, authorization: Authorization, amount: Money, step: str = "capture"
+) -> CaptureResult:
+    """`step` names the idempotency key: an operator's capture of another amount is a
+    different request (`capture/<request id>`), a retry of the same one is not."""
     return await payment(
+        config,
         PAYMENTS_CAPTURE,
         CaptureInput(
             authorization_id=authorization.authorization_id,
             amount=amount,
-            idempotency_key=_key("capture"),
+            idempotency_key=_key(step),
         ),
         CaptureResult,
         f"capture {amount} of {authorization.amount}",
     )
 
 
-async def void(authorization: Authorization) -> VoidResult:
+async def void(config: SessionConfig, authorization: Authorization) -> VoidResult:
     return await payment(
+        config,
         PAYMENTS_VOID,
         VoidInput(authorization_id=authorization.authorization_id, idempotency_key=_key("void")),
         VoidResult,

@@ -61,11 +61,16 @@ StartBody = Annotated[
     ),
 ]
 
-# A final state the start ended in -> (HTTP status, error code).
+# A final state the start ended in -> (HTTP status, error code); a reason that names its
+# own answer overrides its state's.
 _START_FAILURES: dict[str, tuple[int, str]] = {
     "declined": (402, "payment_declined"),
     "start_failed": (409, "charge_point_unavailable"),
     "rejected": (422, "rejected"),
+}
+_REASON_FAILURES: dict[str, tuple[int, str]] = {
+    # The hold pays for another session: nothing was started, the hold was not touched.
+    "authorization_in_use": (409, "authorization_in_use"),
 }
 
 
@@ -77,6 +82,7 @@ def _start_answer(status: SessionStatus) -> SessionStatus:
     failure = _START_FAILURES.get(status.state)
     if failure is None:
         return status
+    failure = _REASON_FAILURES.get(status.reason or "", failure)
     http, code = failure
     message = f"session {status.state}" + (f": {status.reason}" if status.reason else "")
     details: dict[str, Any] = {"reason": status.reason, "status": status.model_dump(mode="json")}

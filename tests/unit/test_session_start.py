@@ -36,16 +36,17 @@ def test_options_reject_duplicates_and_set_attributes() -> None:
     assert opts["id"] == "session-alpha-T7-tx1"
     assert opts["id_reuse_policy"] == WorkflowIDReusePolicy.REJECT_DUPLICATE
     attrs = opts["search_attributes"]
-    assert attrs.get(sa.SESSION_STATE) == "pricing" and attrs.get(sa.CARD_LAST4) == "1234"
+    assert attrs.get(sa.SESSION_STATE) == "authorizing" and attrs.get(sa.CARD_LAST4) == "1234"
     assert attrs.get(sa.CHARGE_POINT_ID) == 21 and attrs.get(sa.OPERATOR) == "alpha"
 
 
-def test_a_start_the_api_priced_begins_in_authorizing() -> None:
-    """The API carries the tariff it read: nothing is left to price, so the session begins
-    where it places the hold, without an upsert to get there."""
+def test_every_start_begins_by_placing_its_hold() -> None:
+    """Nothing, not even a tariff read, happens before the session owns its hold: priced
+    or not, a session begins in `authorizing` (set by its starter, no upsert to get there)."""
     point = c.ChargePointInfo(id=21, state="available", available=True)
     tariff = c.Tariff(currency="EUR", per_kwh_minor=55, vat_rate=Decimal("0.25"))
     priced = _request(tariff=c.TariffQuote(charge_point=point, tariff=tariff))
-    assert priced.first_state() == "authorizing"
-    assert start_options(priced, "q")["search_attributes"].get(sa.SESSION_STATE) == "authorizing"
-    assert _request().first_state() == "pricing"
+    for request in (priced, _request()):
+        assert request.first_state() == "authorizing"
+        attrs = start_options(request, "q")["search_attributes"]
+        assert attrs.get(sa.SESSION_STATE) == "authorizing"

@@ -22,6 +22,7 @@ from activities.monta.client import MontaClient
 from activities.payments.activities import PaymentActivities
 from activities.payments.emulator_adapter import EmulatorGateway
 from activities.reconciliation.wiring import WorkerSpec, watcher_and_reconciliation_components
+from api.session_start import start_session
 from core.money import Money
 from core.operators import Operator
 from settings import Settings
@@ -30,7 +31,6 @@ from tests.support.monta_emulator import ALPHA, BRAVO, MontaEmulator
 from worker import merge_specs, session_specs
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
-from workflows.session_start import start_session
 
 CREDENTIALS = {"alpha": (ALPHA, 1001), "bravo": (BRAVO, 2001)}
 

@@ -124,9 +124,11 @@ class FakeWorld:
 
     # ---------------------------------------------------------------- payments
     def payment_activities(self) -> list[Any]:
-        def auth(amount: Money) -> c.Authorization:
+        def auth(amount: Money, key: str) -> c.Authorization:
+            # One hold per session (its idempotency key names it): a hold is claimed by the
+            # session that verifies it, and a second session may not pay with it.
             return c.Authorization(
-                authorization_id="auth-1",
+                authorization_id=f"auth-{key.rsplit('/', 1)[0]}",
                 amount=amount,
                 expires_at=now() + timedelta(seconds=self.hold_wall_s),
                 card_brand="VISA",
@@ -141,7 +143,7 @@ class FakeWorld:
                     "declined", self.decline, type=c.ERR_PAYMENT_DECLINED, non_retryable=True
                 )
             currency, minor = inp.authorization_ref.split(":")
-            return auth(Money(amount_minor=int(minor), currency=currency))
+            return auth(Money(amount_minor=int(minor), currency=currency), inp.idempotency_key)
 
         @activity.defn(name=c.PAYMENTS_CAPTURE)
         async def capture(inp: c.CaptureInput) -> c.CaptureResult:

@@ -15,8 +15,8 @@ from temporalio.worker import Worker
 from core.money import Money
 from tests.workflow.fakes import FakeWorld
 from workflows import contracts as c
-from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
+from workflows.session_workflows import SESSION_WORKFLOWS
 
 # 600x: start timeout 0.5 s, paused timeout 3 s, silence check 0.5 s, capture margin 6 s.
 FAST: dict[str, Any] = {"time_scale": 600.0, "stop_delivery_latency_s": 15.0}
@@ -44,7 +44,7 @@ async def session_worker(client: Client, world: FakeWorld, **options: Any) -> As
     async with Worker(
         client,
         task_queue=queue,
-        workflows=[ChargeSessionWorkflow],
+        workflows=list(SESSION_WORKFLOWS),
         activities=world.activities(),
         **options,
     ):

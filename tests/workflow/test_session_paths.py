@@ -9,6 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from api.session_start import start_session, start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker, state_trail, wait_status
 from workflows import contracts as c
@@ -16,7 +17,6 @@ from workflows import search_attributes as sa
 from workflows.budget import compute_budget
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
-from workflows.session_start import start_session, start_session_and_wait_accepted
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -66,7 +66,7 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
     assert capture.idempotency_key == f"{accepted.session_id}/capture"
     assert world.names().count(c.MONTA_GET_TARIFF) == 1  # a bare start reads its tariff
     assert await state_trail(handle) == [
-        *("pricing", "authorizing", "starting", "charging"),
+        *("authorizing", "pricing", "starting", "charging"),
         *("stopping", "settling", "completed"),
     ]
 
@@ -244,7 +244,21 @@ async def test_hold_about_to_expire_captures_last_known_price(
             consumed_kwh=Decimal("2"),
             price_minor=140,
         )
+        # Captured on the last known price, the session keeps watching the charge (I4)…
+        early = await wait_status(handle, lambda s: s.captured is not None)
+        assert early.state == "settling" and early.captured is not None
+        assert early.captured.amount_minor == 140
+        # …and Monta's late `completed` says what it really cost: the rest is uncollected.
+        await push(
+            handle,
+            world,
+            state="completed",
+            completed_at=now(),
+            consumed_kwh=Decimal("2.1"),
+            price_minor=148,
+        )
         result: SessionStatus = await handle.result()
     assert result.reason == "hold_expiring" and result.state == "completed"
     assert result.captured is not None and result.captured.amount_minor == 140
+    assert result.uncollected is not None and result.uncollected.amount_minor == 8
     assert result.attention == "no_completed_before_capture_deadline"

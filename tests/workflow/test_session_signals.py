@@ -10,12 +10,12 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker, wait_status
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
-from workflows.session_start import start_session_and_wait_accepted
 
 pytestmark = pytest.mark.timeout(120)
 

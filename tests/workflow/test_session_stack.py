@@ -18,12 +18,12 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
+from api.session_start import start_session
 from core.money import Money
 from tests.api.stack import RunningStack, running_stack
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
-from workflows.session_start import start_session
 
 pytestmark = pytest.mark.timeout(400)
 

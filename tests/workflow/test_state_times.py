@@ -52,5 +52,5 @@ async def test_every_state_change_says_since_when_and_no_patch_is_asked(
 def test_the_start_says_since_when() -> None:
     at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     attrs = initial_search_attributes(make_request(500), now=at)
-    assert attrs.get(sa.STATE_SINCE) == at and attrs.get(sa.SESSION_STATE) == "pricing"
+    assert attrs.get(sa.STATE_SINCE) == at and attrs.get(sa.SESSION_STATE) == "authorizing"
     assert SearchAttributePair(sa.STATE_SINCE, at) in list(attrs)

@@ -9,12 +9,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import PollerBehaviorAutoscaling, Replayer, UnsandboxedWorkflowRunner
 
+from api.session_start import start_session_and_wait_accepted
 from core.worker_options import IDLE_WORKFLOW_POLLERS, worker_options
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_worker
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
-from workflows.session_start import start_session_and_wait_accepted
+from workflows.session_workflows import SESSION_WORKFLOWS
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -54,6 +55,6 @@ async def test_unsandboxed_session_replays_in_the_sandbox(
     assert result.state == "completed" and result.captured is not None
     history = await handle.fetch_history()
     replay = await Replayer(
-        workflows=[ChargeSessionWorkflow], data_converter=pydantic_data_converter
+        workflows=list(SESSION_WORKFLOWS), data_converter=pydantic_data_converter
     ).replay_workflow(history, raise_on_replay_failure=False)
     assert replay.replay_failure is None

@@ -1,0 +1,9 @@
+"""The workflows a session worker runs: the session and the hold claims it starts as
+children (on the same queue, so a claim runs wherever its session's worker runs)."""
+
+from __future__ import annotations
+
+from workflows.hold_claim import HoldClaimWorkflow
+from workflows.session import ChargeSessionWorkflow
+
+SESSION_WORKFLOWS = (ChargeSessionWorkflow, HoldClaimWorkflow)
