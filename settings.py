@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Run workflow code in the SDK's sandbox (CPU per workflow task: core/worker_options.py)
     workflow_sandbox: bool = True
     session_task_queue: str = "chargepay-sessions"
+    # The watcher and reconciliation workflows: long-running, they follow the current worker
+    # version while sessions stay on theirs (docs/upgrades.md).
+    background_task_queue: str = "chargepay-background"
 
     # Operators: a TOML file; secrets come from the env vars it names.
     operators_file: Path = Path("config/operators.toml")

@@ -49,6 +49,8 @@ class StackConfig:
     ports: StackPorts = field(default_factory=StackPorts)
     time_scale: float = 30.0
     task_queue: str = "chargepay-sessions"
+    # The watcher's and reconciliation's (docs/upgrades.md).
+    background_task_queue: str = "chargepay-background"
     headless_ui: bool = False
     retention: str = DEFAULT_RETENTION
     env: dict[str, str] = field(default_factory=dict)  # extra env for chargepay processes
@@ -114,6 +116,7 @@ class Stack:
             "TIME_SCALE": str(c.time_scale),
             "CHARGEPAY_TEMPORAL_ADDRESS": self.temporal_address,
             "CHARGEPAY_SESSION_TASK_QUEUE": c.task_queue,
+            "CHARGEPAY_BACKGROUND_TASK_QUEUE": c.background_task_queue,
             "CHARGEPAY_MONTA_BASE_URL": self.monta_url,
             "CHARGEPAY_PAYMENTS_BASE_URL": self.payments_url,
             "CHARGEPAY_PAYMENTS_ADAPTER": "emulator",

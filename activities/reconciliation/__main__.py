@@ -64,7 +64,7 @@ async def main(argv: list[str]) -> int:
             ReconciliationWorkflow.run,
             reconcile_input(operators[key], settings, **overrides),
             id=f"reconcile-{key}-manual-{uuid.uuid4().hex[:8]}",
-            task_queue=settings.session_task_queue,
+            task_queue=settings.background_task_queue,
         )
         print(summary_markdown(report))
         print("files:", *report.files)

@@ -19,8 +19,10 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
+    WorkflowHandle,
 )
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import VersioningBehavior, WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monta.activities import MontaActivities
 from activities.payments.protocol import PaymentGateway
@@ -39,13 +41,18 @@ from workflows.watcher_logic import WatcherConfig, watcher_workflow_id
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """Part of one task queue's worker; worker.py merges the specs of a queue."""
+    """Part of one task queue's worker; worker.py merges the specs of a queue.
+
+    `versioning_behavior`: what the queue's workflows do when a newer worker version becomes
+    current (docs/upgrades.md); set on the worker, not on the workflow classes, so plain
+    unversioned workers (tests) can still run them."""
 
     task_queue: str
     workflows: Sequence[type] = ()
     activities: Sequence[Callable[..., Any]] = ()
     max_task_queue_activities_per_second: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED
 
 
 def watcher_and_reconciliation_components(
@@ -55,18 +62,20 @@ def watcher_and_reconciliation_components(
     gateway: PaymentGateway,
     client: Client,
 ) -> list[WorkerSpec]:
-    """Session queue: both workflows, the Temporal/acquirer reads, the report writer.
-    Each `monta-<op>` queue: the page reads, and the queue's server-side rate limit."""
-    session = WorkerSpec(
-        settings.session_task_queue,
+    """Background queue: both workflows (long-running: they follow the current worker
+    version), the Temporal/acquirer reads, the report writer. Each `monta-<op>` queue: the
+    page reads, and the queue's server-side rate limit."""
+    background = WorkerSpec(
+        settings.background_task_queue,
         workflows=[MontaWatcherWorkflow, ReconciliationWorkflow],
         activities=[
             *TemporalReads(client).activities(),
             *PaymentReads(gateway).activities(),
             write_report_activity,
         ],
+        versioning_behavior=VersioningBehavior.AUTO_UPGRADE,
     )
-    specs = [session]
+    specs = [background]
     for key, op in operators.items():
         pages = MontaPageActivities(monta[key].client, settings.monta_money_unit)
         specs.append(
@@ -112,15 +121,36 @@ def reconcile_input(op: Operator, settings: Settings, **overrides: Any) -> Recon
 async def ensure_watchers(
     client: Client, settings: Settings, operators: Mapping[str, Operator]
 ) -> None:
-    """Start `watcher-<op>` unless it runs already (every worker calls this at start)."""
+    """Start `watcher-<op>` unless it runs already (every worker calls this at start).
+
+    A watcher still running on another task queue (one that chargepay's workers no longer
+    serve it on, e.g. the session queue before the background queue existed) is replaced:
+    that run is terminated and a new one starts here."""
     for op in operators.values():
-        await client.start_workflow(
-            MontaWatcherWorkflow.run,
-            args=[watcher_config(op, settings)],
-            id=watcher_workflow_id(op.key),
-            task_queue=settings.session_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+        handle = await _start_watcher(client, settings, op)
+        running = await handle.describe()
+        if running.task_queue == settings.background_task_queue:
+            continue
+        try:
+            await client.get_workflow_handle(handle.id, run_id=running.run_id).terminate(
+                f"moved to task queue {settings.background_task_queue}"
+            )
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:  # another worker moved it already
+                raise
+        await _start_watcher(client, settings, op)
+
+
+async def _start_watcher(
+    client: Client, settings: Settings, op: Operator
+) -> WorkflowHandle[Any, Any]:
+    return await client.start_workflow(
+        MontaWatcherWorkflow.run,
+        args=[watcher_config(op, settings)],
+        id=watcher_workflow_id(op.key),
+        task_queue=settings.background_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
 
 
 def reconcile_schedule_id(operator: str) -> str:
@@ -133,7 +163,7 @@ def _schedule(op: Operator, settings: Settings) -> Schedule:
             ReconciliationWorkflow.run,
             reconcile_input(op, settings),
             id=reconcile_schedule_id(op.key),
-            task_queue=settings.session_task_queue,
+            task_queue=settings.background_task_queue,
         ),
         spec=ScheduleSpec(
             intervals=[

@@ -176,7 +176,7 @@ async def _observe(
         stop_watchdog.set()
         await watchdog
         recon = await reconcile_once(
-            client, OPERATORS, stack.config.task_queue, began, params.time_scale,
+            client, OPERATORS, stack.config.background_task_queue, began, params.time_scale,
             stack.config.data_dir / "reconciliation",
         )  # fmt: skip
         log.write("reconciliation", result=recon)

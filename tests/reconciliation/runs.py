@@ -41,5 +41,5 @@ async def reconcile(
         ReconciliationWorkflow.run,
         inp,
         id=f"reconcile-{op.key}-{uuid.uuid4().hex[:6]}",
-        task_queue=settings.session_task_queue,
+        task_queue=settings.background_task_queue,
     )

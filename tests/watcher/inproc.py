@@ -1,5 +1,7 @@
-"""chargepay's workers in-process (session queue + one rate-limited Monta queue per operator)
-against the real emulators, for the watcher, rate-limit and reconciliation tests.
+"""chargepay's workers in-process (session queue, background queue for the watcher and
+reconciliation, one rate-limited Monta queue per operator) against the real emulators, for
+the watcher, rate-limit and reconciliation tests. Plain unversioned workers: the versioned
+ones are tests/workflow/test_worker_versioning.py's.
 
 Each test gets fresh operator keys (e.g. `w1a2b3`, using alpha's Monta credential), so
 its `monta-<key>` queue, its rate limit and its watcher never meet another test's.
@@ -54,6 +56,7 @@ def make_settings(monta: MontaEmulator, acq: AcquirerEmulator | None, **kw: Any)
         monta_base_url=monta.url,
         payments_base_url=acq.url if acq else "http://127.0.0.1:9",
         session_task_queue=f"sessions-{uuid.uuid4().hex[:8]}",
+        background_task_queue=f"background-{uuid.uuid4().hex[:8]}",
         **kw,
     )
 
@@ -86,7 +89,8 @@ async def chargepay_workers(
     monta_queues: bool = True,
     extra_workflows: Iterable[type] = (),
 ) -> AsyncIterator[Workers]:
-    """Run the session worker and/or the Monta workers until the block ends."""
+    """Run the session and background workers and/or the Monta workers until the block
+    ends; `extra_workflows` run on the session queue."""
     ops = {op.key: op for op in operators}
     monta = {
         k: MontaActivities(
@@ -107,9 +111,10 @@ async def chargepay_workers(
         session.task_queue, [*session.workflows, *extra_workflows], session.activities
     )
     async with AsyncExitStack() as stack:
+        own = (settings.session_task_queue, settings.background_task_queue)
         for queue, spec in merged.items():
-            is_session = queue == settings.session_task_queue
-            if (is_session and not sessions) or (not is_session and not monta_queues):
+            is_own = queue in own
+            if (is_own and not sessions) or (not is_own and not monta_queues):
                 continue
             await stack.enter_async_context(
                 Worker(
