@@ -42,7 +42,7 @@ async def _tariff_vat(operator: Operator, settings: Settings) -> Decimal:
     async def read(group_id: int) -> PriceGroup:
         return PriceGroup.model_validate({**MONTA_GROUP, "id": group_id})
 
-    acts.tariffs.client.get_price_group = read  # type: ignore[method-assign]
+    acts.tariffs.client.get_price_group = read  # type: ignore[method-assign,assignment]
     tariff = await acts.tariffs._group(7)
     await acts.client.aclose()
     return tariff.vat_rate

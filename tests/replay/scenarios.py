@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, session_worker, wait_status
+from tests.workflow.harness import make_request, push, session_handle, session_worker, wait_status
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionRequest
@@ -32,7 +32,7 @@ async def completed(client: Client, priced: bool) -> str:
     async with session_worker(client, world) as queue:
         req = _request(world, priced, amount_minor=500)
         accepted = await start_session_and_wait_accepted(client, req, queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
         await handle.execute_update(ChargeSessionWorkflow.request_stop, c.StopRequest())
         await wait_status(handle, lambda s: s.state == "stopping")
@@ -46,7 +46,7 @@ async def voided(client: Client, priced: bool) -> str:
     async with session_worker(client, world) as queue:
         req = _request(world, priced, amount_minor=500)
         accepted = await start_session_and_wait_accepted(client, req, queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         await push(handle, world, state="completed", completed_at=now(), price_minor=0)
         await handle.result()
         return handle.id

@@ -51,6 +51,11 @@ async def session_worker(client: Client, world: FakeWorld, **options: Any) -> As
         yield queue
 
 
+def session_handle(client: Client, session_id: str) -> WorkflowHandle[Any, SessionStatus]:
+    """A session's handle, typed by its status (its result and every update's answer)."""
+    return client.get_workflow_handle(session_id, result_type=SessionStatus)
+
+
 async def wait_status(
     handle: WorkflowHandle[Any, Any],
     pred: Callable[[SessionStatus], bool],

@@ -11,7 +11,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.session_start import start_session, start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, session_worker, state_trail, wait_status
+from tests.workflow.harness import (
+    make_request,
+    push,
+    session_handle,
+    session_worker,
+    state_trail,
+    wait_status,
+)
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.budget import compute_budget
@@ -35,7 +42,7 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
         accepted = await start_session_and_wait_accepted(client, req, queue)
         # Answered once Monta accepted, before any car drew energy.
         assert accepted.state == "starting" and accepted.charge_id == 4242
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         live = (await handle.describe()).typed_search_attributes
         await _charge_to_budget(handle, world)
         await push(handle, world, state="completed", completed_at=now(), price_minor=478)
@@ -84,7 +91,7 @@ async def test_a_carried_tariff_is_frozen_without_reading_it(
     req = make_request(500).model_copy(update={"tariff": carried})
     async with session_worker(client, world) as queue:
         accepted = await start_session_and_wait_accepted(client, req, queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         await push(handle, world, state="completed", completed_at=now(), price_minor=0)
         result: SessionStatus = await handle.result()
         trail = await state_trail(handle)
@@ -156,9 +163,7 @@ async def test_stop_on_price_with_per_minute_tariff(temporal_env: WorkflowEnviro
     async with session_worker(temporal_env.client, world) as queue:
         req = make_request(500, expected_power_kw=Decimal("50"), start_timeout_s=3000)
         accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
-        handle = temporal_env.client.get_workflow_handle_for(
-            ChargeSessionWorkflow.run, accepted.session_id
-        )
+        handle = session_handle(temporal_env.client, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
         await wait_status(handle, lambda s: s.state == "stopping")
         await push(handle, world, state="completed", completed_at=now(), price_minor=450)
@@ -171,9 +176,7 @@ async def test_paused_too_long(temporal_env: WorkflowEnvironment) -> None:
     async with session_worker(temporal_env.client, world) as queue:
         req = make_request(500, paused_timeout_s=600)  # 1 s on the wall
         accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
-        handle = temporal_env.client.get_workflow_handle_for(
-            ChargeSessionWorkflow.run, accepted.session_id
-        )
+        handle = session_handle(temporal_env.client, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
         await push(handle, world, state="paused")
         status = await wait_status(handle, lambda s: s.state == "stopping")
@@ -184,9 +187,7 @@ async def test_terminal_stop_then_refused_once_final(temporal_env: WorkflowEnvir
     world = FakeWorld()
     async with session_worker(temporal_env.client, world) as queue:
         accepted = await start_session_and_wait_accepted(temporal_env.client, make_request(), queue)
-        handle = temporal_env.client.get_workflow_handle_for(
-            ChargeSessionWorkflow.run, accepted.session_id
-        )
+        handle = session_handle(temporal_env.client, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("2"))
         stopped = await handle.execute_update(
             ChargeSessionWorkflow.request_stop, c.StopRequest(reason="terminal")
@@ -211,9 +212,7 @@ async def test_price_mismatch_flags_and_captures_the_smaller(
     world = FakeWorld()
     async with session_worker(temporal_env.client, world) as queue:
         accepted = await start_session_and_wait_accepted(temporal_env.client, make_request(), queue)
-        handle = temporal_env.client.get_workflow_handle_for(
-            ChargeSessionWorkflow.run, accepted.session_id
-        )
+        handle = session_handle(temporal_env.client, accepted.session_id)
         await _charge_to_budget(handle, world)
         # 6.95 kWh * 0.55 * 1.25 = 4.78; Monta says 47.78 (minor units read as major?)
         await push(handle, world, state="completed", completed_at=now(), price_minor=4778)
@@ -233,9 +232,7 @@ async def test_hold_about_to_expire_captures_last_known_price(
     async with session_worker(temporal_env.client, world) as queue:
         req = make_request(500, time_scale=3600.0, start_timeout_s=36_000)
         accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
-        handle = temporal_env.client.get_workflow_handle_for(
-            ChargeSessionWorkflow.run, accepted.session_id
-        )
+        handle = session_handle(temporal_env.client, accepted.session_id)
         await push(
             handle,
             world,

@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, session_worker, wait_status
+from tests.workflow.harness import make_request, push, session_handle, session_worker, wait_status
 from workflows import contracts as c
 from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
@@ -24,7 +24,7 @@ async def test_duplicated_and_reordered_snapshots(temporal_env: WorkflowEnvironm
     world, client = FakeWorld(), temporal_env.client
     async with session_worker(client, world) as queue:
         accepted = await start_session_and_wait_accepted(client, make_request(500), queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         # Meter readings 0.3 wall s apart: 0.5 kWh each is 10 kW at 600x, a plausible charge.
         base = now()
 
@@ -60,7 +60,7 @@ async def test_continue_as_new_carries_the_whole_state(temporal_env: WorkflowEnv
     async with session_worker(client, world) as queue:
         req = make_request(500, continue_as_new_after_events=25)
         accepted = await start_session_and_wait_accepted(client, req, queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         first_run = (await handle.describe()).run_id
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("0.1"))
         for i in range(2, 40):
@@ -84,7 +84,7 @@ async def test_snapshots_add_no_upserts_and_few_events(temporal_env: WorkflowEnv
     async with session_worker(client, world) as queue:
         req = make_request(5000)
         accepted = await start_session_and_wait_accepted(client, req, queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         base = now()
 
         def reading(i: int) -> c.ChargeSnapshot:

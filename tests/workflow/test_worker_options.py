@@ -12,8 +12,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, Replayer, UnsandboxedWo
 from api.session_start import start_session_and_wait_accepted
 from core.worker_options import IDLE_WORKFLOW_POLLERS, worker_options
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, session_worker
-from workflows.session import ChargeSessionWorkflow
+from tests.workflow.harness import make_request, push, session_handle, session_worker
 from workflows.session_models import SessionStatus
 from workflows.session_workflows import SESSION_WORKFLOWS
 
@@ -47,7 +46,7 @@ async def test_unsandboxed_session_replays_in_the_sandbox(
     world, client = FakeWorld(), temporal_env.client
     async with session_worker(client, world, **worker_options(8, sandboxed=False)) as queue:
         accepted = await start_session_and_wait_accepted(client, make_request(500), queue)
-        handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+        handle = session_handle(client, accepted.session_id)
         await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal(1))
         await push(handle, world, consumed_kwh=Decimal(7))
         await push(handle, world, state="completed", completed_at=now(), price_minor=478)
