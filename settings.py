@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     # The watcher and reconciliation workflows: long-running, they follow the current worker
     # version while sessions stay on theirs (docs/upgrades.md).
     background_task_queue: str = "chargepay-background"
+    # Worker Deployment Versioning: every worker runs as `<name>.<build id>` (no dot in the
+    # name). An empty build id is a digest of the workflow code (worker.py), so changed
+    # workflow code is a new version by itself.
+    worker_deployment_name: str = Field(default="chargepay", pattern=r"^[^.]+$")
+    worker_build_id: str = ""
+    # At start, make this worker's version current unless another version replaced it
+    # (off: a controlled rollout promotes it with `python -m worker_version promote`).
+    worker_make_current: bool = True
 
     # Operators: a TOML file; secrets come from the env vars it names.
     operators_file: Path = Path("config/operators.toml")
