@@ -32,7 +32,7 @@ def _operator(**kw: object) -> Operator:
         monta_client_secret=SecretStr("s"),
         default_paying_team_id=1001,
         monta_base_url="http://127.0.0.1:1",
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
