@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from contextlib import AsyncExitStack
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from temporalio.api.enums.v1 import VersioningBehavior as Behavior
@@ -28,10 +28,9 @@ from core.worker_deployment import describe, is_routed
 from settings import Settings
 from tests.workflow.background_standin import Ticker
 from tests.workflow.fakes import FakeWorld, now
-from tests.workflow.harness import make_request, push, wait_status
+from tests.workflow.harness import make_request, push, session_handle, wait_status
 from worker import build_workers, deployment_version, merge_specs, session_specs, start_version
 from workflows import contracts as c
-from workflows.session import ChargeSessionWorkflow
 from workflows.session_models import SessionStatus
 
 pytestmark = pytest.mark.timeout(90)
@@ -68,18 +67,16 @@ async def _start_version(
 
 async def _charging(
     client: Client, world: FakeWorld, settings: Settings
-) -> WorkflowHandle[ChargeSessionWorkflow, SessionStatus]:
+) -> WorkflowHandle[Any, SessionStatus]:
     request = make_request(500)
     accepted = await start_session_and_wait_accepted(client, request, settings.session_task_queue)
-    handle = client.get_workflow_handle_for(ChargeSessionWorkflow.run, accepted.session_id)
+    handle = session_handle(client, accepted.session_id)
     await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
     await wait_status(handle, lambda s: s.state == "charging")
     return handle
 
 
-async def _finish(
-    handle: WorkflowHandle[ChargeSessionWorkflow, SessionStatus], world: FakeWorld
-) -> SessionStatus:
+async def _finish(handle: WorkflowHandle[Any, SessionStatus], world: FakeWorld) -> SessionStatus:
     await push(handle, world, state="completed", completed_at=now(), price_minor=120)
     return await handle.result()
 
