@@ -14,22 +14,16 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows import reconciliation_logic as r
     from workflows import watcher_logic as w
+    from workflows.retry_policies import MONTA_RETRY
 
 T = TypeVar("T")
 TIMEOUT = timedelta(minutes=2)
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=10,
-    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
-)
 MAX_PAGES = 1000
 
 
@@ -181,7 +175,7 @@ class ReconciliationWorkflow:
             arg,
             task_queue=inp.monta_task_queue,
             start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            retry_policy=MONTA_RETRY,
             result_type=rtype,
         )
         return result
@@ -199,7 +193,7 @@ class ReconciliationWorkflow:
             name,
             args=args,
             start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            retry_policy=MONTA_RETRY,
             result_type=rtype,
             summary=summary,
         )

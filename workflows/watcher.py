@@ -12,20 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows import watcher_logic as w
+    from workflows.retry_policies import LOCAL_WORK_RETRY, MONTA_RETRY
 
-MONTA_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=60),
-    maximum_attempts=5,
-    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
-)
-LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
 CALL_TIMEOUT = timedelta(seconds=30)
 MIN_SLEEP = timedelta(milliseconds=10)
 
@@ -67,7 +60,7 @@ class MontaWatcherWorkflow:
                 w.WATCHER_OPEN_SESSIONS,
                 self.cfg.operator,
                 start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
+                retry_policy=LOCAL_WORK_RETRY,
                 result_type=int,
                 summary="count open sessions",
             )
@@ -135,7 +128,7 @@ class MontaWatcherWorkflow:
                 w.WATCHER_SIGNAL_SESSIONS,
                 w.SignalBatch(snapshots=fresh),
                 start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
+                retry_policy=LOCAL_WORK_RETRY,
                 result_type=w.SignalResult,
                 summary=f"signal {len(fresh)} sessions",
             )

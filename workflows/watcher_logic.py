@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.budget import near_cap
 from workflows.contracts import CHARGE_ENDED, CHARGE_WINDING_DOWN, ChargeSnapshot
 from workflows.session_models import SessionConfig
 
@@ -236,10 +237,9 @@ def _routine(prev: SeenCharge, snap: ChargeSnapshot, ratio: Decimal, band: Decim
 
 
 def is_near_budget(snap: ChargeSnapshot, ratio: Decimal) -> bool:
-    """Close to the hard cap the session set (kwhLimit sits just above its kWh budget)."""
-    if snap.state in ENDED or not snap.kwh_limit:
-        return False
-    return snap.consumed_kwh >= snap.kwh_limit * ratio
+    """A drawing charge close to the hard cap its session set (kwhLimit sits just above the
+    session's kWh budget): `near_cap`, the one definition, while the charge still runs."""
+    return snap.state not in ENDED and near_cap(snap.consumed_kwh, snap.kwh_limit, ratio)
 
 
 def remember(
