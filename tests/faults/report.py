@@ -24,7 +24,9 @@ ROWS: dict[str, Row] = {}
 
 
 def record(cell: str, expected: str, observed: str, verdict: str) -> None:
+    """Keep the row and rewrite the file: a run cut short still leaves what it saw."""
     ROWS[cell] = Row(cell, expected, observed, verdict)
+    write()
 
 
 def table() -> str:
