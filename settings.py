@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
 from core.worker_options import DEFAULT_MAX_POLLERS
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 _SESSION = SessionConfig()
 

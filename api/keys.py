@@ -29,7 +29,7 @@ from api.keystore import (
     read_key_file,
     terminal_ref,
 )
-from workflows.session_models import SessionRequest
+from workflows.contracts import SessionRequest
 
 
 class CliError(Exception):

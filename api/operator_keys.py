@@ -25,7 +25,7 @@ from api.operator_keystore import (
     issue_operator_key,
     read_operator_key_file,
 )
-from workflows.session_models import SessionRequest
+from workflows.contracts import SessionRequest
 
 
 class CliError(Exception):

@@ -22,8 +22,8 @@ from api.errors import ApiError
 from api.session_service import describe_or_none, not_found
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.contracts import SessionStatus
 from workflows.operator_actions import UPDATE_OPERATOR_ACTION, OperatorAction
-from workflows.session_models import SessionStatus
 
 # Refusal codes are snake_case (`not_waiting`, `amount_above_hold`). A failure typed with a
 # Python exception name (e.g. `RuntimeError` from a session without the update handler) is

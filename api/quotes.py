@@ -17,7 +17,7 @@ from core.operators import Operator
 from settings import Settings
 from workflows import contracts as c
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 log = logging.getLogger(__name__)
 

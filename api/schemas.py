@@ -1,4 +1,5 @@
-"""Request and response bodies of the terminal-facing routes (OpenAPI shows these)."""
+"""Request and response bodies of the public HTTP API, terminals' and operators' routes
+(OpenAPI shows these): the one home of the API's wire format."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.money import Money
 from workflows.contracts import SessionStateName
+from workflows.operator_actions import ActionKind, OperatorAction
 
 ID_PATTERN = r"^[A-Za-z0-9_.:]{1,64}$"
 MAX_AMOUNT_MINOR = 1_000_000_00  # a card hold above a million major units is a typo
@@ -95,3 +97,36 @@ class SessionPage(BaseModel):
 
 
 StateFilter = SessionStateName
+
+
+# ---------------------------------------------------------------- operators' routes
+class ActionAmount(Money):
+    """What `capture` takes: positive, in minor units of the hold's currency."""
+
+    amount_minor: int = Field(gt=0, le=MAX_AMOUNT_MINOR)
+    currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+
+
+class OperatorActionBody(BaseModel):
+    """`OperatorAction` minus who acts: that comes from the key, never from the body."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: ActionKind
+    request_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="The caller's idempotency key: the same id again is answered, not redone.",
+    )
+    reason: str = Field(min_length=1, max_length=500, description="Recorded in the history.")
+    amount: ActionAmount | None = Field(default=None, description="`capture` only.")
+
+    def to_action(self, operator_user: str) -> OperatorAction:
+        return OperatorAction(
+            action=self.action,
+            request_id=self.request_id,
+            operator_user=operator_user,
+            reason=self.reason,
+            amount=Money(**self.amount.model_dump()) if self.amount else None,
+        )

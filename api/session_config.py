@@ -7,7 +7,7 @@ from typing import Any
 
 from core.operators import Operator
 from settings import Settings
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 
 def session_config(settings: Settings, operator: Operator) -> SessionConfig:

@@ -39,8 +39,8 @@ from api.session_start import session_id as session_workflow_id
 from api.session_start import start_options
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.contracts import SessionRequest, SessionStatus
 from workflows.idempotency import MEMO_DIGEST, REUSED_MESSAGE, reused
-from workflows.session_models import SessionRequest, SessionStatus
 
 RPC_TIMEOUT = timedelta(seconds=10)
 _TRANSIENT = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)

@@ -20,8 +20,8 @@ from temporalio.common import (
 
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.contracts import SessionRequest, SessionStatus
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionRequest, SessionStatus
 
 
 def session_id(request: SessionRequest) -> str:

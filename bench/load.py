@@ -15,7 +15,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from bench.context import CARD, BenchContext
 from bench.shape import EventRow, rows
 from core.money import Money
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 
 T = TypeVar("T")
 RESULT_RPC_TIMEOUT_S = 30.0

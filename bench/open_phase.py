@@ -28,7 +28,7 @@ from bench.plan import OpenPhase, Plan
 from bench.probes import burst_floor, start_probe, stop_floor
 from bench.shape import EventRow
 from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
-from workflows.session_models import SessionConfig, SessionStatus
+from workflows.contracts import SessionConfig, SessionStatus
 
 SAMPLE_S = 1.0
 RESULT_CONCURRENCY = 16

@@ -34,7 +34,7 @@ from bench.shape import Shape, mean_shape
 from bench.stats import ratio
 from bench.world import PointKind, hold_for_kwh, point_id
 from devstack.procs import Proc
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 
 def stack_pids(ctx: BenchContext, extra: Sequence[Proc] = ()) -> dict[str, int]:

@@ -17,8 +17,7 @@ from core.money import Money
 from emulators.monta.config import EmuConfig
 from emulators.monta.seed import ChargePointSeed, PriceGroupSeed, Seed, load_seed
 from workflows.budget import BudgetRejected, compute_budget
-from workflows.contracts import Tariff
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig, Tariff
 
 KIND_TEMPLATE = {"ac": 101, "dc": 103}
 KIND_ID_BASE = {"ac": 300_000, "dc": 400_000}

@@ -27,8 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 from pydantic import BaseModel, ConfigDict
 
 from core.money import Money
-from workflows.contracts import Tariff
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig, Tariff
 
 MONTA_KWH_LIMIT_MIN = Decimal("1")
 MONTA_KWH_LIMIT_MAX = Decimal("500")

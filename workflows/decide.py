@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from core.clock import Clock
 from workflows.budget import Budget, gross, idle_reserve_minor
-from workflows.contracts import CHARGE_ENDED, Tariff
+from workflows.contracts import CHARGE_ENDED, SessionConfig, Tariff
 from workflows.merge import ChargeView
-from workflows.session_models import SessionConfig
 
 StopReason = Literal[
     "requested",  # terminal / operator asked

@@ -25,7 +25,9 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_REQUEST_STOP,
         UPDATE_WAIT_ACCEPTED,
         ChargeSnapshot,
+        SessionRequest,
         SessionStateName,
+        SessionStatus,
         StopRequest,
     )
     from workflows.decide import ENDED_STATES, StopReason, decide
@@ -43,7 +45,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_history import continue_as_new_due
     from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
-    from workflows.session_models import SessionRequest, SessionStatus
     from workflows.session_monta_calls import attach_receipt
     from workflows.session_reserve import price_and_budget, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion

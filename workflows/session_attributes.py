@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, SearchAttributeValueType
 
-from workflows.contracts import FINAL_STATES, Authorization, SessionStateName
+from workflows.contracts import FINAL_STATES, Authorization, SessionRequest, SessionStateName
 from workflows.search_attributes import (
     ATTENTION,
     CARD_LAST4,
@@ -26,7 +26,6 @@ from workflows.search_attributes import (
     TERMINAL_ID,
 )
 from workflows.session_data import SessionData
-from workflows.session_models import SessionRequest
 
 ATTENTION_MAX_CHARS = 200  # a Keyword is short; the whole text is in `status`
 

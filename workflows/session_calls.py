@@ -16,12 +16,12 @@ from temporalio.exceptions import CancelledError, FailureError
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
     from core.clock import Clock
+    from workflows.contracts import SessionConfig
     from workflows.retry_policies import (
         LOCAL_STOP_RETRY,
         MONTA_RETRY,
         PAYMENT_RETRY,
     )
-    from workflows.session_models import SessionConfig
 
 T = TypeVar("T")
 

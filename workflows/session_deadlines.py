@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.clock import Clock
-from workflows.contracts import Authorization
+from workflows.contracts import Authorization, SessionConfig
 from workflows.session_data import SessionData
-from workflows.session_models import SessionConfig
 
 
 def capture_deadline(authorization: Authorization, config: SessionConfig) -> datetime:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from workflows.contracts import SessionConfig
 from workflows.decide import Facts
 from workflows.session_data import SessionData
 from workflows.session_deadlines import stop_deadline
-from workflows.session_models import SessionConfig
 
 
 def watch_facts(data: SessionData, config: SessionConfig, now: datetime) -> Facts:

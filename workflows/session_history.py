@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 
 def continue_as_new_due(config: SessionConfig) -> bool:

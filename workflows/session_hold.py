@@ -23,12 +23,12 @@ from workflows.contracts import (
     ERR_AUTHORIZATION_EXPIRED,
     ERR_AUTHORIZATION_NOT_FOUND,
     Authorization,
+    SessionConfig,
 )
 from workflows.hold_claim import claim_hold, release_hold
 from workflows.operator_actions import ActionFacts, OperatorAction
 from workflows.session_attributes import flag
 from workflows.session_data import SessionData
-from workflows.session_models import SessionConfig
 from workflows.session_payment_calls import capture, void
 
 # The acquirer says the hold is gone: nothing is left to capture or void.

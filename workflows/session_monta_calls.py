@@ -25,13 +25,13 @@ from workflows.contracts import (
     FindChargeInput,
     GetTariffInput,
     PaymentSessionInfo,
+    SessionRequest,
     StartChargeInput,
     TariffQuote,
 )
 from workflows.retry_policies import MONTA_START_RETRY
 from workflows.session_calls import MONTA_CALL_TIMEOUT, monta
 from workflows.session_data import SessionData
-from workflows.session_models import SessionRequest
 
 MAX_START_ATTEMPTS = 5
 START_BACKOFF_S = 2.0  # real-world seconds before the second attempt, doubling

@@ -19,12 +19,13 @@ from workflows.contracts import (
     AuthorizeInput,
     CaptureInput,
     CaptureResult,
+    SessionConfig,
+    SessionRequest,
     VerifyInput,
     VoidInput,
     VoidResult,
 )
 from workflows.session_calls import payment
-from workflows.session_models import SessionConfig, SessionRequest
 
 
 def _key(step: str) -> str:

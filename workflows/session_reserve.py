@@ -11,11 +11,10 @@ from temporalio.exceptions import ActivityError
 
 from workflows.activity_errors import error_type, failure_text
 from workflows.budget import BudgetRejected, compute_budget
-from workflows.contracts import ERR_PAYMENT_DECLINED, SessionStateName
+from workflows.contracts import ERR_PAYMENT_DECLINED, SessionRequest, SessionStateName
 from workflows.session_attributes import flag
 from workflows.session_data import SessionData
 from workflows.session_hold import HOLD_GONE, SessionHold, failure_code
-from workflows.session_models import SessionRequest
 from workflows.session_monta_calls import read_tariff
 from workflows.session_payment_calls import reserve
 

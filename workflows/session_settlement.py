@@ -4,8 +4,8 @@ completed price, nothing when no charge completed, or, when Monta never reported
 
 from __future__ import annotations
 
+from workflows.contracts import SessionConfig
 from workflows.session_data import SessionData
-from workflows.session_models import SessionConfig
 from workflows.settle import Settlement, nothing, settle_completed, settle_last_known
 
 # The operator flag of a session that captured without Monta's final price.

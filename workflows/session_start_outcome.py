@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from temporalio import workflow
 
 from core.clock import Clock
-from workflows.contracts import ChargeSnapshot
+from workflows.contracts import ChargeSnapshot, SessionRequest
 from workflows.session_attributes import flag
 from workflows.session_data import SessionData
 from workflows.session_deadlines import capture_deadline
 from workflows.session_inbox import SessionInbox
-from workflows.session_models import SessionRequest
 from workflows.session_monta_calls import (
     StartOutcomeUnknown,
     StartRejected,

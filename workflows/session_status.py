@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.money import Money
+from workflows.contracts import SessionRequest, SessionStatus
 from workflows.session_data import SessionData
-from workflows.session_models import SessionRequest, SessionStatus
 
 
 def session_status(session_id: str, request: SessionRequest, data: SessionData) -> SessionStatus:

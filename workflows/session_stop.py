@@ -13,11 +13,10 @@ from temporalio.exceptions import CancelledError, FailureError
 
 from core.clock import Clock
 from workflows.activity_errors import failure_text
-from workflows.contracts import CHARGE_ENDED, ChargeRef
+from workflows.contracts import CHARGE_ENDED, ChargeRef, SessionConfig, SessionRequest
 from workflows.session_calls import stop_charge
 from workflows.session_data import SessionData
 from workflows.session_inbox import SessionInbox
-from workflows.session_models import SessionConfig, SessionRequest
 
 
 async def send_stop(request: SessionRequest, data: SessionData, inbox: SessionInbox) -> None:

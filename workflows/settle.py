@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from core.clock import Clock
 from core.money import Money
 from workflows.budget import gross
-from workflows.contracts import ChargeSnapshot, Tariff
-from workflows.session_models import SessionConfig
+from workflows.contracts import ChargeSnapshot, SessionConfig, Tariff
 
 
 class Settlement(BaseModel):

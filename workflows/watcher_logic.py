@@ -14,8 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.budget import near_cap
-from workflows.contracts import CHARGE_ENDED, CHARGE_WINDING_DOWN, ChargeSnapshot
-from workflows.session_models import SessionConfig
+from workflows.contracts import CHARGE_ENDED, CHARGE_WINDING_DOWN, ChargeSnapshot, SessionConfig
 
 WATCHER_WORKFLOW = "MontaWatcherWorkflow"
 SIGNAL_WEBHOOK_SEEN = "webhook_seen"  # the API saw a webhook batch for this operator

@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.contracts import SessionStatus
 from workflows.reconciliation_logic import (
     RECONCILE_LIVE_HOLDS,
     RECONCILE_SESSIONS,
@@ -34,7 +35,6 @@ from workflows.reconciliation_logic import (
     SessionOutcome,
     SessionsInput,
 )
-from workflows.session_models import SessionStatus
 from workflows.watcher_logic import (
     WATCHER_OPEN_SESSIONS,
     WATCHER_SIGNAL_SESSIONS,

@@ -14,12 +14,11 @@ from fastapi import APIRouter, Body, Query
 from api.dependencies import State, Temporal
 from api.errors import error_responses
 from api.operator_auth import OperatorUser, require_operator_session
-from api.operator_schemas import OperatorActionBody
 from api.operator_service import operator_query, send_action
 from api.routers.sessions import SessionId
-from api.schemas import SessionPage
+from api.schemas import OperatorActionBody, SessionPage
 from api.session_service import get_status, list_sessions
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 
 router = APIRouter(prefix="/v1/operator/sessions", tags=["operator"])
 

@@ -21,8 +21,7 @@ from api.session_service import (
     visibility_query,
 )
 from api.session_start import session_id as session_workflow_id
-from workflows.contracts import StopRequest
-from workflows.session_models import SessionRequest, SessionStatus
+from workflows.contracts import SessionRequest, SessionStatus, StopRequest
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 

@@ -30,8 +30,7 @@ from api.webhooks.coalesce import (
 )
 from observability.metrics import WEBHOOK_SIGNALS
 from settings import Settings
-from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
-from workflows.session_models import SessionStatus
+from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot, SessionStatus
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from codec.converter import build_data_converter
 from settings import Settings
-from workflows.contracts import FINAL_STATES, QUERY_STATUS
-from workflows.session_models import SessionStatus
+from workflows.contracts import FINAL_STATES, QUERY_STATUS, SessionStatus
 
 RPC_TIMEOUT = timedelta(seconds=5)
 

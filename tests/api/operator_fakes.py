@@ -22,8 +22,8 @@ from api.main import create_app
 from settings import Settings
 from workflows import contracts as c
 from workflows import search_attributes as sa
+from workflows.contracts import SessionStatus
 from workflows.operator_actions import UPDATE_OPERATOR_ACTION
-from workflows.session_models import SessionStatus
 
 
 def status_of(session_id: str, state: str = "settling", **extra: Any) -> SessionStatus:

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from core.money import Money
     from workflows import contracts as c
+    from workflows.contracts import SessionStatus
     from workflows.operator_actions import (
         UPDATE_OPERATOR_ACTION,
         ActionFacts,
@@ -17,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
         OperatorAction,
         check_action,
     )
-    from workflows.session_models import SessionStatus
 
 HOLD = Money(amount_minor=5000, currency="EUR")
 

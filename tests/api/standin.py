@@ -18,8 +18,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
+    from workflows.contracts import SessionRequest, SessionStatus
     from workflows.idempotency import MEMO_DIGEST, check_digest
-    from workflows.session_models import SessionRequest, SessionStatus
 
 
 STANDIN_KWH_BUDGET = Decimal(20)

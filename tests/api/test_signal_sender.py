@@ -13,8 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.webhooks.coalesce import CoalescePolicy
 from api.webhooks.sender import SignalSender
 from observability.metrics import WEBHOOK_SIGNALS
-from workflows.contracts import ChargeSnapshot
-from workflows.session_models import SessionStatus
+from workflows.contracts import ChargeSnapshot, SessionStatus
 
 OP = "alpha"
 POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
 
     from workflows import contracts as c
     from workflows import search_attributes as sa
-    from workflows.session_models import SessionStatus
+    from workflows.contracts import SessionStatus
 
 TIMEOUT = timedelta(seconds=30)
 HOLD_LEFT = timedelta(hours=2)

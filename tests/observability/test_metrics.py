@@ -23,7 +23,7 @@ from observability.metrics import record_webhook_batch
 from tests.observability import flows
 from tests.observability.support import connect, running_worker, serving, value
 from tests.support.processes import free_port
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 
 
 def test_attention_reasons_are_codes() -> None:

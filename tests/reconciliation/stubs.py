@@ -9,7 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
-    from workflows.session_models import SessionStatus
+    from workflows.contracts import SessionStatus
 
 
 @workflow.defn(name=c.SESSION_WORKFLOW)

@@ -20,8 +20,8 @@ from tests.support.acquirer import acquirer_emulator
 from tests.support.monta_emulator import monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings, start_paid_session
 from workflows import contracts as c
+from workflows.contracts import SessionStatus
 from workflows.reconciliation_logic import ReconcileReport
-from workflows.session_models import SessionStatus
 
 SCALE = 60.0
 pytestmark = pytest.mark.timeout(240)

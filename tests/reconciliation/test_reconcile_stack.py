@@ -31,8 +31,8 @@ from tests.support.acquirer import AcquirerEmulator, acquirer_emulator
 from tests.support.monta_emulator import MontaEmulator, monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings, start_paid_session
 from workflows import search_attributes as sa
+from workflows.contracts import SessionStatus
 from workflows.reconciliation_logic import KINDS, ReconcileReport
-from workflows.session_models import SessionStatus
 
 SCALE = 120.0
 pytestmark = pytest.mark.timeout(240)

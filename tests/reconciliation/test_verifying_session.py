@@ -19,7 +19,7 @@ from tests.reconciliation.stubs import VerifyingSession
 from tests.support.acquirer import acquirer_emulator
 from tests.support.monta_emulator import monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 
 SCALE = 60.0
 GRACE_REAL_S = 1.0  # wall-clock grace: the holds are placed, then outlive it

@@ -16,8 +16,8 @@ from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_handle, session_worker, wait_status
 from workflows import contracts as c
+from workflows.contracts import SessionRequest
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionRequest
 
 Scenario = Callable[[Client, bool], Awaitable[str]]  # (client, priced) -> the workflow id
 

@@ -9,7 +9,7 @@ import pytest
 from core.money import Money
 from tests.unit.session_fixtures import tariff
 from workflows.budget import BudgetRejected, compute_budget
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 
 EUR50 = Money(amount_minor=5000, currency="EUR")
 

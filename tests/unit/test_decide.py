@@ -9,10 +9,9 @@ from typing import Any
 from core.money import Money
 from tests.unit.session_fixtures import T0, at, snap, tariff
 from workflows.budget import compute_budget
-from workflows.contracts import ChargeSnapshot, Tariff
+from workflows.contracts import ChargeSnapshot, SessionConfig, Tariff
 from workflows.decide import Facts, decide, projected_price_minor
 from workflows.merge import ChargeView, merge
-from workflows.session_models import SessionConfig
 
 CFG = SessionConfig(stop_delivery_latency_s=36, start_timeout_s=300, paused_timeout_s=600)
 EUR = Money(amount_minor=5000, currency="EUR")  # kWh budget 69.090 at 0.55 + 25 % VAT

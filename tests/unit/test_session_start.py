@@ -10,7 +10,7 @@ from api.session_start import start_options, static_summary
 from core.money import Money
 from workflows import contracts as c
 from workflows import search_attributes as sa
-from workflows.session_models import SessionRequest
+from workflows.contracts import SessionRequest
 
 
 def _request(**kw: object) -> SessionRequest:

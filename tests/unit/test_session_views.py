@@ -9,13 +9,12 @@ from decimal import Decimal
 from core.money import Money
 from tests.unit.session_fixtures import at, snap, tariff
 from workflows.budget import compute_budget
-from workflows.contracts import Authorization
+from workflows.contracts import Authorization, SessionConfig, SessionRequest
 from workflows.merge import ChargeView
 from workflows.search_attributes import HOLD_EXPIRES_AT, SESSION_STATE, STATE_SINCE
 from workflows.session_attributes import state_updates
 from workflows.session_data import SessionData
 from workflows.session_deadlines import capture_deadline, settle_deadline, stop_deadline
-from workflows.session_models import SessionConfig, SessionRequest
 from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
 from workflows.session_status import session_status
 from workflows.session_summary import live_summary

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from core.money import Money
 from tests.unit.session_fixtures import at, snap, tariff
-from workflows.session_models import SessionConfig
+from workflows.contracts import SessionConfig
 from workflows.settle import settle_completed, settle_last_known, tariff_price_range
 
 CFG = SessionConfig()

@@ -31,8 +31,8 @@ from settings import Settings
 from tests.support.acquirer import AcquirerEmulator
 from tests.support.monta_emulator import ALPHA, BRAVO, MontaEmulator
 from worker import merge_specs, session_specs
+from workflows.contracts import SessionConfig, SessionRequest, SessionStatus
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
 
 CREDENTIALS = {"alpha": (ALPHA, 1001), "bravo": (BRAVO, 2001)}
 

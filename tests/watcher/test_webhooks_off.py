@@ -29,7 +29,7 @@ from tests.watcher.inproc import (
     make_settings,
     start_paid_session,
 )
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 from workflows.watcher_logic import QUERY_WATCHER_STATUS, WatcherStatus, watcher_workflow_id
 
 SESSIONS = 20

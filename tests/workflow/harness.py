@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from core.money import Money
 from tests.workflow.fakes import FakeWorld
 from workflows import contracts as c
-from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
+from workflows.contracts import SessionConfig, SessionRequest, SessionStatus
 from workflows.session_workflows import SESSION_WORKFLOWS
 
 # 600x: start timeout 0.5 s, paused timeout 3 s, silence check 0.5 s, capture margin 6 s.

@@ -22,8 +22,8 @@ from tests.workflow.harness import (
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.budget import compute_budget
+from workflows.contracts import SessionStatus
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionStatus
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,8 +14,8 @@ from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_handle, session_worker, wait_status
 from workflows import contracts as c
+from workflows.contracts import SessionStatus
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionStatus
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -22,8 +22,8 @@ from api.session_start import start_session
 from core.money import Money
 from tests.api.stack import RunningStack, running_stack
 from workflows import contracts as c
+from workflows.contracts import SessionConfig, SessionRequest, SessionStatus
 from workflows.session import ChargeSessionWorkflow
-from workflows.session_models import SessionConfig, SessionRequest, SessionStatus
 
 pytestmark = pytest.mark.timeout(400)
 

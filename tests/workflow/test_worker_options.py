@@ -13,7 +13,7 @@ from api.session_start import start_session_and_wait_accepted
 from core.worker_options import IDLE_WORKFLOW_POLLERS, worker_options
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_handle, session_worker
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 from workflows.session_workflows import SESSION_WORKFLOWS
 
 pytestmark = pytest.mark.timeout(120)

@@ -31,7 +31,7 @@ from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_handle, wait_status
 from worker import build_workers, deployment_version, merge_specs, session_specs, start_version
 from workflows import contracts as c
-from workflows.session_models import SessionStatus
+from workflows.contracts import SessionStatus
 
 pytestmark = pytest.mark.timeout(90)
 

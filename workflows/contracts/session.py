@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.money import Money
-from workflows.contracts import SessionStateName, TariffQuote
+from workflows.contracts.activities import SessionStateName, TariffQuote
 
 
 class SessionConfig(BaseModel):
