@@ -1,13 +1,12 @@
-"""ChargeSessionWorkflow: one paid charge, price → reserve → start → watch → stop → settle
-→ finish.
+"""ChargeSessionWorkflow: one paid charge, reserve and claim the hold → price → start →
+watch → stop → settle → finish.
 
 This file is the lifecycle only: one method per phase, in the order a session lives them.
-What a phase decides is a pure function with its own tests (budget, decide, settle and the
-session_* helpers); what it asks Monta or the acquirer is in session_monta_calls and
-session_payment_calls; how snapshots reach it and when it wakes, in session_inbox; what
-operators see in session_status, session_attributes and session_summary. The whole state is
-one model (`SessionData`) carried across continue-as-new, and every wait has a timeout equal
-to the next deadline, so no non-final state can wait forever.
+What a phase decides is a pure function with its own tests; the hold's steps are in
+session_hold, the calls to Monta and the acquirer in session_*_calls, the snapshots and
+wake-ups in session_inbox, what operators see in session_status/_attributes/_summary. The
+state is one model (`SessionData`) carried across continue-as-new, and every wait has a
+timeout, so no non-final state can wait forever (workflows/README.md lists the modules).
 """
 
 from __future__ import annotations
@@ -187,13 +186,11 @@ class ChargeSessionWorkflow:
             if outcome.no_charge:  # proven: no charge exists, so the hold may go
                 await self._hold.void()
             return self._finish("start_failed", reason=outcome.reason)
-        snapshot = outcome
         self.data.start_outcome_unknown = False
-        self.data.charge_id = snapshot.charge_id
-        self.data.accepted_at = workflow.now()
-        self.data.last_signal_at = workflow.now()
-        self._inbox.charge_started(snapshot)
-        upsert_charge_id(snapshot.charge_id)
+        self.data.charge_id = outcome.charge_id
+        self.data.accepted_at = self.data.last_signal_at = workflow.now()
+        self._inbox.charge_started(outcome)
+        upsert_charge_id(outcome.charge_id)
 
     async def _watch(self) -> None:
         """Decide again on every snapshot and at every deadline `decide` names, until Monta

@@ -15,7 +15,6 @@ from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     import workflows.contracts as c
-    from core.clock import Clock
     from workflows.contracts import SessionConfig
     from workflows.retry_policies import (
         LOCAL_STOP_RETRY,
@@ -60,7 +59,7 @@ async def payment(
     window = (
         config.payment_verify_deadline_s if name in _HOLD_PLACING else config.payment_retry_window_s
     )
-    deadline = Clock(config.time_scale).wall(window)
+    deadline = timedelta(seconds=window)  # wall-clock: an outage lasts as long at any scale
     result: T = await workflow.execute_activity(
         name,
         arg,

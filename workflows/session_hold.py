@@ -13,7 +13,6 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from core.clock import Clock
 from core.money import Money
 from workflows.activity_errors import error_type, failure_text
 from workflows.contracts import (
@@ -107,7 +106,8 @@ class SessionHold:
         now = workflow.now()
         if now >= auth.expires_at:
             raise HoldExpired()
-        retry_at = now + Clock(self._config.time_scale).wall(self._config.payment_retry_interval_s)
+        # Wall-clock like the retry window: how long an acquirer outage lasts.
+        retry_at = now + timedelta(seconds=self._config.payment_retry_interval_s)
         until = min(retry_at, auth.expires_at)
         try:
             await workflow.wait_condition(

@@ -45,7 +45,7 @@ async def start_or_adopt(
     except StartOutcomeUnknown as exc:
         data.last_error = str(exc)
         data.start_outcome_unknown = True
-        flag(data, "start_failed: outcome_unknown")
+        flag(data, "start_outcome_unknown: the lookup failed")
     found = await settle_unknown_start(request, data, inbox)
     if found is not None:
         return found

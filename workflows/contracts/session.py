@@ -32,7 +32,8 @@ class SessionConfig(BaseModel):
     price_tolerance_minor: int = 5
     # How long an acquirer that does not answer is retried before the session gives up on
     # placing or verifying a hold (declined, flagged), and before a capture or void is
-    # flagged for an operator (it keeps retrying every `payment_retry_interval_s`).
+    # flagged for an operator (it keeps retrying every `payment_retry_interval_s`). These
+    # three are wall-clock seconds, never scaled: they bound outages, not charging time.
     payment_verify_deadline_s: float = 600.0
     payment_retry_window_s: float = 3600.0
     payment_retry_interval_s: float = 1800.0
