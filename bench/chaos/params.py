@@ -24,6 +24,11 @@ ACQUIRER_5XX_RATE = 0.05
 # Hold a faulty answer longer than chargepay's HTTP timeout (10 s) so the caller times out
 # with the work done, and shorter than the activity's start-to-close (30 s).
 RESPONSE_HOLD_S = 12.0
+# Step-targeted faults (the kinds the fault matrix proves cell by cell, tests/faults/),
+# here at random steps of many sessions at once: a start that commits after its request
+# timed out, a failed lookup, a refused stop or receipt, a capture or void that commits
+# late. Each must resolve by itself: no session may need an operator.
+STEP_FAULT_RATE = 0.05
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,28 @@ THROTTLED_OPERATIONS = (
 )
 
 
+STEP_FAULTS_MONTA: list[dict[str, Any]] = [
+    {
+        "operation": "start-charge",
+        "kind": "timeout_then_commit",
+        "rate": p.STEP_FAULT_RATE,
+        "delay_s": p.RESPONSE_HOLD_S,
+    },
+    {"operation": "get-charges", "kind": "5xx", "rate": p.STEP_FAULT_RATE},
+    {"operation": "stop-charge", "kind": "4xx", "rate": p.STEP_FAULT_RATE},
+    {"operation": "patch-charge", "kind": "4xx", "rate": p.STEP_FAULT_RATE},
+]
+STEP_FAULTS_ACQUIRER: list[dict[str, Any]] = [
+    {
+        "operation": op,
+        "kind": "timeout_then_commit",
+        "rate": p.STEP_FAULT_RATE,
+        "delay_s": p.RESPONSE_HOLD_S,
+    }
+    for op in ("capture", "void")
+]
+
+
 def monta_spec(seed: int, *, burst_429: bool = False, blackout: bool = False) -> dict[str, Any]:
     """`PUT /_emulator/faults` body for the Monta emulator (the first matching rule fires).
 
@@ -46,6 +68,7 @@ def monta_spec(seed: int, *, burst_429: bool = False, blackout: bool = False) ->
     http: list[dict[str, Any]] = []
     if burst_429:
         http += [{"operation": op, "kind": "429"} for op in THROTTLED_OPERATIONS]
+    http += STEP_FAULTS_MONTA
     for op in ("start-charge", "stop-charge"):
         http.append(
             {
@@ -68,6 +91,7 @@ def monta_spec(seed: int, *, burst_429: bool = False, blackout: bool = False) ->
 
 def acquirer_spec(seed: int) -> dict[str, Any]:
     rules = [
+        *STEP_FAULTS_ACQUIRER,
         {
             "operation": "*",
             "kind": "timeout_after_commit",
