@@ -91,15 +91,23 @@ def _kill_a(op: Any) -> dict[str, Any]:
 API_TARIFF_MISS = _m(PRICE_GROUP, "5xx", count=1)
 
 TARIFF_FAILED = ended("rejected", "tariff_unavailable")
-PAYMENT_UNAVAILABLE = Expect(
-    state=frozenset({"declined"}),
-    reason="payment_unavailable",
-    attention="required",
-    attention_prefix="payment_unavailable",
-    charges=0,
-    hold=ANY,
-    captures=0,
-)
+
+
+def _unavailable(step: str) -> Expect:
+    """The acquirer never answered: declined, flagged with the step and the cause."""
+    return Expect(
+        state=frozenset({"declined"}),
+        reason="payment_unavailable",
+        attention="required",
+        attention_prefix=f"{step}_failed: payment_unavailable",
+        charges=0,
+        hold=ANY,
+        captures=0,
+    )
+
+
+VERIFY_UNAVAILABLE = _unavailable("verify")
+AUTHORIZE_UNAVAILABLE = _unavailable("authorize")
 ONE_HOLD = completed(holds_placed=1)
 START_FAILED = ended("start_failed", ANY)
 STOP_FAILED = completed(attention="allowed", attention_prefix="stop_failed")
@@ -130,7 +138,7 @@ CELLS: tuple[Cell, ...] = (
     Cell("verify", "4xx", "payments", "card",
          ended("declined", "authorization_not_found", hold="none", voids=0),
          acquirer=(_a("verify", "4xx", status=404, count=1),)),
-    Cell("verify", "5xx", "payments", "card", PAYMENT_UNAVAILABLE,
+    Cell("verify", "5xx", "payments", "card", VERIFY_UNAVAILABLE,
          acquirer=(_a("verify", "5xx"),), needs_setting=VERIFY_DEADLINE),
     Cell("verify", "before_commit", "payments", "card", completed(),
          acquirer=(_a("verify", "timeout_before_commit", count=1, delay_s=LATE_S),)),
@@ -140,7 +148,7 @@ CELLS: tuple[Cell, ...] = (
     Cell("authorize", "4xx", "payments", "token",
          ended("declined", ANY, hold="none", voids=0, holds_placed=0),
          acquirer=(_a("authorize", "4xx", status=402, count=1),)),
-    Cell("authorize", "5xx", "payments", "token", PAYMENT_UNAVAILABLE,
+    Cell("authorize", "5xx", "payments", "token", AUTHORIZE_UNAVAILABLE,
          acquirer=(_a("authorize", "5xx"),), needs_setting=VERIFY_DEADLINE),
     Cell("authorize", "after_commit", "payments", "token", ONE_HOLD,
          acquirer=(_a("authorize", "timeout_after_commit", count=1, delay_s=LATE_S),)),

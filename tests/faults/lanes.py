@@ -29,9 +29,9 @@ COMMON_ENV = {
     "CHARGEPAY_PAYMENTS_TIMEOUT_S": "2",
     # Reconciliation also reads GET /charges and voids holds: only the cells run it.
     "CHARGEPAY_RECONCILE_INTERVAL_S": NEVER,
-    # The settings the design adds (ignored until they exist): 5 s wall at SCALE.
-    "CHARGEPAY_PAYMENT_VERIFY_DEADLINE_S": "600",
-    "CHARGEPAY_PAYMENT_RETRY_WINDOW_S": "600",
+    # How long an unanswering acquirer is retried (wall-clock seconds, never scaled).
+    "CHARGEPAY_PAYMENT_VERIFY_DEADLINE_S": "8",
+    "CHARGEPAY_PAYMENT_RETRY_WINDOW_S": "8",
 }
 QUIET_WATCHER = {
     # The find and the watcher's poll are the same operation (get-charges): a silent
