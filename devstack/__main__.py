@@ -13,12 +13,18 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from devstack.demo import curl_start, place_hold, provision_demo_key, run_demo
+from devstack.demo import (
+    curl_start,
+    place_hold,
+    provision_demo_key,
+    provision_operator_key,
+    run_demo,
+)
 from devstack.envfile import REPO
 from devstack.stack import Stack, StackConfig, StackPorts
 
 
-def _banner(stack: Stack, key: str, hold_ref: str) -> str:
+def _banner(stack: Stack, key: str, hold_ref: str, operator_key: str) -> str:
     ui = stack.temporal_ui_url or "(headless)"
     return f"""
 chargepay dev stack is up (TIME_SCALE={stack.config.time_scale}); logs in {stack.config.log_dir}
@@ -36,6 +42,11 @@ A demo hold was placed on the acquirer ({hold_ref}). Start a session with:
 {curl_start(stack.api_url, key, hold_ref)}
 
 Then: curl -sS -H 'Authorization: Bearer {key}' {stack.api_url}/v1/sessions/<session_id>
+
+Demo operator key (alpha / demo-operator): {operator_key}
+Flagged sessions and the actions on them (docs/operations.md):
+  CHARGEPAY_OPERATOR_KEY={operator_key} CHARGEPAY_API_URL={stack.api_url} \\
+    uv run python -m api.operator_cli flagged
 Ctrl-C stops everything.
 """
 
@@ -63,7 +74,9 @@ def main() -> int:
             final = run_demo(stack.api_url, stack.payments_url, key)
             print("outcome:\n" + json.dumps(final, indent=2))
             return 0 if final.get("state") == "completed" else 1
-        print(_banner(stack, key, place_hold(stack.payments_url)), flush=True)
+        operator_key = provision_operator_key(stack.config.operator_keys_file)
+        hold = place_hold(stack.payments_url)
+        print(_banner(stack, key, hold, operator_key), flush=True)
         while not stop.wait(1.0):
             stack.check_alive()
         print("\nstopping ...", flush=True)

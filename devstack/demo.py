@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from api.keys import create_key
+from api.operator_keys import create_key as create_operator_key
 
 DEMO_OPERATOR = "alpha"
 DEMO_TERMINAL = "DEMO1"
@@ -24,6 +25,11 @@ FINAL = {"completed", "voided", "declined", "start_failed", "rejected"}
 
 def provision_demo_key(keys_file: Path) -> str:
     return create_key(keys_file, DEMO_OPERATOR, DEMO_TERMINAL, DEMO_CHARGE_POINTS, "demo")[1]
+
+
+def provision_operator_key(operator_keys_file: Path) -> str:
+    """An operator credential for the walk-through's actions on flagged sessions."""
+    return create_operator_key(operator_keys_file, DEMO_OPERATOR, "demo-operator")[1]
 
 
 def place_hold(payments_url: str, card_number: str = DEMO_CARD) -> str:

@@ -71,6 +71,10 @@ class StackConfig:
     def keys_file(self) -> Path:
         return self.data_dir / "terminal_keys.json"
 
+    @property
+    def operator_keys_file(self) -> Path:
+        return self.data_dir / "operator_keys.json"
+
 
 class Stack:
     def __init__(self, config: StackConfig) -> None:
@@ -121,6 +125,7 @@ class Stack:
             "CHARGEPAY_PAYMENTS_BASE_URL": self.payments_url,
             "CHARGEPAY_PAYMENTS_ADAPTER": "emulator",
             "CHARGEPAY_TERMINAL_KEYS_FILE": str(c.keys_file),
+            "CHARGEPAY_OPERATOR_KEYS_FILE": str(c.operator_keys_file),
             "CHARGEPAY_API_PORT": str(self.ports.api),
             **c.env,
         }

@@ -29,9 +29,10 @@ COMMON_ENV = {
     "CHARGEPAY_PAYMENTS_TIMEOUT_S": "2",
     # Reconciliation also reads GET /charges and voids holds: only the cells run it.
     "CHARGEPAY_RECONCILE_INTERVAL_S": NEVER,
-    # How long an unanswering acquirer is retried (wall-clock seconds, never scaled).
-    "CHARGEPAY_PAYMENT_VERIFY_DEADLINE_S": "8",
-    "CHARGEPAY_PAYMENT_RETRY_WINDOW_S": "8",
+    # How long an unanswering acquirer is retried (wall-clock seconds, never scaled): past
+    # a payment attempt's 30 s start-to-close, so a SIGKILLed worker's attempt is retried.
+    "CHARGEPAY_PAYMENT_VERIFY_DEADLINE_S": "45",
+    "CHARGEPAY_PAYMENT_RETRY_WINDOW_S": "45",
 }
 QUIET_WATCHER = {
     # The find and the watcher's poll are the same operation (get-charges): a silent
