@@ -1,9 +1,7 @@
 """The fault matrix as data: each money step x each fault kind, the lane (stack) it runs
 on, how the fault is injected, and what the session must then do (tests/faults/expect.py).
 
-Cells that cannot happen are listed in NOT_APPLICABLE with the reason. A cell whose design
-needs a setting that does not exist yet names it in `needs_setting`; the test then marks it
-an expected failure without running it (it would only wait out the missing deadline).
+Cells that cannot happen are listed in NOT_APPLICABLE with the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from settings import Settings
 from tests.faults.expect import ANY, Expect, completed, ended
 from tests.support.acquirer import fault_rule
 from tests.support.monta_emulator import FIND, PRICE_GROUP, RECEIPT, START, STOP, http_fault
@@ -23,8 +20,6 @@ Lane = Literal["payments", "start", "stop", "watcher"]
 # shorter one for the worker kills: the worker is killed while the request is in flight.
 LATE_S = 3.0
 KILL_WINDOW_S = 1.5
-VERIFY_DEADLINE = "payment_verify_deadline_s"
-RETRY_WINDOW = "payment_retry_window_s"
 # The tariff cell's charge point: its price group (13) is read by no other cell, so the
 # API's and the worker's tariff caches cannot hide the fault.
 TARIFF_CP = 104
@@ -42,7 +37,6 @@ class Cell:
     monta: tuple[dict[str, Any], ...] = ()
     acquirer: tuple[dict[str, Any], ...] = ()
     kill: tuple[Literal["monta", "acquirer"], str] | None = None
-    needs_setting: str | None = None
     cp: int | None = None  # None: a fresh charge point of the lane's own
     amount: int = 1500
     # Wall seconds to observe a session that must not finish, before the faults go.
@@ -52,11 +46,6 @@ class Cell:
     @property
     def id(self) -> str:
         return f"{self.step}/{self.kind}"
-
-    def missing_setting(self) -> str | None:
-        if self.needs_setting and self.needs_setting not in Settings.model_fields:
-            return f"CHARGEPAY_{self.needs_setting.upper()}"
-        return None
 
 
 @dataclass(frozen=True)
@@ -139,7 +128,7 @@ CELLS: tuple[Cell, ...] = (
          ended("declined", "authorization_not_found", hold="none", voids=0),
          acquirer=(_a("verify", "4xx", status=404, count=1),)),
     Cell("verify", "5xx", "payments", "card", VERIFY_UNAVAILABLE,
-         acquirer=(_a("verify", "5xx"),), needs_setting=VERIFY_DEADLINE),
+         acquirer=(_a("verify", "5xx"),)),
     Cell("verify", "before_commit", "payments", "card", completed(),
          acquirer=(_a("verify", "timeout_before_commit", count=1, delay_s=LATE_S),)),
     Cell("verify", "slow", "payments", "card", completed(),
@@ -149,7 +138,7 @@ CELLS: tuple[Cell, ...] = (
          ended("declined", ANY, hold="none", voids=0, holds_placed=0),
          acquirer=(_a("authorize", "4xx", status=402, count=1),)),
     Cell("authorize", "5xx", "payments", "token", AUTHORIZE_UNAVAILABLE,
-         acquirer=(_a("authorize", "5xx"),), needs_setting=VERIFY_DEADLINE),
+         acquirer=(_a("authorize", "5xx"),)),
     Cell("authorize", "after_commit", "payments", "token", ONE_HOLD,
          acquirer=(_a("authorize", "timeout_after_commit", count=1, delay_s=LATE_S),)),
     Cell("authorize", "before_commit", "payments", "token", ONE_HOLD,
@@ -211,7 +200,7 @@ CELLS: tuple[Cell, ...] = (
          acquirer=(_a("capture", "4xx", status=404),)),
     Cell("capture", "5xx", "payments", "card",
          replace(CAPTURE_WAITS, then_state="completed"), observe_s=15.0,
-         acquirer=(_a("capture", "5xx"),), needs_setting=RETRY_WINDOW),
+         acquirer=(_a("capture", "5xx"),)),
     Cell("capture", "after_commit", "payments", "card", completed(),
          acquirer=(_a("capture", "timeout_after_commit", count=1, delay_s=LATE_S),)),
     Cell("capture", "before_commit", "payments", "card", completed(),

@@ -18,16 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 CELL_BOUND_S = 840.0
 
 
-def _param(cell: Cell) -> object:
-    missing = cell.missing_setting()
-    if missing is None:
-        return pytest.param(cell, id=cell.id)
-    reason = f"needs {missing} (the design's deadline): without it the cell only waits"
-    report.record(cell.id, cell.expect.describe(), f"not run: {reason}", "xfail")
-    return pytest.param(cell, id=cell.id, marks=pytest.mark.xfail(run=False, reason=reason))
-
-
-@pytest.mark.parametrize("cell", [_param(c) for c in CELLS])
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: c.id)
 def test_cell(cell: Cell, matrix: dict[str, Future[Observation]]) -> None:
     expected = cell.expect.describe()
     try:
