@@ -23,6 +23,15 @@ MONTA_RETRY = RetryPolicy(
     non_retryable_error_types=[c.ERR_MONTA_CLIENT, c.ERR_CHARGE_POINT_UNAVAILABLE],
 )
 MONTA_START_RETRY = RetryPolicy(maximum_attempts=1)
+# The lookup after an unknown start: a few quick tries, then the session's own loop, which
+# also adopts the charge from Monta's snapshots meanwhile (a long retry would leave the
+# charge unwatched for as long).
+MONTA_LOOKUP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=4),
+    maximum_attempts=3,
+    non_retryable_error_types=[c.ERR_MONTA_CLIENT],
+)
 # The stop as a local activity: a few quick attempts, then the operator's Monta queue.
 LOCAL_STOP_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),

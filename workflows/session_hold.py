@@ -21,6 +21,8 @@ from workflows.contracts import (
     ERR_ALREADY_VOIDED,
     ERR_AUTHORIZATION_EXPIRED,
     ERR_AUTHORIZATION_NOT_FOUND,
+    ERR_PAYMENT_CREDENTIALS_REJECTED,
+    ERR_PAYMENT_UNAVAILABLE,
     Authorization,
     SessionConfig,
 )
@@ -48,6 +50,12 @@ def failure_code(kind: str | None) -> str:
     if kind is None or kind == "PaymentUnavailable":
         return "payment_unavailable"
     return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in kind).lstrip("_")
+
+
+def unanswered(kind: str | None) -> bool:
+    """The acquirer did not answer (or refused our credentials, fixed meanwhile): the same
+    call may work later. A refusal of the request itself would only be repeated."""
+    return kind in (None, ERR_PAYMENT_UNAVAILABLE, ERR_PAYMENT_CREDENTIALS_REJECTED)
 
 
 class SessionHold:
@@ -97,9 +105,10 @@ class SessionHold:
             f"{action.request_id} {action.operator_user} {action.action}: {action.reason}"
         )
 
-    async def _wait(self, what: str) -> OperatorAction | None:
+    async def _wait(self, what: str, retry: bool) -> OperatorAction | None:
         """Flagged and holding the hold open: until an operator acts (the action), the next
-        retry (None), or the hold's expiry (raises HoldExpired)."""
+        retry (None; only when `retry`: the acquirer did not answer, so asking again may
+        work, while a refusal would only be repeated), or the hold's expiry (HoldExpired)."""
         self._data.waiting_for_operator = True
         auth = self._data.authorization
         assert auth is not None
@@ -108,7 +117,7 @@ class SessionHold:
             raise HoldExpired()
         # Wall-clock like the retry window: how long an acquirer outage lasts.
         retry_at = now + timedelta(seconds=self._config.payment_retry_interval_s)
-        until = min(retry_at, auth.expires_at)
+        until = min(retry_at, auth.expires_at) if retry else auth.expires_at
         try:
             await workflow.wait_condition(
                 lambda: self._pending is not None,
@@ -145,7 +154,7 @@ class SessionHold:
                 self._set_collected(result.captured)
                 return await self._closed()
             try:
-                action = await self._wait("capture")
+                action = await self._wait("capture", retry=unanswered(kind))
             except HoldExpired:
                 flag(self._data, "hold_expired")
                 self._set_collected(Money(amount_minor=0, currency=amount.currency))
@@ -196,7 +205,7 @@ class SessionHold:
                     return await self._closed()
                 flag(self._data, f"void_failed: {failure_code(kind)}")
             try:
-                action = await self._wait("void")
+                action = await self._wait("void", retry=unanswered(kind))
             except HoldExpired:
                 flag(self._data, "hold_expired")
                 return await self._closed()

@@ -29,7 +29,7 @@ from workflows.contracts import (
     StartChargeInput,
     TariffQuote,
 )
-from workflows.retry_policies import MONTA_START_RETRY
+from workflows.retry_policies import MONTA_LOOKUP_RETRY, MONTA_START_RETRY
 from workflows.session_calls import MONTA_CALL_TIMEOUT, monta
 from workflows.session_data import SessionData
 
@@ -108,6 +108,7 @@ async def find_charge(request: SessionRequest) -> ChargeSnapshot | None:
             find,
             ChargeSnapshot | None,  # type: ignore[arg-type]
             "look up the charge after an unknown start outcome",
+            retry=MONTA_LOOKUP_RETRY,
         )
     except ActivityError as exc:
         raise StartOutcomeUnknown(failure_text(exc)) from exc
