@@ -111,7 +111,8 @@ CAPTURE_WAITS = Expect(
     final=False,
 )
 VOIDED_ONCE = ended("start_failed", ANY, charges=0)
-NO_ENERGY = ended("start_failed", "no_energy", void_after_charge_end=True)
+# Monta started the charge (the car never drew): one charge, voided only once it ended.
+NO_ENERGY = ended("start_failed", "no_energy", charges=1, void_after_charge_end=True)
 
 CELLS: tuple[Cell, ...] = (
     # -- tariff read (the session reads it when the API could not) ---------------------

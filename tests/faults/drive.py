@@ -64,6 +64,7 @@ class SessionCell:
                 self._to_the_end()
             else:
                 self._observe_waiting()
+                self._collect(before)  # the truth while it waits, before the faults go
         finally:
             if killer:
                 killer.finish()
@@ -71,8 +72,11 @@ class SessionCell:
                     self.obs.notes.append("worker never killed: the step was not reached")
             lane.clear_faults()
         if cell.expect.then_state is not None:
+            waiting = self.obs.status
             self.obs.then_status = self._wait(lambda s: s["state"] in FINAL_STATES)
-        self._collect(before)
+            self.obs.status = waiting  # the cell's expectation is about the waiting session
+        if cell.expect.final:
+            self._collect(before)
         return self.obs
 
     def _body(self, cp: int) -> dict[str, Any]:

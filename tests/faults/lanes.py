@@ -33,6 +33,8 @@ COMMON_ENV = {
     # a payment attempt's 30 s start-to-close, so a SIGKILLed worker's attempt is retried.
     "CHARGEPAY_PAYMENT_VERIFY_DEADLINE_S": "45",
     "CHARGEPAY_PAYMENT_RETRY_WINDOW_S": "45",
+    # A flagged capture or void the acquirer did not answer is retried this often.
+    "CHARGEPAY_PAYMENT_RETRY_INTERVAL_S": "5",
 }
 QUIET_WATCHER = {
     # The find and the watcher's poll are the same operation (get-charges): a silent

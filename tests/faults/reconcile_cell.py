@@ -29,14 +29,16 @@ def run_reconcile_cell(lane: LaneStack, cell: Cell) -> Observation:
     since = datetime.now(UTC) - timedelta(seconds=5)
     ref = stack.place_hold(lane.terminal, 1500)
     obs = Observation(cell.id, session_id=f"orphan hold {ref}", hold_ref=ref)
+    # Reconciliation runs on the background queue, beside the watcher.
+    queue = stack.stack.config.background_task_queue
     lane.set_faults(list(cell.monta), list(cell.acquirer))
     try:
-        first = _reconcile(stack.stack.temporal_address, since)
+        first = _reconcile(stack.stack.temporal_address, since, queue)
     finally:
         lane.clear_faults()
     obs.status = {"state": _hold(lane, ref)["status"], "run": first}
     obs.notes.append(f"faulted run: {first}")
-    second = _reconcile(stack.stack.temporal_address, since)
+    second = _reconcile(stack.stack.temporal_address, since, queue)
     obs.then_status = {"state": _hold(lane, ref)["status"], "run": second}
     obs.observed_at = time.time()
     obs.holds = [h for h in stack.acquirer_truth()["holds"] if h["id"] not in before]
@@ -47,7 +49,7 @@ def _hold(lane: LaneStack, ref: str) -> dict[str, Any]:
     return next(h for h in lane.stack.acquirer_truth()["holds"] if h["id"] == ref)
 
 
-def _reconcile(address: str, since: datetime) -> str:
+def _reconcile(address: str, since: datetime, background_queue: str) -> str:
     """One run over the window since the cell began; its outcome in a few words."""
 
     async def run() -> str:
@@ -66,7 +68,7 @@ def _reconcile(address: str, since: datetime) -> str:
             ReconciliationWorkflow.run,
             inp,
             id=f"reconcile-fault-{uuid.uuid4().hex[:8]}",
-            task_queue="chargepay-sessions",
+            task_queue=background_queue,
         )
         try:
             report = await asyncio.wait_for(handle.result(), RUN_BOUND_S)
