@@ -19,8 +19,10 @@ def verify(secrets: Iterable[str], body: bytes, header_value: str | None) -> boo
     """Constant-time check against every accepted secret (two during rotation)."""
     if not header_value:
         return False
+    # Bytes, not str: compare_digest refuses a non-ASCII str (a hostile header is no match).
+    given = header_value.strip().encode("utf-8", "surrogateescape")
     ok = False
     for secret in secrets:
         # No early exit: the time taken must not reveal which secret matched.
-        ok |= hmac.compare_digest(sign(secret, body), header_value.strip())
+        ok |= hmac.compare_digest(sign(secret, body).encode(), given)
     return ok

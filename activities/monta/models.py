@@ -17,6 +17,9 @@ from pydantic.alias_generators import to_camel
 T = TypeVar("T")
 
 
+MAX_JSON_INT = 2**53  # the largest integer a JSON number carries exactly
+
+
 class MontaModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
@@ -129,7 +132,8 @@ class GenericPaymentSession(MontaModel):
 
 
 class Charge(MontaModel):
-    id: int
+    # Monta's ids are JSON numbers: anything past 2^53 cannot be one (and is no id of ours).
+    id: int = Field(gt=0, le=MAX_JSON_INT)
     state: str
     charge_point_id: int | None = None
     price_group_id: int | None = None
@@ -143,11 +147,12 @@ class Charge(MontaModel):
     failed_at: datetime | None = None
     timeout_at: datetime | None = None
     completed_at: datetime | None = None
-    consumed_kwh: Decimal | None = None
-    kwh_limit: Decimal | None = None
-    price_limit: Decimal | None = None
-    price: Decimal | None = None
-    cost: Decimal | None = None
+    # Energy and money only grow from zero: a negative reading is unreadable, not news.
+    consumed_kwh: Decimal | None = Field(default=None, ge=0)
+    kwh_limit: Decimal | None = Field(default=None, ge=0)
+    price_limit: Decimal | None = Field(default=None, ge=0)
+    price: Decimal | None = Field(default=None, ge=0)
+    cost: Decimal | None = Field(default=None, ge=0)
     currency: Currency | None = None
     failure_reason: str | None = None
     stop_reason: str | None = None
