@@ -119,23 +119,23 @@ class SignalResult(_Model):
     known: int = 0  # not sent: the session's state showed it had the news (session_has_it)
 
 
-# SessionStates that show a session has, or no longer needs, a backup: energy moved it to
-# `charging` (a stop sent, `stopping`, waits only for `completed`), and only `completed`
-# (or its own settle deadline, after which it needs nothing) to `settling`.
+# SessionStates that show a session has a backup's news: energy moved it to `charging` (a
+# stop sent, `stopping`, waits only for `completed`). No state shows it has `completed`: a
+# session that captured on the last known price at its deadline is `settling` and still
+# waits for Monta's `completed` to record the final price (never left unwatched).
 _HAS_ENERGY = frozenset({"charging", "stopping", "settling"})
-_HAS_COMPLETED = frozenset({"settling"})
 
 
 def session_has_it(snap: ChargeSnapshot, session_state: str | None) -> bool:
     """Whether a backup would only repeat what the session's `SessionState` (visibility)
-    shows it already has: the first energy of a charge whose session is charging, or
-    `completed` for one that is settling. These two are most of a backstop's signals while
-    webhooks flow, one workflow task each. Visibility lags a session, never leads it, so a
+    shows it already has: the first energy of a charge whose session is charging (most of a
+    backstop's signals while webhooks flow, one workflow task each); `completed` is always
+    sent. Visibility lags a session, never leads it, so a
     stale state only lets a duplicate through; an unknown state (None) sends."""
     if session_state is None:
         return False
     if snap.state == "completed":
-        return session_state in _HAS_COMPLETED
+        return False
     if snap.state in ("starting", "charging") and snap.consumed_kwh > 0:
         return session_state in _HAS_ENERGY
     return False

@@ -200,7 +200,8 @@ def test_modes() -> None:
         ("charging", "1", "stopping", True),  # it sent its stop: waits only for completed
         ("charging", "1", "starting", False),  # still waiting for energy: the backup is news
         ("starting", "0", "charging", False),  # no energy in it: left to the other rules
-        ("completed", "5", "settling", True),
+        # Settling after a capture on the last known price, it waits for exactly this.
+        ("completed", "5", "settling", False),
         ("completed", "5", "stopping", False),  # waiting for exactly this
         ("completed", "5", "charging", False),
         ("paused", "5", "charging", False),  # no SessionState shows a pause
