@@ -55,7 +55,7 @@ from core import event_loop
 from core.code_digest import code_digest
 from core.gc_freeze import freeze_startup_objects
 from core.operators import Operator, OperatorConfigError, load_operators
-from core.worker_deployment import DeploymentError, TakeOver, take_over
+from core.worker_deployment import DeploymentError, TakeOver, TemporalUnreachable, take_over
 from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
@@ -236,7 +236,13 @@ async def start_version(
         log.info("version %s polling; new sessions go to it once promoted", name)
         return True
     try:
-        outcome = await take_over(client, version, stop=stop)
+        # Temporal restarting at the worker's start must not crash-loop it.
+        outcome = await retry_transient(
+            f"make version {name} current",
+            lambda: take_over(client, version, stop=stop),
+            (TemporalUnreachable,),
+            stop,
+        )
     except DeploymentError as exc:
         raise StartupError(f"cannot make version {name} current: {exc}") from exc
     if outcome is TakeOver.REPLACED:

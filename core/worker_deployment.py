@@ -44,6 +44,10 @@ class DeploymentError(RuntimeError):
     """The version could not be made current: the message says why."""
 
 
+class TemporalUnreachable(RuntimeError):
+    """Temporal did not answer (restarting, overloaded): the caller tries again."""
+
+
 class TakeOver(enum.Enum):
     MADE_CURRENT = "made current"
     ALREADY_CURRENT = "already current"
@@ -166,6 +170,8 @@ async def take_over(
     try:
         info = await describe(client, version.deployment_name)
     except RPCError as exc:
+        if exc.status in _RETRIED or exc.status == RPCStatusCode.UNKNOWN:
+            raise TemporalUnreachable(f"{canonical(version)}: {exc.message}") from exc
         raise DeploymentError(f"{canonical(version)}: {exc.message}") from exc
     if is_routed(info, version):
         return TakeOver.ALREADY_CURRENT
