@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_start_wait_s: float = 10.0
+    # Every other route's body, capped before authentication (api/body_limit.py).
+    api_max_body_bytes: int = Field(default=64 * 1024, gt=0)
     webhook_max_body_bytes: int = 2_000_000
     webhook_signal_concurrency: int = 32
     # Coalescing (api/webhooks/coalesce.py): at least one signal per charge per interval (real

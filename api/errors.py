@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.keyfile import KeyFileUnreadable
+
 log = logging.getLogger(__name__)
 
 _HTTP_CODES: dict[int, str] = {
@@ -65,7 +67,8 @@ def error_response(
 
 
 def temporal_unavailable(exc: BaseException) -> ApiError:
-    return ApiError(503, "temporal_unavailable", f"Temporal is not reachable: {exc}")
+    log.warning("Temporal is not reachable: %r", exc)  # the detail stays in the log
+    return ApiError(503, "temporal_unavailable", "Temporal is not reachable")
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -103,6 +106,10 @@ async def _rpc_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(502, "temporal_error", f"Temporal answered {exc.status.name}")
 
 
+async def _keys_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, "keys_unavailable", "the API key file cannot be read")
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "internal error")
@@ -113,6 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _rpc_error)
+    app.add_exception_handler(KeyFileUnreadable, _keys_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

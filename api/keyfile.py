@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import secrets
 import tempfile
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -73,6 +76,11 @@ def edit_model(path: Path, model: type[M]) -> Iterator[M]:
 Stamp = tuple[int, int]
 
 
+class KeyFileUnreadable(RuntimeError):
+    """The key file exists but cannot be parsed: every key lookup answers 503 until it is
+    fixed (never a 500, never an open door)."""
+
+
 class HashIndex(Generic[T]):
     """hash -> T, rebuilt by `build(path)` whenever the file's mtime or size changes."""
 
@@ -94,6 +102,10 @@ class HashIndex(Generic[T]):
         stamp = self._current_stamp()
         with self._lock:
             if stamp != self._stamp or (stamp is None and self._by_hash):
-                self._by_hash = self._build(self.path) if stamp is not None else {}
+                try:
+                    self._by_hash = self._build(self.path) if stamp is not None else {}
+                except (ValueError, OSError) as exc:
+                    log.error("key file %s cannot be read: %s", self.path, type(exc).__name__)
+                    raise KeyFileUnreadable(str(self.path)) from exc
                 self._stamp = stamp
             return self._by_hash.get(hash_key(key))

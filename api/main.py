@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.service import RetryConfig
 
+from api.body_limit import BodyLimit
 from api.dependencies import AppState
 from api.errors import install_error_handlers
 from api.keystore import KeyStore
@@ -19,6 +20,7 @@ from api.retention import RetentionTooShort, check_retention
 from api.routers import health, operator, quotes, sessions
 from api.webhooks import router as webhooks
 from codec.converter import build_data_converter
+from codec.server import MAX_BODY_BYTES as CODEC_MAX_BODY_BYTES
 from codec.wiring import codec_router_from_env
 from core.operators import load_operators
 from observability.wiring import instrument_api
@@ -91,6 +93,14 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     app.state.chargepay = state
     # GET /metrics; with tracing configured, FastAPI spans and the client's tracing interceptor.
     client_interceptors = instrument_api(app)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.api_max_body_bytes,
+        by_prefix={
+            "/v1/webhooks/": settings.webhook_max_body_bytes,
+            "/codec/": CODEC_MAX_BODY_BYTES,
+        },
+    )
     install_error_handlers(app)
     routers = (sessions.router, operator.router, quotes.router, webhooks.router, health.router)
     for router in routers:

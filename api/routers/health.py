@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from fastapi import APIRouter
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 from api.dependencies import State
 from api.errors import ApiError, error_responses
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 READY_TIMEOUT = timedelta(seconds=3)
 
@@ -31,7 +33,9 @@ async def readyz(state: State) -> Health:
     try:
         ok = await client.service_client.check_health(timeout=READY_TIMEOUT)
     except Exception as exc:  # any failure to reach Temporal means "not ready"
-        raise ApiError(503, "temporal_unavailable", f"Temporal is not reachable: {exc}") from exc
+        # The exception text (addresses, TLS details) is for the log, not the caller.
+        log.warning("readiness: Temporal is not reachable: %r", exc)
+        raise ApiError(503, "temporal_unavailable", "Temporal is not reachable") from exc
     if not ok:
         raise ApiError(503, "temporal_unavailable", "Temporal reports not serving")
     return Health(status="ready")
