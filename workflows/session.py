@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_history import continue_as_new_due
     from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
-    from workflows.session_monta_calls import attach_receipt
+    from workflows.session_monta_calls import attach_receipt, refresh_charge
     from workflows.session_reserve import price_and_budget, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
     from workflows.session_start_outcome import StartEnding, start_or_adopt
@@ -269,18 +269,19 @@ class ChargeSessionWorkflow:
         self._finish("completed")
 
     async def _watch_for_final_price(self) -> None:
-        """Captured on the last known price: Monta's `completed` still says what the charge
-        cost, so `uncollected` tells the truth; given up after `completed_watch_limit_s`."""
+        """Captured on the last known price: wait for (and ask Monta) what it finally cost."""
+        clock = Clock(self.config.time_scale)
         if self.data.final_price_watch_until is None:
-            wall = Clock(self.config.time_scale).wall(self.config.completed_watch_limit_s)
+            wall = clock.wall(self.config.completed_watch_limit_s)
             self.data.final_price_watch_until = workflow.now() + wall
-        limit = self.data.final_price_watch_until
+        limit, look = self.data.final_price_watch_until, self.config.stop_retry_interval_s
         while not self.data.charge_completed and workflow.now() < limit:
-            await self._inbox.wait_for(limit)
+            await self._inbox.wait_for(min(limit, workflow.now() + clock.wall(look)))
+            if not self.data.charge_completed:
+                await refresh_charge(self.request, self.data, self._inbox)
             await self._maybe_continue_as_new()
         if self.data.charge_completed:
-            final = settlement_on_completion(self.data, self.config)
-            self.data.settled_price = final.price
+            self.data.settled_price = settlement_on_completion(self.data, self.config).price
             self._hold.recount_uncollected()
         self._finish("completed")
 

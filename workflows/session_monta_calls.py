@@ -17,10 +17,12 @@ from workflows.contracts import (
     ERR_MONTA_CLIENT,
     MONTA_ATTACH_PAYMENT,
     MONTA_FIND_CHARGE,
+    MONTA_GET_CHARGE,
     MONTA_GET_TARIFF,
     MONTA_START_CHARGE,
     AttachPaymentInput,
     Authorization,
+    ChargeRef,
     ChargeSnapshot,
     FindChargeInput,
     GetTariffInput,
@@ -32,6 +34,7 @@ from workflows.contracts import (
 from workflows.retry_policies import MONTA_LOOKUP_RETRY, MONTA_START_RETRY
 from workflows.session_calls import MONTA_CALL_TIMEOUT, monta
 from workflows.session_data import SessionData
+from workflows.session_inbox import SessionInbox
 
 MAX_START_ATTEMPTS = 5
 START_BACKOFF_S = 2.0  # real-world seconds before the second attempt, doubling
@@ -163,6 +166,21 @@ async def _look_up_after(request: SessionRequest, refused: bool) -> ChargeSnapsh
         await workflow.sleep(MONTA_CALL_TIMEOUT)
         found = await find_charge(request)
     return found
+
+
+async def refresh_charge(request: SessionRequest, data: SessionData, inbox: SessionInbox) -> None:
+    """Read the charge from Monta into the view; a failed read changes nothing. Only for a
+    session that captured on the last known price and waits for Monta's final one: a
+    `completed` lost on its way (webhook and watcher alike) must not leave it waiting."""
+    assert data.charge_id is not None
+    ref = ChargeRef(operator=request.operator, charge_id=data.charge_id)
+    try:
+        snapshot: ChargeSnapshot = await monta(
+            request.config, MONTA_GET_CHARGE, ref, ChargeSnapshot, "read the final price"
+        )
+    except ActivityError:
+        return
+    inbox.apply_snapshot(snapshot)
 
 
 async def attach_receipt(request: SessionRequest, data: SessionData) -> None:

@@ -259,3 +259,30 @@ async def test_hold_about_to_expire_captures_last_known_price(
     assert result.captured is not None and result.captured.amount_minor == 140
     assert result.uncollected is not None and result.uncollected.amount_minor == 8
     assert result.attention == "no_completed_before_capture_deadline"
+
+
+async def test_a_late_completed_lost_on_its_way_is_read_from_monta(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """Captured on the last known price, the session asks Monta for the charge while it
+    waits: a `completed` that never reaches it (webhook dropped, watcher failing) does not
+    leave it waiting until its limit (I4, I6)."""
+    world = FakeWorld(hold_wall_s=6)
+    async with session_worker(temporal_env.client, world) as queue:
+        req = make_request(500, time_scale=3600.0, start_timeout_s=36_000)
+        accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
+        handle = session_handle(temporal_env.client, accepted.session_id)
+        await push(
+            handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("2"),
+            price_minor=140,
+        )  # fmt: skip
+        await wait_status(handle, lambda s: s.captured is not None)
+        # Monta completes the charge, but no signal ever says so.
+        world.set_charge(
+            state="completed", completed_at=now(), consumed_kwh=Decimal("2.1"), price_minor=148
+        )
+        result: SessionStatus = await handle.result()
+    assert result.state == "completed" and result.captured is not None
+    assert result.captured.amount_minor == 140
+    assert result.uncollected is not None and result.uncollected.amount_minor == 8
+    assert c.MONTA_GET_CHARGE in world.names()
