@@ -52,7 +52,9 @@ def test_one_hold_pays_for_one_session_whoever_presents_it(stack: RunningStack) 
         assert refused.status_code == 409, refused.text
         assert refused.json()["error"] == "authorization_in_use"
         assert _charges(stack, _session_of(refused)) == []  # Monta never called
-    # The owner's session is untouched by the refusals and settles its own hold.
+    # The owner's session is untouched by the refusals and settles its own hold (stopped
+    # once it charges, so there is something to capture).
+    stack.wait_state(owner_key, owner, {"charging"})
     stack.stop(owner_key, owner)
     final = stack.wait_state(owner_key, owner)
     assert final["state"] == "completed", final
