@@ -212,7 +212,8 @@ class ChargeSessionWorkflow:
 
     async def _stop(self, reason: StopReason) -> None:
         """Send the stop (Monta's stop is idempotent); unconfirmed, it is sent again while
-        the session waits for `completed`."""
+        the session waits for `completed`. Even a no-energy stop Monta confirmed waits for
+        it: a charge that has not ended may still draw, so the hold stays (I3)."""
         self.data.stop_reason = reason
         self.data.reason = self.data.reason or reason
         if self.data.stop_sent_at is None and self.data.charge_id is not None:
@@ -220,11 +221,6 @@ class ChargeSessionWorkflow:
             set_state(self.data, "stopping")
             await send_stop(self.request, self.data, self._inbox)
         set_state(self.data, "stopping")
-        if reason == "no_energy" and self.data.consumed_kwh <= 0 and self.data.stop_confirmed:
-            # Stopped before any energy: nothing to bill. Unconfirmed, a late car could
-            # still draw: the session waits for Monta to end the charge, then settles.
-            await self._hold.void()
-            self._finish("start_failed", reason="no_energy")
 
     async def _await_completion(self) -> None:
         """Wait for `completed`; by the settle deadline, capture on the last known price

@@ -10,7 +10,6 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from core.clock import Clock
 from workflows.activity_errors import error_type, failure_text
 from workflows.contracts import (
     ERR_CHARGE_POINT_UNAVAILABLE,
@@ -37,7 +36,9 @@ from workflows.session_data import SessionData
 from workflows.session_inbox import SessionInbox
 
 MAX_START_ATTEMPTS = 5
-START_BACKOFF_S = 2.0  # real-world seconds before the second attempt, doubling
+# How long after a failed start Monta may still commit it: the start activity's own
+# deadline, which outlasts the Monta client's timeout (real seconds, never scaled).
+LATE_COMMIT_WINDOW = MONTA_CALL_TIMEOUT
 # Monta's definitive refusals: the charge point cannot start, or the request is wrong.
 START_REJECTIONS = (ERR_CHARGE_POINT_UNAVAILABLE, ERR_MONTA_CLIENT)
 
@@ -122,13 +123,13 @@ async def start_charge(request: SessionRequest, data: SessionData) -> ChargeSnap
     """POST /charges at most once per known outcome; raises StartRejected only when no
     charge exists for the session, StartOutcomeUnknown when that cannot be known.
 
-    After a failure whose outcome is unknown, the charge is looked up by the session's id
-    before the next attempt. A refusal after such a failure proves nothing (the point may
-    be busy with the session's own first charge, committed after its request timed out), so
-    the charge is looked up again before the refusal counts."""
+    After a failure whose outcome is unknown, the charge is looked up by the session's id,
+    now and once the late-commit window has passed, before the next attempt. A refusal
+    after such a failure proves nothing (the point may be busy with the session's own first
+    charge, committed after its request timed out), so it too waits for those lookups."""
     start = _start_input(request, data)
     maybe_started = False
-    for attempt in range(MAX_START_ATTEMPTS):
+    for _attempt in range(MAX_START_ATTEMPTS):
         try:
             return await monta(
                 request.config,
@@ -145,25 +146,22 @@ async def start_charge(request: SessionRequest, data: SessionData) -> ChargeSnap
             if refused and not maybe_started:
                 raise StartRejected(detail or kind or "rejected", str(exc.cause)) from exc
             maybe_started = maybe_started or not refused
-        found = await _look_up_after(request, refused)
+        found = await _look_up_after_late_commits(request)
         if found is not None:
             return found
         if refused:  # the lookups found nothing: the refusal is Monta's answer after all
             raise StartRejected(detail or kind or "rejected", data.last_error or "refused")
-        await workflow.sleep(Clock(request.config.time_scale).wall(START_BACKOFF_S * 2**attempt))
-    # The last attempt may still commit on Monta's side after its request timed out.
-    found = await _look_up_after(request, refused=True)
-    if found is not None:
-        return found
     raise StartRejected("monta_unavailable", data.last_error or "start failed")
 
 
-async def _look_up_after(request: SessionRequest, refused: bool) -> ChargeSnapshot | None:
-    """One lookup; after a refusal or the last attempt, a second one once a timed-out
-    request has had time to commit on Monta's side."""
+async def _look_up_after_late_commits(request: SessionRequest) -> ChargeSnapshot | None:
+    """The session's charge, looked up now and, if none is there yet, again once a request
+    that timed out has had LATE_COMMIT_WINDOW to land on Monta's side. Only a "none" after
+    that window allows another POST /charges: one sent sooner could start a second charge
+    beside the late one, and that one would run unwatched and unbilled."""
     found = await find_charge(request)
-    if found is None and refused:
-        await workflow.sleep(MONTA_CALL_TIMEOUT)
+    if found is None:
+        await workflow.sleep(LATE_COMMIT_WINDOW)
         found = await find_charge(request)
     return found
 

@@ -20,6 +20,10 @@ Lane = Literal["payments", "start", "stop", "watcher"]
 # shorter one for the worker kills: the worker is killed while the request is in flight.
 LATE_S = 3.0
 KILL_WINDOW_S = 1.5
+# A start that commits this long after the client gave up: longer than a never-plugged
+# charge takes to be stopped and end (the stop lane), shorter than the session's wait
+# before it may start again.
+COMMIT_AFTER_RETRY_S = 12.0
 # The tariff cell's charge point: its price group (13) is read by no other cell, so the
 # API's and the worker's tariff caches cannot hide the fault.
 TARIFF_CP = 104
@@ -41,6 +45,9 @@ class Cell:
     amount: int = 1500
     # Wall seconds to observe a session that must not finish, before the faults go.
     observe_s: float = 0.0
+    # Wall seconds to wait once the session is final before Monta's truth is read, so that
+    # a request held by the fault has landed (a late commit shows as a second charge).
+    late_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -159,6 +166,16 @@ CELLS: tuple[Cell, ...] = (
          monta=(_m(START, "timeout_then_commit", count=1, delay_s=LATE_S),)),
     Cell("start", "before_commit", "start", "card", completed(),
          monta=(_m(START, "timeout", count=1, delay_s=LATE_S),)),
+    # The late commit lands after the session's first charge has ended and freed the
+    # point: a second POST /charges made before it would have started a second charge.
+    # The late charge is adopted by the lookup after the window: stopped by the session
+    # (no energy) or already ended by Monta's own plug timeout, depending on the machine's
+    # pace. Either way one charge, and the hold voided only once it ended.
+    Cell("start", "commit_after_retry", "stop", "no_energy",
+         Expect(state=frozenset({"start_failed", "voided"}), reason=ANY, charges=1,
+                hold="voided", captures=0, voids=1, void_after_charge_end=True),
+         monta=(_m(START, "timeout_then_commit", count=1, delay_s=COMMIT_AFTER_RETRY_S),),
+         late_s=COMMIT_AFTER_RETRY_S),
     Cell("start", "slow", "start", "card", completed(),
          monta=(_m(START, "slow", count=1, delay_s=LATE_S),)),
     Cell("start", "killed", "start", "card", completed(),

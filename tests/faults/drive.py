@@ -76,6 +76,7 @@ class SessionCell:
             self.obs.then_status = self._wait(lambda s: s["state"] in FINAL_STATES)
             self.obs.status = waiting  # the cell's expectation is about the waiting session
         if cell.expect.final:
+            time.sleep(cell.late_s)
             self._collect(before)
         return self.obs
 
