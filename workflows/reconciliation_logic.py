@@ -57,6 +57,7 @@ MismatchKind = Literal[
     "hold_open_after_session_end",
     "capture_outstanding",
     "charge_without_session",
+    "second_charge",
     "session_without_charge",
     "wallet_mismatch",
 ]
@@ -207,6 +208,11 @@ def _charge_checks(f: Facts, sessions: dict[str, SessionOutcome]) -> list[Mismat
         base = {"session_id": sid, "charge_id": ch.charge_id, "currency": ch.currency}
         if s is None:
             out.append(Mismatch(kind="charge_without_session", detail="no workflow", **base))
+            continue
+        if s.charge_id is not None and s.charge_id != ch.charge_id:
+            # A start Monta committed after the session's retry window: nobody bills it.
+            detail = f"the session follows charge {s.charge_id}; this one is {ch.state}"
+            out.append(Mismatch(kind="second_charge", detail=detail, **base))
             continue
         if ch.state != "completed" or s.running:
             continue

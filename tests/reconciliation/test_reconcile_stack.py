@@ -212,6 +212,7 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
         "hold_open_after_session_end": 1,
         "capture_outstanding": 1,
         "charge_without_session": 1,
+        "second_charge": 0,
         "session_without_charge": 1,
         "wallet_mismatch": 0,
     }, found.mismatches

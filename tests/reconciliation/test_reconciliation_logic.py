@@ -326,3 +326,13 @@ def test_a_young_session_still_verifying_protects_the_holds_it_could_verify() ->
 def test_without_a_session_still_verifying_every_terminals_orphan_is_voided() -> None:
     f = facts(holds=[hold("a-mine", "open", terminal="T1"), hold("a-token", "open")])
     assert to_void(f) == ["a-mine", "a-token"]
+
+
+def test_a_second_charge_for_a_session_is_reported_not_billed() -> None:
+    """A start Monta committed after the session's late-commit window: the session follows
+    its own charge, so the other one is reported for an operator."""
+    f = facts(charges=[charge("s-ok", 7, 900)])
+    found = [m for m in find_mismatches(f) if m.kind == "second_charge"]
+    assert [(m.session_id, m.charge_id) for m in found] == [("s-ok", 7)]
+    assert "follows charge 1" in (found[0].detail or "")
+    assert not [m for m in find_mismatches(f) if m.kind == "completed_without_capture"]
