@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.card_data import PAYMENT_TOKEN_PATTERN, CardBrand, TextWithoutCardNumber
 from core.money import Money
 from workflows.contracts import SessionStateName
 from workflows.operator_actions import ActionKind, OperatorAction
@@ -40,13 +41,15 @@ class StartSessionBody(BaseModel):
         default=None, gt=0, le=2**53, description="Default: the operator's paying team."
     )
     amount: HoldAmount = Field(description="The hold, in minor units of its currency.")
-    card_brand: str | None = Field(default=None, max_length=32)
+    card_brand: CardBrand | None = Field(default=None, description="The card's scheme.")
     card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     authorization_ref: str | None = Field(
         default=None, min_length=1, max_length=255, description="The hold the terminal placed."
     )
     payment_token: str | None = Field(
-        default=None, min_length=1, max_length=255, description="Or a vault token to authorize."
+        default=None,
+        pattern=PAYMENT_TOKEN_PATTERN,
+        description="Or a vault token to authorize (`tok_…`, `pm_…`), never a card number.",
     )
 
     @model_validator(mode="after")
@@ -72,7 +75,7 @@ class SessionAccepted(BaseModel):
 class StopBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="terminal", min_length=1, max_length=200)
+    reason: TextWithoutCardNumber = Field(default="terminal", min_length=1, max_length=200)
 
 
 class SessionSummary(BaseModel):
@@ -119,7 +122,9 @@ class OperatorActionBody(BaseModel):
         pattern=r"^[A-Za-z0-9_.:-]+$",
         description="The caller's idempotency key: the same id again is answered, not redone.",
     )
-    reason: str = Field(min_length=1, max_length=500, description="Recorded in the history.")
+    reason: TextWithoutCardNumber = Field(
+        min_length=1, max_length=500, description="Recorded in the history: no card numbers."
+    )
     amount: ActionAmount | None = Field(default=None, description="`capture` only.")
 
     def to_action(self, operator_user: str) -> OperatorAction:

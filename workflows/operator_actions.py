@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.card_data import TextWithoutCardNumber
 from core.money import Money
 
 UPDATE_OPERATOR_ACTION = "operator_action"
@@ -33,7 +34,7 @@ class OperatorAction(BaseModel):
     action: ActionKind
     request_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     operator_user: str = Field(min_length=1, max_length=64)  # from the credential, not the body
-    reason: str = Field(min_length=1, max_length=500)
+    reason: TextWithoutCardNumber = Field(min_length=1, max_length=500)
     amount: Money | None = None  # `capture` only
 
 

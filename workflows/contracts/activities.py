@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.card_data import TextWithoutCardNumber
 from core.money import Money
 
 # ---------------------------------------------------------------- activity names
@@ -265,4 +266,4 @@ def session_workflow_id(operator: str, terminal_id: str, terminal_transaction_id
 
 
 class StopRequest(_Model):
-    reason: str = Field(default="terminal", max_length=200)
+    reason: TextWithoutCardNumber = Field(default="terminal", max_length=200)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.card_data import PAYMENT_TOKEN_PATTERN, CardBrand
 from core.money import Money
 from workflows.contracts.activities import SessionStateName, TariffQuote
 
@@ -64,11 +65,11 @@ class SessionRequest(BaseModel):
     charge_point_id: int = Field(gt=0)
     paying_team_id: int | None = Field(default=None, gt=0)
     amount: Money
-    card_brand: str | None = Field(default=None, max_length=32)
+    card_brand: CardBrand | None = None
     card_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$")
     # Exactly one: a card-present hold placed by the terminal, or a vault token to authorize.
     authorization_ref: str | None = Field(default=None, max_length=255)
-    payment_token: str | None = Field(default=None, max_length=255)
+    payment_token: str | None = Field(default=None, pattern=PAYMENT_TOKEN_PATTERN)
     config: SessionConfig = SessionConfig()
     # The tariff the API read for this start (its own Monta read, never the terminal's): the
     # session freezes it instead of reading it again, one activity fewer before the start.
