@@ -31,14 +31,10 @@ def session_id(request: SessionRequest) -> str:
 
 
 def static_summary(request: SessionRequest) -> str:
-    """What an operator sees in the UI's list, e.g. "CP 21 · 50.00 EUR hold · VISA …1234"."""
-    parts = [f"CP {request.charge_point_id}", f"{request.amount} hold"]
-    if request.card_brand or request.card_last4:
-        card = " ".join(
-            p for p in (request.card_brand, request.card_last4 and f"…{request.card_last4}") if p
-        )
-        parts.append(card)
-    return " · ".join(parts)
+    """What an operator sees in the UI's list, e.g. "CP 21 · 50.00 EUR hold". No card: the
+    summary never changes, and the terminal's word on the card is not the acquirer's (the
+    CardLast4 search attribute takes the acquirer's once the hold is verified)."""
+    return f"CP {request.charge_point_id} · {request.amount} hold"
 
 
 def initial_search_attributes(

@@ -81,14 +81,22 @@ def upsert_charge_id(charge_id: int) -> None:
     upsert_changed(MONTA_CHARGE_ID, charge_id)
 
 
+def upsert_card(request: SessionRequest, data: SessionData) -> None:
+    """The card's last 4 digits as the acquirer reported them once the hold is known; until
+    then what the terminal said (it may be wrong: the acquirer read the card)."""
+    auth = data.authorization
+    last4 = (auth.card_last4 if auth else None) or request.card_last4
+    if last4:
+        upsert_changed(CARD_LAST4, last4)
+
+
 def upsert_identity(request: SessionRequest, data: SessionData) -> None:
     """At each run's start. The starter usually sets these already (api/session_start.py):
     upsert only what is missing or differs."""
     upsert_changed(OPERATOR, request.operator)
     upsert_changed(CHARGE_POINT_ID, request.charge_point_id)
     upsert_changed(TERMINAL_ID, request.terminal_id)
-    if request.card_last4:
-        upsert_changed(CARD_LAST4, request.card_last4)
+    upsert_card(request, data)
     upsert_changed(SESSION_STATE, data.state)
     if data.charge_id is not None:
         upsert_charge_id(data.charge_id)

@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 from workflows.activity_errors import error_type, failure_text
 from workflows.budget import BudgetRejected, compute_budget
 from workflows.contracts import ERR_PAYMENT_DECLINED, SessionRequest, SessionStateName
-from workflows.session_attributes import flag
+from workflows.session_attributes import flag, upsert_card
 from workflows.session_data import SessionData
 from workflows.session_hold import HOLD_GONE, SessionHold, failure_code
 from workflows.session_monta_calls import read_tariff
@@ -43,6 +43,7 @@ async def reserve_and_claim(
         data.last_error = f"hold {authorization.authorization_id} pays for another session"
         return "rejected", "authorization_in_use"
     data.authorization = authorization
+    upsert_card(request, data)
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -190,3 +191,23 @@ def test_webhook_signature_replay_and_unknown_ids(stack: RunningStack) -> None:
 
 def stack_final() -> set[str]:
     return {"completed", "voided", "declined", "start_failed", "rejected"}
+
+
+def test_the_list_shows_the_holds_card_not_the_terminals(stack: RunningStack) -> None:
+    """[4 of 7]: the acquirer's last 4 digits win over what the terminal sent."""
+    key = stack.new_key("E9", [101])
+    hold = stack.place_hold("E9", 5000)  # APPROVED_CARD ends in 4242
+    r = stack.api.post(
+        "/v1/sessions", json=_body(hold, 101, 5000, card_last4="3333"), headers=auth(key)
+    )
+    assert r.status_code == 201, r.text
+    sid = r.json()["session_id"]
+    shown = None
+    deadline = time.monotonic() + 60  # visibility is eventually consistent: a bound
+    while time.monotonic() < deadline and shown != "4242":
+        listed = stack.api.get("/v1/sessions", headers=auth(key)).json()["sessions"]
+        shown = next((s["card_last4"] for s in listed if s["session_id"] == sid), None)
+        time.sleep(0.5)
+    stack.stop(key, sid)
+    stack.wait_state(key, sid)
+    assert shown == "4242"
