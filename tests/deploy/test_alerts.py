@@ -14,7 +14,7 @@ from tests.deploy.compose_file import REPO
 from workflows.contracts import SessionStateName
 
 PROM_DIR = REPO / "deploy" / "prometheus"
-# The metrics chargepay exports (the README's Alerts section lists them).
+# The metrics chargepay exports (docs/operations.md, Alerts, lists them).
 DOCUMENTED = {
     "chargepay_sessions_total",
     "chargepay_sessions_attention_total",
