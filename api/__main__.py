@@ -9,7 +9,7 @@ import uvicorn
 from api.main import create_app
 from core.gc_freeze import freeze_startup_objects
 from observability.logging import uvicorn_log_config
-from observability.wiring import setup_api_logging
+from observability.wiring import setup_api_logging, start_api_metrics
 from settings import get_settings
 
 
@@ -21,6 +21,7 @@ def main() -> None:
     args = parser.parse_args()
     setup_api_logging()  # JSON lines (CHARGEPAY_LOG_FORMAT), card numbers masked
     app = create_app(settings)
+    start_api_metrics()  # a daemon thread, on its own port: never the public one
     freeze_startup_objects()
     uvicorn.run(
         app,

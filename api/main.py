@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
         lifespan=lifespan,
     )
     app.state.chargepay = state
-    # GET /metrics; with tracing configured, FastAPI spans and the client's tracing interceptor.
+    # With tracing configured, FastAPI spans and the client's tracing interceptor. /metrics is
+    # not a route here: `python -m api` serves it on its own listener.
     client_interceptors = instrument_api(app)
     app.add_middleware(
         BodyLimit,

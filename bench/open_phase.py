@@ -116,8 +116,8 @@ async def run_open_phase(
     stop_sampling = asyncio.Event()
     sampler = Sampler(pids, terminal)
     sampling = asyncio.create_task(sampler.run(ctx, stop_sampling))
-    api_url = ctx.stack.api_url
-    signals_t0 = await signal_reasons.read(ctx.http, api_url)
+    api_metrics_url = ctx.stack.api_metrics_url
+    signals_t0 = await signal_reasons.read(ctx.http, api_metrics_url)
     t0 = time.time()
     results = await gather_bounded(
         plan.start_concurrency,
@@ -129,18 +129,17 @@ async def run_open_phase(
     # Ingest is measured on the sessions the history sample leaves out, so the sample's
     # histories hold only what chargepay itself signalled.
     ids = {s.session_id for s in (started[plan.history_sample :] or started)}
-    probe_start = await signal_reasons.read(ctx.http, api_url)
+    probe_start = await signal_reasons.read(ctx.http, api_metrics_url)
     ingest = await measure_ingest(ctx, ids, plan.ingest_entries, plan.ingest_batches_in_flight)
-    probe_end = await signal_reasons.read(ctx.http, api_url)
+    probe_end = await signal_reasons.read(ctx.http, api_metrics_url)
     floor = await start_probe(ctx, "floor", plan.floor_rate)
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
     floor_ms = await stop_floor(floor)
     stop_sampling.set()
     await sampling
     t1 = time.time()
-    signals = signal_reasons.spent(
-        [(signals_t0, probe_start), (probe_end, await signal_reasons.read(ctx.http, api_url))]
-    )
+    signals_end = await signal_reasons.read(ctx.http, api_metrics_url)
+    signals = signal_reasons.spent([(signals_t0, probe_start), (probe_end, signals_end)])
     statuses = await gather_bounded(
         RESULT_CONCURRENCY, [partial(final_status, ctx, s.session_id) for s in started]
     )

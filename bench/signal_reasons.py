@@ -31,8 +31,8 @@ def parse(text: str) -> Counts:
     return out
 
 
-async def read(http: httpx.AsyncClient, api_url: str) -> Counts:
-    resp = await http.get(f"{api_url}/metrics")
+async def read(http: httpx.AsyncClient, api_metrics_url: str) -> Counts:
+    resp = await http.get(api_metrics_url)
     resp.raise_for_status()
     return parse(resp.text)
 

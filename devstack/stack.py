@@ -37,10 +37,11 @@ class StackPorts:
     monta: int = 8101
     payments: int = 8102
     api: int = 8000
+    api_metrics: int = 9463  # the API's /metrics listener, apart from its public port
 
     @classmethod
     def free(cls) -> StackPorts:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+        return cls(*(free_port() for _ in range(6)))
 
 
 @dataclass
@@ -95,6 +96,10 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.api}"
 
     @property
+    def api_metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api_metrics}/metrics"
+
+    @property
     def monta_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.monta}"
 
@@ -127,6 +132,7 @@ class Stack:
             "CHARGEPAY_TERMINAL_KEYS_FILE": str(c.keys_file),
             "CHARGEPAY_OPERATOR_KEYS_FILE": str(c.operator_keys_file),
             "CHARGEPAY_API_PORT": str(self.ports.api),
+            "CHARGEPAY_API_METRICS_PORT": str(self.ports.api_metrics),
             **c.env,
         }
 

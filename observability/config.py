@@ -22,8 +22,13 @@ class ObservabilitySettings(BaseSettings):
     log_level: str = "INFO"
 
     # The worker's /metrics (chargepay's metrics + the Temporal SDK's, one scrape target).
-    metrics_host: str = "0.0.0.0"
+    # Loopback unless told otherwise: metrics name operators and versions, so they are for
+    # the scraper, never for whoever reaches the host (compose sets 0.0.0.0 on its network).
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464  # 0 = no metrics server
+    # The API's /metrics: its own listener, never a route on the public port.
+    api_metrics_host: str = "127.0.0.1"
+    api_metrics_port: int = 9463  # 0 = no metrics server
     # Where the Temporal SDK runtime's own Prometheus exporter binds; the worker's /metrics
     # re-serves it, so it stays on loopback. Empty = no SDK metrics.
     sdk_metrics_address: str = "127.0.0.1:9465"

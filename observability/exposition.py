@@ -1,4 +1,5 @@
-"""`/metrics` for the API (a FastAPI route) and the worker (its own small HTTP server).
+"""`/metrics` for the API and the worker, each on its own listener: never a route of the
+API's public port, where terminals and Monta reach it.
 
 The Temporal SDK's metrics come from its Rust core, which runs its own Prometheus exporter
 on `CHARGEPAY_SDK_METRICS_ADDRESS` (loopback, 127.0.0.1:9465 by default). The worker's
@@ -13,7 +14,6 @@ import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
@@ -51,15 +51,6 @@ def metrics_text(sdk_metrics_address: str = "", registry: CollectorRegistry = RE
     if sdk_metrics_address:
         body += _fetch_sdk(sdk_metrics_address)
     return body
-
-
-def add_metrics_route(app: FastAPI, registry: CollectorRegistry = REGISTRY) -> None:
-    """GET /metrics on the API (the compose Prometheus scrapes api:8000/metrics)."""
-
-    def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
 
 
 def start_metrics_server(

@@ -8,7 +8,7 @@ Worker:
     ...; obs.close()
 
 API (`create_app`):
-    client_interceptors = instrument_api(app) # GET /metrics, FastAPI spans if tracing is on
+    client_interceptors = instrument_api(app) # FastAPI spans if tracing is on
     Client.connect(..., interceptors=client_interceptors)
 """
 
@@ -26,7 +26,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Interceptor
 
 from observability.config import ObservabilitySettings
-from observability.exposition import add_metrics_route, sdk_runtime, start_metrics_server
+from observability.exposition import sdk_runtime, start_metrics_server
 from observability.gauges import run_gauges
 from observability.interceptor import metrics_interceptor
 from observability.logging import configure_logging
@@ -105,9 +105,19 @@ def setup_api_logging(settings: ObservabilitySettings | None = None) -> None:
     configure_logging("api", settings.log_level, settings.log_format)
 
 
+def start_api_metrics(settings: ObservabilitySettings | None = None) -> ThreadingHTTPServer | None:
+    """The API process's /metrics on its own listener (CHARGEPAY_API_METRICS_PORT)."""
+    s = settings or ObservabilitySettings()
+    if not s.api_metrics_port:
+        return None
+    return _optional(
+        f"API /metrics on port {s.api_metrics_port}",
+        lambda: start_metrics_server(s.api_metrics_host, s.api_metrics_port),
+    )
+
+
 def instrument_api(app: Any, settings: ObservabilitySettings | None = None) -> list[Any]:
-    """/metrics on the app; with tracing on, FastAPI spans. Returns the client interceptors."""
-    add_metrics_route(app)
+    """With tracing on, FastAPI spans. Returns the client interceptors."""
     tracing = configure_tracing("api", settings)
     if tracing is None:
         return []

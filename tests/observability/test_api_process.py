@@ -1,5 +1,5 @@
-"""The real API process (`python -m api`): /metrics counts webhook batches, logs are JSON
-lines without card numbers."""
+"""The real API process (`python -m api`): /metrics, on its own listener and not on the
+public port, counts webhook batches; logs are JSON lines without card numbers."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ PAN = "4111111111111111"
 
 
 def test_api_metrics_and_json_logs(log_dir: Path, tmp_path: Path) -> None:
+    metrics_port = free_port()
     env = {
         **DEV_ENV,
+        "CHARGEPAY_API_METRICS_PORT": str(metrics_port),
         "CHARGEPAY_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",  # nothing to signal here
         "CHARGEPAY_API_RETENTION_CHECK": "off",
         "CHARGEPAY_TERMINAL_KEYS_FILE": str(tmp_path / "keys.json"),
@@ -41,9 +43,11 @@ def test_api_metrics_and_json_logs(log_dir: Path, tmp_path: Path) -> None:
         url = f"{api.url}/v1/webhooks/monta/alpha"
         ok = httpx.post(url, content=raw, headers=headers, timeout=10)
         bad = httpx.post(url, content=raw, headers={**headers, "X-Monta-Signature": "sha1=00"})
-        text = httpx.get(f"{api.url}/metrics", timeout=10).text
+        public = httpx.get(f"{api.url}/metrics", timeout=10)
+        text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
         log_text = api.log_path.read_text()
     assert (ok.status_code, bad.status_code) == (200, 401), ok.text
+    assert public.status_code == 404, "no /metrics on the public port"
     alpha = {"operator": "alpha"}
     assert value(text, "chargepay_webhook_batches_total", outcome="accepted", **alpha) == 1
     assert value(text, "chargepay_webhook_batches_total", outcome="bad_signature", **alpha) == 1

@@ -1,5 +1,5 @@
 """chargepay's metrics through a real scrape: the worker's /metrics (with the Temporal SDK's
-runtime metrics) and the API's /metrics route."""
+runtime metrics) and the API's /metrics listener."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from observability.exposition import add_metrics_route, sdk_runtime, start_metrics_server
+from observability.config import ObservabilitySettings
+from observability.exposition import sdk_runtime, start_metrics_server
 from observability.interceptor import attention_reasons, metrics_interceptor, overshoot_kwh
 from observability.metrics import record_webhook_batch
+from observability.wiring import start_api_metrics
 from tests.observability import flows
-from tests.observability.support import connect, running_worker, serving, value
+from tests.observability.support import connect, running_worker, value
 from tests.support.processes import free_port
 from workflows.contracts import SessionStatus
 
@@ -140,14 +141,20 @@ async def test_worker_metrics_record_sessions_payments_stops_and_sdk(
     )
 
 
-async def test_api_metrics_route_serves_webhook_counters() -> None:
-    app = FastAPI()
-    add_metrics_route(app)
+async def test_api_metrics_listener_serves_webhook_counters() -> None:
     operator = f"op{uuid.uuid4().hex[:6]}"
     record_webhook_batch(operator, "accepted", {"signalled": 3, "not_ours": 2, "failed": 0})
     record_webhook_batch(operator, "bad_signature")
-    async with serving(app) as base, httpx.AsyncClient(timeout=10) as http:
-        resp = await http.get(f"{base}/metrics")
+    server = start_api_metrics(
+        ObservabilitySettings(api_metrics_host="127.0.0.1", api_metrics_port=free_port())
+    )
+    assert server is not None
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            resp = await http.get(f"http://127.0.0.1:{server.server_address[1]}/metrics")
+    finally:
+        server.shutdown()
+        server.server_close()
     assert resp.status_code == 200
     text = resp.text
     assert (
