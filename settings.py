@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Proxies whose X-Forwarded-For/-Proto the API believes ("10.0.0.5,10.0.1.0/24"); none
+    # by default, so a client cannot name its own address. Set it to the ingress's.
+    api_trusted_proxies: str = ""
+    # Connections served at once per API process; above it uvicorn answers 503 at once
+    # instead of queueing without bound.
+    api_limit_concurrency: int = Field(default=1000, gt=0)
     api_start_wait_s: float = 10.0
     # Every other route's body, capped before authentication (api/body_limit.py).
     api_max_body_bytes: int = Field(default=64 * 1024, gt=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import uvicorn
 
@@ -10,7 +11,19 @@ from api.main import create_app
 from core.gc_freeze import freeze_startup_objects
 from observability.logging import uvicorn_log_config
 from observability.wiring import setup_api_logging, start_api_metrics
-from settings import get_settings
+from settings import Settings, get_settings
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """What uvicorn is told beyond host and port: forwarded headers only from the configured
+    proxies, a bound on concurrent connections, and no `Server` header naming the stack."""
+    trusted = settings.api_trusted_proxies.strip()
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "limit_concurrency": settings.api_limit_concurrency,
+        "server_header": False,
+    }
 
 
 def main() -> None:
@@ -29,6 +42,7 @@ def main() -> None:
         port=args.port,
         log_level="info",
         log_config=uvicorn_log_config(),
+        **server_options(settings),
     )
 
 

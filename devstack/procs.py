@@ -15,6 +15,8 @@ import httpx
 
 from devstack.envfile import REPO
 
+LOG_FILE_MODE = 0o640
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -32,7 +34,10 @@ class Proc:
 
     def start(self) -> Proc:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
+        # Logs name operators, sessions and keys' ids: readable by the owner and group only.
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, LOG_FILE_MODE)
+        os.chmod(self.log_path, LOG_FILE_MODE)  # a file left by an earlier run, too
+        with os.fdopen(fd, "ab") as log:
             # Own process group: Ctrl-C in the terminal reaches the launcher only, which
             # then stops each child in order (worker before Temporal, ...).
             self.popen = subprocess.Popen(
