@@ -74,3 +74,14 @@ def operator_of(state: AppState, key: str) -> Operator:
     if operator is None:
         raise ApiError(404, "operator_unknown", f"no operator {key!r} is configured")
     return operator
+
+
+def require_hold_within_limit(operator: Operator, amount_minor: int) -> None:
+    """The operator's `max_hold_minor` (config/operators.toml): a larger hold is a 422."""
+    if amount_minor > operator.max_hold_minor:
+        raise ApiError(
+            422,
+            "amount_too_large",
+            f"a hold may be at most {operator.max_hold_minor} minor units for this operator",
+            {"max_amount_minor": operator.max_hold_minor},
+        )

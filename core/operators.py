@@ -22,6 +22,9 @@ class OperatorConfigError(ValueError):
     """The operators file is missing, malformed, or names an unset secret."""
 
 
+DEFAULT_MAX_HOLD_MINOR = 300_00
+
+
 class Operator(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +42,9 @@ class Operator(BaseModel):
     # Monta's price groups carry no VAT rate: the operator's (None: the settings' default)
     # grosses up its net tariff for budgets, quotes and settlement.
     vat_rate: Decimal | None = Field(default=None, ge=0, lt=1)
+    # The largest hold a start may ask for, in minor units of the start's currency: a hold
+    # above what a charge can cost only blocks a driver's money for days.
+    max_hold_minor: int = Field(default=DEFAULT_MAX_HOLD_MINOR, gt=0)
 
     @property
     def monta_task_queue(self) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Terminal, forbid, require_charge_point, require_session_owner
-from api.dependencies import Signals, State, Temporal, operator_of
+from api.dependencies import Signals, State, Temporal, operator_of, require_hold_within_limit
 from api.errors import ApiError, error_responses
 from api.schemas import SessionAccepted, SessionPage, StartSessionBody, StateFilter, StopBody
 from api.session_config import session_config
@@ -108,6 +108,7 @@ async def start(
 ) -> Any:
     operator = operator_of(state, scope.operator)
     require_charge_point(scope, body.charge_point_id)
+    require_hold_within_limit(operator, body.amount.amount_minor)
     session_request = SessionRequest(
         operator=scope.operator,
         terminal_id=scope.terminal_id,

@@ -7,7 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.main import create_app
 from tests.api.conftest import ApiHarness
@@ -197,3 +199,18 @@ async def test_validation_errors_use_the_error_shape(api_app: ApiHarness) -> Non
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
     r = await api_app.http.get("/nope")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+async def test_a_hold_above_the_operators_limit_is_refused(api_app: ApiHarness) -> None:
+    """[3 of 7]: the largest hold is the operator's setting (default 300.00), not a global
+    million; above it the start is a 422 and nothing starts."""
+    key = new_key(api_app.keys_file, "TMAX", [101])
+    tx = _tx()
+    r = await _start(api_app, key, session_body(tx, amount=300_01))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "amount_too_large"
+    assert r.json()["details"] == {"max_amount_minor": 300_00}
+    with pytest.raises(RPCError):
+        await api_app.env.client.get_workflow_handle(f"session-alpha-TMAX-{tx}").describe()
+    at_limit = await _start(api_app, key, session_body(_tx(), amount=300_00))
+    assert at_limit.status_code in (201, 202), at_limit.text
