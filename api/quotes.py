@@ -88,10 +88,16 @@ class QuoteService:
     ) -> c.TariffQuote | None:
         """The tariff a starting session freezes, read here so the session need not; None
         when it cannot be read now: the session then reads it and judges the failure itself
-        (rejected, start_failed), exactly as without this read."""
+        (rejected, start_failed), exactly as without this read.
+
+        A point Monta does not show this operator's credential is not the operator's (a key
+        mapped to another operator's point): 403, before any session or hold is touched."""
         try:
             return await self.tariff(operator, charge_point_id)
         except ApiError as exc:
+            if exc.error == "charge_point_not_found":
+                message = f"Monta shows no charge point {charge_point_id} to {operator.key}"
+                raise ApiError(403, "charge_point_not_allowed", message) from exc
             log.warning(
                 "tariff of CP %s not read for a start (%s: %s); the session reads it",
                 charge_point_id,

@@ -11,12 +11,14 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from api.errors import ApiError
 from api.main import create_app
 from api.quotes import QuoteService
 from core.operators import load_operators
 from settings import Settings
 from tests.api.support import auth, new_key
 from tests.support.monta_emulator import monta_emulator
+from tests.support.processes import free_port
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -68,7 +70,8 @@ async def test_the_tariff_for_a_start_or_none(
     log_dir: Path, dev_secrets: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The API reads the tariff for the session (one activity fewer); a tariff it cannot read
-    is left to the session, which reads it and judges the failure as before."""
+    is left to the session, which reads it and judges the failure as before. A point Monta
+    does not show this operator is refused at once."""
     with monta_emulator(log_dir, time_scale=60) as monta:
         settings = Settings(monta_base_url=monta.url, api_retention_check="off")
         operator = load_operators(settings.operators_file)["alpha"]
@@ -78,7 +81,15 @@ async def test_the_tariff_for_a_start_or_none(
             assert carried is not None
             assert carried == await service.tariff(operator, 101)
             assert carried.charge_point.id == 101 and carried.tariff.per_kwh_minor > 0
-            assert await service.tariff_for_start(operator, 987654) is None  # Monta: 404
-            assert "tariff of CP 987654 not read for a start" in caplog.text
+            with pytest.raises(ApiError) as refused:  # Monta: 404, not this operator's point
+                await service.tariff_for_start(operator, 987654)
+            assert (refused.value.status, refused.value.error) == (403, "charge_point_not_allowed")
         finally:
             await service.aclose()
+    down = Settings(monta_base_url=f"http://127.0.0.1:{free_port()}", api_retention_check="off")
+    service = QuoteService(down)
+    try:
+        assert await service.tariff_for_start(operator, 101) is None  # Monta unreachable
+        assert "tariff of CP 101 not read for a start" in caplog.text
+    finally:
+        await service.aclose()

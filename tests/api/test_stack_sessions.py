@@ -211,3 +211,20 @@ def test_the_list_shows_the_holds_card_not_the_terminals(stack: RunningStack) ->
     stack.stop(key, sid)
     stack.wait_state(key, sid)
     assert shown == "4242"
+
+
+def test_a_charge_point_of_another_operator_is_403_and_nothing_starts(
+    stack: RunningStack,
+) -> None:
+    """[3 of 7] finding 7: a key mapped to another operator's charge point (201 is bravo's)
+    gets a clear 403 before any session exists; the hold is left as it was."""
+    key = stack.new_key("E10", [201])  # an alpha terminal mapped to bravo's point
+    hold = stack.place_hold("E10", 1500)
+    body = _body(hold, 201)
+    r = stack.api.post("/v1/sessions", json=body, headers=auth(key))
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "charge_point_not_allowed"
+    sid = f"session-alpha-E10-{body['terminal_transaction_id']}"
+    assert stack.api.get(f"/v1/sessions/{sid}", headers=auth(key)).status_code == 404
+    assert _hold_truth(stack, hold)["status"] == "open"
+    assert _charges_for(stack, sid) == []
