@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -115,9 +116,19 @@ async def start_session(
         WorkflowAlreadyStartedError,
         WorkflowUpdateFailedError,
     ) as exc:
+        await _read_start_outcome(op)
         return await _after_start_problem(
             _handle(client, session_workflow_id(request)), digest, exc
         )
+
+
+async def _read_start_outcome(op: WithStartWorkflowOperation[Any, SessionStatus]) -> None:
+    """The SDK also puts a failed start's error on the operation's handle: read it, or
+    asyncio logs it at ERROR ("Future exception was never retrieved") on every idempotent
+    retry of a finished session. Each error start_session handles comes once that handle is
+    settled, so this never waits."""
+    with contextlib.suppress(Exception):  # the error the caller is already handling
+        await op.workflow_handle()
 
 
 async def _update_with_start(

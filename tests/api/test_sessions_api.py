@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import uuid
 from typing import Any
 
@@ -214,3 +216,22 @@ async def test_a_hold_above_the_operators_limit_is_refused(api_app: ApiHarness) 
         await api_app.env.client.get_workflow_handle(f"session-alpha-TMAX-{tx}").describe()
     at_limit = await _start(api_app, key, session_body(_tx(), amount=300_00))
     assert at_limit.status_code in (201, 202), at_limit.text
+
+
+async def test_an_idempotent_retry_logs_no_error(
+    api_app: ApiHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """[4 of 7]: retrying a finished session's start is normal terminal behaviour; it must
+    not leave an unread start error for asyncio to log as "never retrieved"."""
+    key = new_key(api_app.keys_file, "T4R", [101])
+    body = session_body(_tx())
+    started = await api_app.http.post("/v1/sessions", json=body, headers=auth(key))
+    sid = started.json()["session_id"]
+    await api_app.http.post(f"/v1/sessions/{sid}/stop", headers=auth(key))
+    await api_app.env.client.get_workflow_handle(sid).result()
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        again = await api_app.http.post("/v1/sessions", json=body, headers=auth(key))
+        assert again.status_code == 201
+        gc.collect()  # an unread future's exception is logged when it is collected
+        await asyncio.sleep(0)
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
