@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     payment_retry_interval_s: float = Field(default=_SESSION.payment_retry_interval_s, gt=0)
     stop_retry_interval_s: float = Field(default=_SESSION.stop_retry_interval_s, gt=0)
     start_lookup_interval_s: float = Field(default=_SESSION.start_lookup_interval_s, gt=0)
+    charge_silence_check_s: float = Field(default=_SESSION.charge_silence_check_s, gt=0)
     completed_watch_limit_s: float = Field(default=_SESSION.completed_watch_limit_s, gt=0)
 
     # Monta rate budget (per credential; see workflows/WATCHER.md for the arithmetic)

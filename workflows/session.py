@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_monta_calls import attach_receipt, refresh_charge
     from workflows.session_reserve import price_and_budget, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
+    from workflows.session_silence import check_if_silent, or_silence_check
     from workflows.session_start_outcome import StartEnding, start_or_adopt
     from workflows.session_status import session_status
     from workflows.session_stop import send_stop, stop_retry_at
@@ -196,6 +197,7 @@ class ChargeSessionWorkflow:
         """Decide again on every snapshot and at every deadline `decide` names, until Monta
         ends the charge or the session must stop it."""
         while True:
+            await check_if_silent(self.request, self.data, self._inbox)
             decision = decide(watch_facts(self.data, self.config, workflow.now()))
             snapshot = self.data.snapshot
             if snapshot is not None and snapshot.state in ENDED_STATES:
@@ -204,7 +206,7 @@ class ChargeSessionWorkflow:
                 return
             if decision.stop is not None:
                 return await self._stop(decision.stop)
-            await self._inbox.wait_for(decision.wake_at)
+            await self._inbox.wait_for(or_silence_check(decision.wake_at, self.request, self.data))
             if self.data.state == "starting" and self.data.energy_flows:
                 set_state(self.data, "charging")
             publish_live_summary(self.data)

@@ -30,6 +30,7 @@ class SessionData(BaseModel):
     accepted_at: datetime | None = None
     view: ChargeView | None = None
     last_signal_at: datetime | None = None
+    silence_checked_at: datetime | None = None  # the last read of a silent charge
     stop_requested: str | None = None  # who asked: terminal, operator, ...
     stop_requested_at: datetime | None = None
     stop_reason: str | None = None  # why the session stopped the charge

@@ -36,6 +36,7 @@ class FakeWorld:
     start_error: tuple[str, str] | None = None  # (ApplicationError type, errorCode)
     lose_start_response: int = 0  # starts that commit but answer with a 5xx
     charge: c.ChargeSnapshot | None = None
+    forgotten: bool = False  # Monta answers 404 for the charge (its state was lost)
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def names(self) -> list[str]:
@@ -89,6 +90,13 @@ class FakeWorld:
         @activity.defn(name=c.MONTA_GET_CHARGE)
         async def get_charge(inp: c.ChargeRef) -> c.ChargeSnapshot:
             self.calls.append((c.MONTA_GET_CHARGE, inp))
+            if self.forgotten:
+                raise ApplicationError(
+                    f"charge {inp.charge_id} not found",
+                    "RESOURCE_NOT_FOUND",
+                    type=c.ERR_MONTA_CLIENT,
+                    non_retryable=True,
+                )
             assert self.charge is not None
             return self.charge
 

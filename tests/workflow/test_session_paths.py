@@ -286,3 +286,23 @@ async def test_a_late_completed_lost_on_its_way_is_read_from_monta(
     assert result.captured.amount_minor == 140
     assert result.uncollected is not None and result.uncollected.amount_minor == 8
     assert c.MONTA_GET_CHARGE in world.names()
+
+
+async def test_a_silent_charge_monta_forgot_flags_the_session(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """No news for the silence window: the session reads its charge once; Monta no longer
+    knowing it flags the session, which keeps charging state and hold (I3)."""
+    world = FakeWorld()
+    async with session_worker(temporal_env.client, world) as queue:
+        req = make_request(5000, start_timeout_s=36_000, charge_silence_check_s=600)
+        accepted = await start_session_and_wait_accepted(temporal_env.client, req, queue)
+        handle = session_handle(temporal_env.client, accepted.session_id)
+        await push(handle, world, state="charging", started_at=now(), consumed_kwh=Decimal("1"))
+        world.forgotten = True  # and no signal comes any more
+        status = await wait_status(handle, lambda s: s.attention is not None)
+        await handle.terminate("test over")
+    assert status.attention == f"charge_unknown: Monta does not know charge {status.charge_id}"
+    assert status.state == "charging"
+    assert c.MONTA_GET_CHARGE in world.names()
+    assert c.PAYMENTS_VOID not in world.names() and c.MONTA_STOP_CHARGE not in world.names()

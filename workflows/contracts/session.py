@@ -40,6 +40,9 @@ class SessionConfig(BaseModel):
     payment_retry_interval_s: float = 1800.0
     # A stop Monta did not confirm is sent again this often while the charge runs.
     stop_retry_interval_s: float = 60.0
+    # A charge with no news for this long (charge time) is read once from Monta; one Monta no
+    # longer knows flags the session (workflows/session_silence.py).
+    charge_silence_check_s: float = 1800.0
     # A start whose outcome stays unknown (the lookups fail) is looked up again this often.
     start_lookup_interval_s: float = 60.0
     # After capturing on the last known price, how long the session still waits for Monta's
