@@ -51,6 +51,17 @@ Ctrl-C stops everything.
 """
 
 
+def clear_temporal_state(data_dir: Path) -> bool:
+    """The emulators keep their world in memory, so each start is a new Monta and a new
+    acquirer. Temporal's sessions from an earlier start would follow charges and holds that
+    no longer exist (and reuse their ids), so they are cleared together. True if any were."""
+    stale = [data_dir / f"temporal.sqlite{suffix}" for suffix in ("", "-wal", "-shm")]
+    found = [p for p in stale if p.exists()]
+    for path in found:
+        path.unlink()
+    return bool(found)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     p.add_argument("--demo", action="store_true", help="run one session end to end and exit")
@@ -67,6 +78,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    if clear_temporal_state(args.data_dir):
+        print("cleared the last run's sessions: the emulators start empty too", flush=True)
     print("starting Temporal, emulators, worker and API ...", flush=True)
     with stack:
         key = provision_demo_key(stack.config.keys_file)
