@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
 from codec.aes_gcm import AesGcmCodec
 from codec.keys import parse_keyring
+from codec.oidc import DEFAULT_CACHE_TTL_S, MAX_CACHE_TTL_S
 
 
 class CodecSettings(BaseSettings):
@@ -24,8 +26,17 @@ class CodecSettings(BaseSettings):
     codec_cors_origins: str = "http://localhost:8080"
     # The Temporal UI's OIDC provider: its access tokens are checked at this userinfo URL.
     codec_oidc_userinfo_url: str = ""
-    # Comma-separated emails of the operations staff; empty accepts any user of the provider.
+    # Who among the provider's users may decrypt: comma-separated verified emails (domain
+    # case-insensitive, local part exact) and/or groups found in the `groups_claim` claim (a
+    # list or a string, matched exactly). With the userinfo URL set, at least one of the two
+    # and the audience are required: the codec router refuses to start otherwise.
     codec_oidc_allowed_emails: str = ""
+    codec_oidc_allowed_groups: str = ""
+    codec_oidc_groups_claim: str = "groups"
+    # The access token's audience (its `aud`; for opaque tokens, the userinfo answer's `aud`).
+    codec_oidc_audience: str = ""
+    # How long a positive userinfo answer is reused (by the token's digest), in seconds.
+    codec_oidc_cache_s: float = Field(default=DEFAULT_CACHE_TTL_S, ge=0, le=MAX_CACHE_TTL_S)
 
 
 def build_codec(settings_like: object | None = None) -> AesGcmCodec | None:
