@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
     from workflows.session_monta_calls import attach_receipt, refresh_charge
-    from workflows.session_reserve import price_and_budget, reserve_and_claim
+    from workflows.session_reserve import price_and_budget, release_point_if_done, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
     from workflows.session_silence import check_if_silent, or_silence_check
     from workflows.session_start_outcome import StartEnding, start_or_adopt
@@ -150,6 +150,7 @@ class ChargeSessionWorkflow:
         }
         while self.data.state not in FINAL_STATES:
             await phases[self.data.state]()
+            await release_point_if_done(self.request, self.data)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -284,8 +285,7 @@ class ChargeSessionWorkflow:
         self._finish("completed")
 
     def _finish(self, state: SessionStateName, reason: str | None = None) -> None:
-        if reason is not None:
-            self.data.reason = reason
+        self.data.reason = reason or self.data.reason
         self.data.finished_at = workflow.now()
         set_state(self.data, state)
         publish_live_summary(self.data)

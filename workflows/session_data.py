@@ -45,6 +45,7 @@ class SessionData(BaseModel):
     last_error: str | None = None
     finished_at: datetime | None = None
     hold_claimed: bool = False  # this session owns the hold's claim (workflows/hold_claim.py)
+    charge_point_claimed: bool = False  # and the point's (workflows/charge_point_claim.py)
     stop_confirmed: bool = False  # Monta answered the stop: the charge will not draw more
     stop_attempts: int = 0
     final_price_watch_until: datetime | None = None  # captured before `completed`

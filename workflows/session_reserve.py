@@ -11,7 +11,13 @@ from temporalio.exceptions import ActivityError
 
 from workflows.activity_errors import error_type, failure_text
 from workflows.budget import BudgetRejected, compute_budget
-from workflows.contracts import ERR_PAYMENT_DECLINED, SessionRequest, SessionStateName
+from workflows.charge_point_claim import claim_charge_point, release_charge_point
+from workflows.contracts import (
+    ERR_PAYMENT_DECLINED,
+    FINAL_STATES,
+    SessionRequest,
+    SessionStateName,
+)
 from workflows.session_attributes import flag, upsert_card
 from workflows.session_data import SessionData
 from workflows.session_hold import HOLD_GONE, SessionHold, failure_code
@@ -29,6 +35,12 @@ async def reserve_and_claim(
         data.last_error = "no paying team: set paying_team_id"
         return "rejected", "paying_team_missing"
     step = "verify" if request.authorization_ref is not None else "authorize"
+    if step == "authorize" and not data.charge_point_claimed:
+        # Before a hold is placed: a point another token session holds places none.
+        if not await claim_charge_point(request.operator, request.charge_point_id):
+            data.last_error = f"charge point {request.charge_point_id} is in use"
+            return "start_failed", "charge_point_in_use"
+        data.charge_point_claimed = True
     try:
         authorization = await reserve(request)
     except ActivityError as exc:
@@ -62,3 +74,11 @@ async def price_and_budget(request: SessionRequest, data: SessionData) -> Ending
         data.last_error = str(exc)
         return "rejected", exc.code
     return None
+
+
+async def release_point_if_done(request: SessionRequest, data: SessionData) -> None:
+    """The charge point's claim goes once the charge is over or the session is final."""
+    done = data.state in FINAL_STATES or data.state == "settling"
+    if data.charge_point_claimed and done:
+        await release_charge_point(request.operator, request.charge_point_id)
+        data.charge_point_claimed = False

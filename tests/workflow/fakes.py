@@ -153,6 +153,11 @@ class FakeWorld:
             currency, minor = inp.authorization_ref.split(":")
             return auth(Money(amount_minor=int(minor), currency=currency), inp.idempotency_key)
 
+        @activity.defn(name=c.PAYMENTS_AUTHORIZE)
+        async def authorize(inp: c.AuthorizeInput) -> c.Authorization:
+            self.calls.append((c.PAYMENTS_AUTHORIZE, inp))
+            return auth(inp.amount, inp.idempotency_key)
+
         @activity.defn(name=c.PAYMENTS_CAPTURE)
         async def capture(inp: c.CaptureInput) -> c.CaptureResult:
             self.calls.append((c.PAYMENTS_CAPTURE, inp))
@@ -165,4 +170,4 @@ class FakeWorld:
             self.calls.append((c.PAYMENTS_VOID, inp))
             return c.VoidResult(released=Money(amount_minor=1, currency="EUR"))
 
-        return [verify, capture, void]
+        return [verify, authorize, capture, void]

@@ -13,8 +13,8 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from workflows.claims import QUERY_OWNER
 from workflows.hold_claim import (
-    QUERY_OWNER,
     HoldClaimWorkflow,
     claim_hold,
     hold_claim_id,
