@@ -107,11 +107,19 @@ class QuoteService:
             return None
 
     async def quote(
-        self, operator: Operator, config: SessionConfig, charge_point_id: int, amount: Money | None
+        self,
+        operator: Operator,
+        config: SessionConfig,
+        charge_point_id: int,
+        amount_minor: int | None,
+        currency: str | None,
     ) -> Quote:
+        """The tariff, and what `amount_minor` buys; its currency defaults to the point's."""
         tq = await self.tariff(operator, charge_point_id)
         budget = None
-        if amount is not None:
+        amount = None
+        if amount_minor is not None:
+            amount = Money(amount_minor=amount_minor, currency=currency or tq.tariff.currency)
             try:
                 budget = compute_budget(amount, tq.tariff, config)
             except BudgetRejected as exc:

@@ -31,6 +31,11 @@ class StartSessionBody(BaseModel):
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
+        # What `_one_payment_source` checks, said in the schema so clients (and fuzzers)
+        # see it: exactly one of the two payment sources.
+        json_schema_extra={
+            "oneOf": [{"required": ["authorization_ref"]}, {"required": ["payment_token"]}]
+        },
     )
 
     terminal_transaction_id: str = Field(

@@ -55,7 +55,7 @@ ActionBody = Annotated[
 @router.post(
     "/{session_id}/actions",
     response_model=SessionStatus,
-    responses=error_responses(401, 403, 404, 409, 422, 502, 503, 504),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 502, 503, 504),
     summary="Act on a session waiting for an operator (idempotent per request_id)",
     description=(
         "409 answers carry the session's refusal code in `error` (e.g. `not_waiting`, "

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from api.auth import Terminal, require_charge_point
 from api.dependencies import State, operator_of
-from api.errors import ApiError, error_responses
+from api.errors import error_responses
 from api.quotes import Quote
 from api.schemas import MAX_AMOUNT_MINOR
 from api.session_config import session_config
-from core.money import Money
 
 router = APIRouter(prefix="/v1/charge-points", tags=["quotes"])
 
@@ -37,13 +36,15 @@ async def quote(
         ),
     ] = None,
     currency: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{3}$", openapi_examples={"eur": {"value": "EUR"}})
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z]{3}$",
+            description="the amount's currency; default: the charge point's",
+            openapi_examples={"eur": {"value": "EUR"}},
+        ),
     ] = None,
 ) -> Quote:
     require_charge_point(scope, charge_point_id)
-    if (amount is None) != (currency is None):
-        raise ApiError(422, "invalid_request", "give both amount and currency, or neither")
     operator = operator_of(state, scope.operator)
-    money = Money(amount_minor=amount, currency=currency) if amount and currency else None
     config = session_config(state.settings, operator)
-    return await state.quotes.quote(operator, config, charge_point_id, money)
+    return await state.quotes.quote(operator, config, charge_point_id, amount, currency)

@@ -94,7 +94,7 @@ def _start_answer(status: SessionStatus) -> SessionStatus:
     response_model=SessionStatus,
     responses={
         202: {"model": SessionAccepted, "description": "Still starting: poll status_url."},
-        **error_responses(401, 402, 403, 409, 422, 503),
+        **error_responses(400, 401, 402, 403, 409, 422, 503),
     },
     summary="Start a paid session (answers once Monta accepted the start)",
 )
@@ -150,7 +150,7 @@ async def get_session(session_id: SessionId, scope: Terminal, client: Temporal) 
 @router.post(
     "/{session_id}/stop",
     response_model=SessionStatus,
-    responses=error_responses(401, 403, 404, 409, 503, 504),
+    responses=error_responses(400, 401, 403, 404, 409, 422, 503, 504),
     summary="Ask the session to stop charging (idempotent)",
 )
 async def stop(

@@ -1,4 +1,6 @@
-"""Property-based fuzzing of the whole OpenAPI with schemathesis: 0 server errors.
+"""Property-based fuzzing of the whole OpenAPI with schemathesis: every check it offers
+passes (0 server errors, documented statuses and headers, ...), but one excluded below
+with its reason.
 
 The API runs as a process (python -m api) against the Temporal dev server, the Monta
 emulator (quotes) and a stand-in session workflow; schemathesis runs every operation,
@@ -55,7 +57,13 @@ async def test_openapi_fuzz_has_no_server_errors(
                     SCHEMATHESIS, "run", f"{api.url}/openapi.json",
                     "--header", f"Authorization: Bearer {key}",
                     "--phases", "examples,coverage,fuzzing,stateful",
-                    "--checks", "not_a_server_error",
+                    "--checks", "all",
+                    # positive_data_acceptance (ST202) expects every schema-valid request
+                    # to be accepted. Some are refused by rules OpenAPI cannot state: a
+                    # budget under 1 kWh, a hold above the operator's limit, a currency
+                    # other than the point's (422 `rejected`), a page token this API never
+                    # issued (422 `invalid_request`). Those answers are the contract.
+                    "--exclude-checks", "positive_data_acceptance",
                     "--max-examples", "25",
                     "--seed", "20261123",
                     "--request-timeout", "30",
@@ -68,4 +76,4 @@ async def test_openapi_fuzz_has_no_server_errors(
     report = out.decode(errors="replace")
     (log_dir / "schemathesis-api.log").write_text(report)
     assert proc.returncode == 0, report[-6000:]
-    assert "not_a_server_error" in report or "passed" in report.lower()
+    assert "passed" in report.lower()

@@ -66,3 +66,13 @@ async def test_an_oversized_body_is_413_before_authentication(
     for url in ("/v1/sessions", "/v1/sessions/session-alpha-T1-x/stop"):
         r = await http.post(url, content=big, headers={"Content-Type": "application/json"})
         assert r.status_code == 413 and r.json()["error"] == "payload_too_large", url
+
+
+async def test_a_wrong_method_names_every_method_the_path_serves(
+    app_without_temporal: tuple[httpx.AsyncClient, Settings],
+) -> None:
+    """[3 of 7] finding 9 (schemathesis ST205): /v1/sessions serves GET and POST."""
+    http, _ = app_without_temporal
+    r = await http.request("DELETE", "/v1/sessions")
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == "GET, POST"

@@ -62,8 +62,12 @@ async def test_quote_rejections(quote_api: tuple[httpx.AsyncClient, str]) -> Non
     assert r.status_code == 422 and r.json()["details"]["reason"] == "budget_too_small"
     r = await http.get("/v1/charge-points/102/quote", headers=auth(key))
     assert r.status_code == 403
+    # Without a currency the amount is in the point's: the same budget rule applies.
     r = await http.get("/v1/charge-points/101/quote?amount=50", headers=auth(key))
-    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    assert r.status_code == 422 and r.json()["details"]["reason"] == "budget_too_small"
+    r = await http.get("/v1/charge-points/101/quote?amount=1500", headers=auth(key))
+    assert r.status_code == 200
+    assert r.json()["budget"]["price_limit"] == {"amount_minor": 1500, "currency": "EUR"}
 
 
 async def test_the_tariff_for_a_start_or_none(
