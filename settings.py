@@ -131,7 +131,10 @@ class Settings(BaseSettings):
     # so the readings around the budget are always signalled; the watcher leaves routine
     # readings to the webhooks while they flow.
     webhook_near_cap_ratio: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
-    webhook_signal_max_interval_s: float = Field(default=600.0, gt=0)
+    # How far a session's view (its status, the UI's details) may trail Monta, in charge
+    # time: a reading that would leave it further behind is signalled. Default: Monta's
+    # meter interval, so every other reading of a 30 s meter is coalesced, none held longer.
+    view_max_lag_s: float = Field(default=60.0, gt=0)
     webhook_coalesce_max_charges: int = Field(default=50_000, ge=1)
     terminal_keys_file: Path = Path(".data/terminal_keys.json")
     # Operator (support staff) keys for /v1/operator: a separate file, prefix `opk_`.

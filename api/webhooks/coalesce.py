@@ -5,8 +5,10 @@ Monta sends a snapshot per charge every meter sample; signalling each one costs 
 a workflow task and history events and, at scale, floods Temporal. The session projects its
 price budget and deadlines with its own timers, so it only needs: a new state, a newly set
 end/failure instant, its first kWh, every update near the charge's hard cap (the soft kWh
-budget sits just below `kwhLimit`), and a heartbeat every `max_interval`; once the charge
-winds down (stopping → released), only `completed` or a failure. Everything else is
+budget sits just below `kwhLimit`), and any reading that would otherwise leave its view
+behind Monta's by `max_lag` or more (CHARGEPAY_VIEW_MAX_LAG_S, measured on Monta's own
+`updatedAt`, so neither our clock nor a replica's memory matters); once the charge winds
+down (stopping → released), only `completed` or a failure. Everything else is
 acknowledged and dropped; the next meaningful update (or the watcher) carries the state.
 Nothing here decides anything for the session: losing the ledger costs extra signals only.
 
@@ -17,7 +19,7 @@ signalled per charge (only recorded once Temporal accepted the signal).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -44,7 +46,7 @@ WINDING_DOWN = CHARGE_WINDING_DOWN
 @dataclass(frozen=True)
 class CoalescePolicy:
     near_cap_ratio: Decimal  # consumedKwh / kwhLimit from which every update is signalled
-    max_interval_s: float  # wall seconds: signal at least this often per charge
+    max_lag: timedelta  # wall time: how far the session's view may trail Monta's updatedAt
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,10 @@ class Signalled:
     consumed_kwh: Decimal
     updated_at: datetime
     ended: frozenset[str]
-    at: float  # monotonic wall seconds of the signal
 
     @classmethod
-    def of(cls, snap: ChargeSnapshot, at: float) -> Signalled:
-        return cls(snap.state, snap.consumed_kwh, snap.updated_at, _ended(snap), at)
+    def of(cls, snap: ChargeSnapshot) -> Signalled:
+        return cls(snap.state, snap.consumed_kwh, snap.updated_at, _ended(snap))
 
 
 def _ended(snap: ChargeSnapshot) -> frozenset[str]:
@@ -67,10 +68,7 @@ def _ended(snap: ChargeSnapshot) -> frozenset[str]:
 
 
 def should_signal(
-    snap: ChargeSnapshot,
-    last: Signalled | None,
-    now: float,
-    policy: CoalescePolicy,
+    snap: ChargeSnapshot, last: Signalled | None, policy: CoalescePolicy
 ) -> SignalReason | None:
     """Why `snap` must reach the session, or None: acknowledge and drop it."""
     if last is None:
@@ -78,8 +76,9 @@ def should_signal(
     if snap.updated_at < last.updated_at:
         return None  # stale or replayed: the session already has something newer
     newer = snap.updated_at > last.updated_at or snap.consumed_kwh > last.consumed_kwh
+    lagging = snap.updated_at - last.updated_at >= policy.max_lag
     if snap.state in WINDING_DOWN and last.state in WINDING_DOWN:
-        return "interval" if newer and now - last.at >= policy.max_interval_s else None
+        return "interval" if newer and lagging else None
     if snap.state != last.state:
         return "state"
     if _ended(snap) - last.ended:
@@ -92,7 +91,7 @@ def should_signal(
         return "no_cap"  # cannot tell how close the cap is: never hold it back
     if near_cap(snap.consumed_kwh, snap.kwh_limit, policy.near_cap_ratio):
         return "near_cap"
-    if now - last.at >= policy.max_interval_s:
+    if lagging:
         return "interval"
     return None
 
@@ -107,8 +106,8 @@ class SignalLedger:
     def get(self, charge_id: int) -> Signalled | None:
         return self._last.get(charge_id)
 
-    def record(self, snap: ChargeSnapshot, at: float) -> None:
-        self._last.put(snap.charge_id, Signalled.of(snap, at))
+    def record(self, snap: ChargeSnapshot) -> None:
+        self._last.put(snap.charge_id, Signalled.of(snap))
 
     def note_known(self, charge_id: int, known: Signalled) -> None:
         """What the session is known to have without a signal from here (its own answer);

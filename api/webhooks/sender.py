@@ -73,7 +73,7 @@ class SignalSender:
     def from_settings(cls, client: Client, settings: Settings) -> SignalSender:
         policy = CoalescePolicy(
             near_cap_ratio=settings.webhook_near_cap_ratio,
-            max_interval_s=settings.clock.wall_seconds(settings.webhook_signal_max_interval_s),
+            max_lag=timedelta(seconds=settings.clock.wall_seconds(settings.view_max_lag_s)),
         )
         return cls(
             client,
@@ -94,9 +94,7 @@ class SignalSender:
             return
         if status.state not in ("starting", "charging") or status.charge_state in WINDING_DOWN:
             return
-        seen = Signalled(
-            status.charge_state, status.consumed_kwh, status.updated_at, frozenset(), self._now()
-        )
+        seen = Signalled(status.charge_state, status.consumed_kwh, status.updated_at, frozenset())
         self._ledger.note_known(status.charge_id, seen)
 
     @contextmanager
@@ -127,14 +125,14 @@ class SignalSender:
         assert snap.partner_external_id is not None
         async with self._session_lock(snap.partner_external_id):
             last = await self._last(snap, snap.partner_external_id)
-            reason = should_signal(snap, last, self._now(), self._policy)
+            reason = should_signal(snap, last, self._policy)
             if reason is None:
                 return "coalesced"
             outcome = await self._send(snap)
             if outcome == "signalled":
                 WEBHOOK_SIGNALS.labels(operator, reason).inc()
             if outcome != "failed":  # a finished session needs no further signal either
-                self._ledger.record(snap, self._now())
+                self._ledger.record(snap)
             return outcome
 
     async def _send(self, snap: ChargeSnapshot) -> Outcome:

@@ -16,7 +16,7 @@ from observability.metrics import WEBHOOK_SIGNALS
 from workflows.contracts import ChargeSnapshot, SessionStatus
 
 OP = "alpha"
-POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=1e9)
+POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_lag=timedelta(days=365))
 SNAP = ChargeSnapshot(
     charge_id=7,
     state="charging",

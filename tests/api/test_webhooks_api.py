@@ -99,8 +99,9 @@ async def test_readyz_and_healthz(api_app: ApiHarness) -> None:
 
 async def test_readings_are_signalled_from_the_near_cap_band(api_app: ApiHarness) -> None:
     """The API knows no session's budget: of a charge drawing 1 kWh every 10 s under a
-    20 kWh kwhLimit, only its first energy and the readings from 0.9 of the limit on (the
-    band every session's budget lies in) reach the session."""
+    20 kWh kwhLimit, only its first energy, the readings that keep the session's view less
+    than CHARGEPAY_VIEW_MAX_LAG_S (60 s) behind Monta, and those from 0.9 of the limit on
+    (the band every session's budget lies in) reach the session."""
     sid = await _session(api_app)
     charge_id = 7101  # the stand-in's charge for charge point 101
     for kwh in range(1, 21):
@@ -109,5 +110,6 @@ async def test_readings_are_signalled_from_the_near_cap_band(api_app: ApiHarness
         raw, headers = signed_batch([entry])
         r = await api_app.http.post(URL, content=raw, headers=headers)
         assert r.status_code == 200, r.text
-    # 1 (first energy), then 18, 19, 20 (>= 0.9 x 20)
-    assert await _signals(api_app, sid) == (4, "20")
+    # 1 (first energy), 7 and 13 (60 s after the last one signalled), 18, 19, 20 (near cap)
+    assert api_app.settings.clock.wall_seconds(api_app.settings.view_max_lag_s) == 60
+    assert await _signals(api_app, sid) == (6, "20")

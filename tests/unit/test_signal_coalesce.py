@@ -18,7 +18,8 @@ from api.webhooks.coalesce import (
 from workflows.contracts import ChargeSnapshot
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
-POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_interval_s=5.0)
+# The view may trail Monta by less than 30 s of its own updatedAt (wall seconds here).
+POLICY = CoalescePolicy(near_cap_ratio=Decimal("0.75"), max_lag=timedelta(seconds=30))
 
 
 def snap(kwh: str = "10", state: str = "charging", sec: int = 10, **kw: Any) -> ChargeSnapshot:
@@ -34,22 +35,22 @@ def snap(kwh: str = "10", state: str = "charging", sec: int = 10, **kw: Any) -> 
     return ChargeSnapshot.model_validate(fields)
 
 
-LAST = Signalled.of(snap("10", sec=10), at=100.0)
+LAST = Signalled.of(snap("10", sec=10))
 
 
-def decide(
-    s: ChargeSnapshot, now: float = 101.0, last: Signalled | None = LAST
-) -> SignalReason | None:
-    return should_signal(s, last, now, POLICY)
+def decide(s: ChargeSnapshot, last: Signalled | None = LAST) -> SignalReason | None:
+    return should_signal(s, last, POLICY)
 
 
 def test_first_sight_of_a_charge_is_signalled() -> None:
     assert decide(snap(), last=None) == "first"
 
 
-def test_plain_progress_far_from_the_cap_is_dropped_until_the_interval() -> None:
-    assert decide(snap("12", sec=20), now=104.9) is None
-    assert decide(snap("12", sec=20), now=105.0) == "interval"
+def test_plain_progress_is_dropped_only_while_the_view_stays_fresh() -> None:
+    """[4 of 7] fresh views: a reading is held back only if the session's view then trails
+    Monta's by less than the configured lag, measured on Monta's own updatedAt."""
+    assert decide(snap("12", sec=39)) is None  # 29 s behind: still fresh
+    assert decide(snap("12", sec=40)) == "interval"  # 30 s: the view would be stale
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,7 @@ def test_meaningful_changes_are_signalled_at_once(s: ChargeSnapshot, why: str) -
 
 
 def test_every_update_near_the_cap_is_signalled() -> None:
-    near = Signalled.of(snap("30", sec=20), at=100.0)
+    near = Signalled.of(snap("30", sec=20))
     assert decide(snap("30.5", sec=21), last=near) == "near_cap"
     assert decide(snap("30", sec=20), last=near) is None  # the same snapshot again
 
@@ -77,7 +78,7 @@ def test_winding_down_steps_wait_for_completed() -> None:
     """The session knows the charge is ending from its first winding-down state on; the
     steps to `completed` (with their final readings) are held back, the end itself is not."""
     assert decide(snap("10", state="stopping", sec=11)) == "state"  # charging -> stopping
-    ending = Signalled.of(snap("10", state="stopping", sec=11), at=100.0)
+    ending = Signalled.of(snap("10", state="stopping", sec=11))
     stopped = snap("10.2", state="stopped", sec=12, stopped_at=T0)
     assert decide(stopped, last=ending) is None
     assert decide(snap("10.2", state="released", sec=13, stopped_at=T0), last=ending) is None
@@ -85,17 +86,18 @@ def test_winding_down_steps_wait_for_completed() -> None:
     done = snap("10.2", state="completed", sec=14, stopped_at=T0, completed_at=T0)
     assert decide(done, last=ending) == "state"
     assert decide(snap("10", state="failed", sec=14, failed_at=T0), last=ending) == "state"
-    # The heartbeat still carries the newest step if `completed` is slow to come.
-    assert decide(stopped, now=105.0, last=ending) == "interval"
+    # A step Monta reports a lag's worth later still reaches the session.
+    late = snap("10.2", state="stopped", sec=41, stopped_at=T0)
+    assert decide(late, last=ending) == "interval"
 
 
 def test_first_energy_is_signalled() -> None:
-    idle = Signalled.of(snap("0", sec=10), at=100.0)
+    idle = Signalled.of(snap("0", sec=10))
     assert decide(snap("0.01", sec=11), last=idle) == "first_energy"
 
 
 def test_stale_or_replayed_snapshots_are_dropped_whatever_they_say() -> None:
-    assert decide(snap("10", sec=10), now=1e9) is None  # replay, long after
+    assert decide(snap("10", sec=10)) is None  # replay
     assert decide(snap("5", state="starting", sec=5)) is None  # older, other state
     assert decide(snap("39", sec=9, failed_at=T0)) is None  # older, even near cap/failed
 
@@ -103,8 +105,8 @@ def test_stale_or_replayed_snapshots_are_dropped_whatever_they_say() -> None:
 def test_ledger_is_bounded_lru() -> None:
     ledger = SignalLedger(max_charges=2)
     for cid in (1, 2):
-        ledger.record(snap(charge_id=cid), at=0.0)
+        ledger.record(snap(charge_id=cid))
     assert ledger.get(1) is not None  # 1 is now the most recent
-    ledger.record(snap(charge_id=3), at=0.0)
+    ledger.record(snap(charge_id=3))
     assert len(ledger) == 2 and ledger.get(2) is None
     assert ledger.get(1) is not None and ledger.get(3) is not None
