@@ -73,6 +73,17 @@ async def describe(client: Client, deployment_name: str) -> WorkerDeploymentInfo
     return response.worker_deployment_info
 
 
+async def _describe_or_none(client: Client, deployment_name: str) -> WorkerDeploymentInfo | None:
+    """`describe`, with a briefly busy server ("too many requests" while several workers of
+    one release start at once) read as "not routed yet": the caller waits and asks again."""
+    try:
+        return await describe(client, deployment_name)
+    except RPCError as exc:
+        if exc.status not in _RETRIED:
+            raise
+        return None
+
+
 def is_routed(info: WorkerDeploymentInfo | None, version: WorkerDeploymentVersion) -> bool:
     """`version` is current and every task queue of the deployment routes to it."""
     if info is None:
@@ -145,7 +156,7 @@ async def make_current(
         delay = min(delay * 2, 2.0)
     previous = response.previous_deployment_version
     delay = 0.05
-    while not is_routed(await describe(client, version.deployment_name), version):
+    while not is_routed(await _describe_or_none(client, version.deployment_name), version):
         if loop.time() + delay > deadline or stop.is_set():
             raise DeploymentError(
                 f"{canonical(version)} made current but not routed within {wait_s:.0f} s"

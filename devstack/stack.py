@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from devstack.envfile import REPO, read_env_file
+from devstack.ingress import start_nginx
 from devstack.procs import Proc, base_env, free_port, http_ok, spawn, tcp_open, wait_until
 from workflows.search_attributes import dev_server_flags
 
@@ -61,6 +62,11 @@ class StackConfig:
     # Python runs one worker's workflow tasks and activities on one core (the GIL); as in
     # production, more worker processes on the same task queues use the other cores.
     worker_processes: int = 1
+    # API processes; with `ingress`, nginx (deploy/nginx/) listens on the public API port and
+    # spreads requests over them round robin, as in production.
+    api_processes: int = 1
+    ingress: bool = False
+    ingress_rate: str = "10r/s"  # requests per terminal key at the ingress
     # The dev server's own Prometheus metrics (the bench reads them); None: not exposed.
     temporal_metrics_port: int | None = None
 
@@ -81,6 +87,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.procs: dict[str, Proc] = {}
+        self._api_ports: dict[int, tuple[int, int]] = {}  # replica -> (port, metrics port)
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -115,6 +122,26 @@ class Stack:
     @property
     def temporal_ui_url(self) -> str | None:
         return None if self.config.headless_ui else f"http://127.0.0.1:{self.ports.temporal_ui}"
+
+    @property
+    def api_names(self) -> list[str]:
+        """Process names: `api`, then `api-2`, ... for each further API process."""
+        n = max(1, self.config.api_processes)
+        return ["api", *(f"api-{i}" for i in range(2, n + 1))]
+
+    def _api_env(self, index: int) -> dict[str, str]:
+        """The first replica serves the stack's API (or, behind nginx, replica) and metrics
+        ports; each further one ports of its own."""
+        if not self.config.ingress and index == 0:
+            return self.chargepay_env()
+        if index not in self._api_ports:
+            metrics = self.ports.api_metrics if index == 0 else free_port()
+            self._api_ports[index] = (free_port(), metrics)
+        port, metrics = self._api_ports[index]
+        env = {"CHARGEPAY_API_PORT": str(port), "CHARGEPAY_API_METRICS_PORT": str(metrics)}
+        if self.config.ingress:
+            env["CHARGEPAY_API_TRUSTED_PROXIES"] = "127.0.0.1"  # nginx, and only nginx
+        return {**self.chargepay_env(), **env}
 
     def chargepay_env(self) -> dict[str, str]:
         """`.env.example` as defaults, the environment over it, the stack's wiring on top."""
@@ -221,13 +248,26 @@ class Stack:
                 proc.stop()
 
     def start_api(self) -> None:
-        api = self._python(
-            "api",
-            ["-m", "api", "--port", str(self.ports.api)],
-            self.chargepay_env(),
-            self.ports.api,
-        )
-        wait_until(lambda: http_ok(f"{self.api_url}/healthz"), "API", api)
+        """Start each API process that is not running, then nginx in front when asked."""
+        for index, name in enumerate(self.api_names):
+            proc = self.procs.get(name)
+            if proc is not None and proc.alive:
+                continue
+            env = self._api_env(index)
+            port = int(env["CHARGEPAY_API_PORT"])
+            proc = self._python(name, ["-m", "api", "--port", str(port)], env, port)
+            health = f"http://127.0.0.1:{port}/healthz"
+            wait_until(lambda url=health: http_ok(url), name, proc)
+        if self.config.ingress and not (self.procs.get("nginx") and self.procs["nginx"].alive):
+            replicas = [self._api_ports[i][0] for i in range(len(self.api_names))]
+            self.procs["nginx"] = start_nginx(
+                self.config.data_dir / "nginx",
+                self.config.log_dir,
+                self.ports.api,
+                replicas,
+                self.config.ingress_rate,
+            )
+        wait_until(lambda: http_ok(f"{self.api_url}/healthz"), "API", self.procs.get("nginx"))
 
     def register_webhooks(self) -> str:
         """`python -m api.webhooks.register` against the emulator, as in production."""
@@ -263,7 +303,8 @@ class Stack:
             proc.check_alive()
 
     def stop(self) -> None:
-        for name in ("api", *self.worker_names, "monta-emulator", "acquirer-emulator", "temporal"):
+        names = ("nginx", *self.api_names, *self.worker_names)
+        for name in (*names, "monta-emulator", "acquirer-emulator", "temporal"):
             proc = self.procs.pop(name, None)
             if proc is not None:
                 proc.stop()

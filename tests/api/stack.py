@@ -140,8 +140,10 @@ def running_stack(
     time_scale: float = 60.0,
     env: Mapping[str, str] | None = None,
     monta_env: Mapping[str, str] | None = None,
+    **shape: Any,
 ) -> Iterator[RunningStack]:
-    """Temporal dev server + both emulators + worker + API, each a process on a free port."""
+    """Temporal dev server + both emulators + worker + API, each a process on a free port.
+    `shape`: more StackConfig fields (worker_processes, api_processes, ingress, ...)."""
     data_dir = Path(tempfile.mkdtemp(prefix="chargepay-stack-", dir=log_dir))
     config = StackConfig(
         data_dir=data_dir,
@@ -151,6 +153,7 @@ def running_stack(
         env={"CHARGEPAY_API_START_WAIT_S": "20", **(env or {})},
         monta_env=dict(monta_env or {}),
         worker_script=worker_script(),
+        **shape,
     )
     with Stack(config) as stack, httpx.Client(base_url=stack.api_url, timeout=60) as api:
         yield RunningStack(stack, api)

@@ -103,10 +103,18 @@ def test_workers_and_api_can_scale() -> None:
     for name, svc in services().items():
         assert "container_name" not in svc, f"{name}: a fixed name prevents --scale"
     assert "ports" not in services()["worker"]
-    [api_ports] = services()["api"]["ports"]
-    host, _, container = default_value(api_ports).rpartition(":")
-    assert container == "8000"
-    assert "-" in host, "the API publishes a host port range so each replica gets one"
+    assert "ports" not in services()["api"], "only the ingress reaches the API replicas"
+
+
+def test_the_ingress_is_the_one_public_door() -> None:
+    """[4 of 7]: compose runs the same nginx template the ingress stack test runs."""
+    ingress = services()["ingress"]
+    [mount] = ingress["volumes"]
+    assert mount.split(":")[0] == "./deploy/nginx/chargepay.conf.template"
+    assert (REPO / "deploy" / "nginx" / "chargepay.conf.template").is_file()
+    assert env("ingress")["CHARGEPAY_INGRESS_UPSTREAMS"] == "server api:8000;"
+    [published] = ingress["ports"]
+    assert default_value(published) == "8000:80", "the public port the README's curl uses"
 
 
 def test_app_commands_exist_in_the_repo() -> None:
