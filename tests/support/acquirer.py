@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import httpx
 
+from tests.support.fault_rules import rule
 from tests.support.processes import ServerProcess, python_server
 
 APPROVED_CARD = "4242424242424242"
@@ -42,16 +43,10 @@ def fault_rule(
     `skip` lets the first matching calls through; `count` then caps how often it fires;
     `status`/`error_type` only for kinds 4xx (default 400 invalid_request) and 5xx (503).
     """
-    rule: dict[str, Any] = {"operation": operation, "kind": kind, "skip": skip}
-    optional = {
-        "count": count,
-        "rate": rate,
-        "delay_s": delay_s,
-        "status": status,
-        "error_type": error_type,
-    }
-    rule.update({k: v for k, v in optional.items() if v is not None})
-    return rule
+    return rule(
+        operation, kind, skip,
+        count=count, rate=rate, delay_s=delay_s, status=status, error_type=error_type,
+    )  # fmt: skip
 
 
 class HoldDeclined(Exception):

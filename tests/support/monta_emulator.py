@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
+from tests.support.fault_rules import rule
 from tests.support.processes import ServerProcess, python_server
 
 ALPHA = ("alpha-client", "alpha-secret-change-me")
@@ -54,16 +55,10 @@ def http_fault(
     `skip` lets the first matching calls through; `count` then caps how often it fires;
     `status`/`error_code` only for kinds 4xx (default 400 BAD_REQUEST) and 5xx (500).
     """
-    rule: dict[str, Any] = {"operation": operation, "kind": kind, "skip": skip}
-    optional = {
-        "count": count,
-        "rate": rate,
-        "delay_s": delay_s,
-        "status": status,
-        "error_code": error_code,
-    }
-    rule.update({k: v for k, v in optional.items() if v is not None})
-    return rule
+    return rule(
+        operation, kind, skip,
+        count=count, rate=rate, delay_s=delay_s, status=status, error_code=error_code,
+    )  # fmt: skip
 
 
 @dataclass
