@@ -51,7 +51,8 @@ def write_report(report: dict[str, Any], stem: str, results: Path = RESULTS) -> 
 def summary(report: dict[str, Any]) -> str:
     lines = [
         f"chaos run seed={report['seed']} mode={report['mode']} sessions={report['sessions']}"
-        f" finished={report['finished']} in {report['duration_s']} s",
+        f" finished={report['finished']} in {report['duration_s']} s"
+        f" ({report.get('shape', 'one API, one worker')})",
         "  " + ", ".join(f"{name}={report[name]}" for name in MUST_BE_ZERO),
     ]
     if report["passed"]:

@@ -30,6 +30,7 @@ from bench.chaos.report import RESULTS, build_report, summary, write_report
 from bench.chaos.schedule import build_schedule
 from bench.chaos.terminal import TerminalContext, TerminalRecord, run_terminal
 from devstack.envfile import REPO
+from devstack.ingress import nginx_binary
 from devstack.stack import Stack, StackConfig, StackPorts
 
 OPERATORS = ("alpha", "bravo")
@@ -38,11 +39,21 @@ SETTLE_AFTER_FINAL_S = 3.0  # Monta completes a voided session's charge shortly 
 
 
 def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
+    """The production shape: two API processes and two workers behind nginx, as compose runs
+    them; the driver kills one replica of each kind. Without nginx (not Debian's package on
+    this machine) one API and one worker, and the report says so."""
+    ingress = nginx_binary() is not None
     return StackConfig(
         data_dir=data_dir,
         ports=StackPorts.free(),
         time_scale=params.time_scale,
         headless_ui=True,
+        api_processes=2 if ingress else 1,
+        worker_processes=2 if ingress else 1,
+        ingress=ingress,
+        # The terminals poll their sessions' status: the per-key limit is the ingress test's
+        # subject (tests/deploy/test_ingress_stack.py), not this run's.
+        ingress_rate="1000r/s",
         monta_env={
             "MONTA_EMU_EXTRA_POINTS": str(params.sessions),
             "MONTA_EMU_SEED_RNG": str(params.seed),
@@ -51,6 +62,12 @@ def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
         # Scheduled reconciliation may report but not void during the run (see reconcile.py).
         env={"CHARGEPAY_RECONCILE_AUTO_VOID": "false"},
     )
+
+
+def _shape(stack: Stack) -> str:
+    c = stack.config
+    ingress = "behind nginx" if c.ingress else "no ingress (nginx is not installed)"
+    return f"{c.api_processes} API, {c.worker_processes} workers, {ingress}"
 
 
 def new_data_dir(root: Path, seed: int) -> Path:
@@ -197,7 +214,7 @@ async def run(
     stack = Stack(stack_config(params, data_dir))
     await asyncio.to_thread(stack.start)
     log = EventLog(results / f"{params.stem}.log")
-    log.write("run_start", params=params.describe(), data_dir=str(data_dir))
+    log.write("run_start", params=params.describe(), data_dir=str(data_dir), shape=_shape(stack))
     log.write("schedule", events=[asdict(e) for e in build_schedule(params)])
     try:
         seen, driver = await _observe(stack, params, plans, log, began_at)
@@ -215,6 +232,7 @@ async def run(
         "kinds": dict(Counter(p.kind for p in plans)),
         "terminal_answers": dict(Counter(str(r.answer) for r in records)),
         "faults_stopped_at_s": round(seen.faults_stopped_s, 1),
+        "shape": _shape(stack),
         "reconciliation": seen.reconciliation,
         "logs": {
             "faults": str(log.path),
