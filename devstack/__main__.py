@@ -10,9 +10,11 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
+from devstack.codec_secrets import dev_codec_secrets
 from devstack.demo import (
     curl_start,
     place_hold,
@@ -43,6 +45,11 @@ A demo hold was placed on the acquirer ({hold_ref}). Start a session with:
 
 Then: curl -sS -H 'Authorization: Bearer {key}' {stack.api_url}/v1/sessions/<session_id>
 
+Payloads are encrypted (keys in {stack.config.data_dir / "codec"}): the UI decodes them through
+{stack.dev_codec_url}; the temporal CLI through the API, with this token:
+  uv run temporal workflow show --address {stack.temporal_address} -w <session_id> \\
+    --codec-endpoint {stack.api_url}/codec --codec-auth "Bearer {stack.config.codec_token}"
+
 Demo operator key (alpha / demo-operator): {operator_key}
 Flagged sessions and the actions on them (docs/operations.md):
   CHARGEPAY_OPERATOR_KEY={operator_key} CHARGEPAY_API_URL={stack.api_url} \\
@@ -70,7 +77,9 @@ def main() -> int:
     p.add_argument("--free-ports", action="store_true", help="pick free ports")
     args = p.parse_args()
     ports = StackPorts.free() if args.free_ports else StackPorts()
-    stack = Stack(StackConfig(args.data_dir, ports, time_scale=args.time_scale))
+    codec = dev_codec_secrets(args.data_dir)  # payloads encrypted, as in production
+    config = StackConfig(args.data_dir, ports, time_scale=args.time_scale)
+    stack = Stack(replace(config, codec_keys=codec.keys, codec_token=codec.token))
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -39,10 +39,11 @@ class StackPorts:
     payments: int = 8102
     api: int = 8000
     api_metrics: int = 9463  # the API's /metrics listener, apart from its public port
+    dev_codec: int = 8104  # the dev UI's codec listener (codec/dev_listener.py)
 
     @classmethod
     def free(cls) -> StackPorts:
-        return cls(*(free_port() for _ in range(6)))
+        return cls(*(free_port() for _ in range(7)))
 
 
 @dataclass
@@ -67,6 +68,10 @@ class StackConfig:
     api_processes: int = 1
     ingress: bool = False
     ingress_rate: str = "10r/s"  # requests per terminal key at the ingress
+    # Payload encryption, as in production: worker and API encrypt with these keys, the CLI
+    # decodes through the API's /codec with the token, the UI through the dev listener.
+    codec_keys: str = ""
+    codec_token: str = ""
     # The dev server's own Prometheus metrics (the bench reads them); None: not exposed.
     temporal_metrics_port: int | None = None
 
@@ -143,6 +148,23 @@ class Stack:
             env["CHARGEPAY_API_TRUSTED_PROXIES"] = "127.0.0.1"  # nginx, and only nginx
         return {**self.chargepay_env(), **env}
 
+    def _codec_env(self) -> dict[str, str]:
+        c = self.config
+        if not c.codec_keys:
+            return {}
+        return {
+            "CHARGEPAY_CODEC_KEYS": c.codec_keys,
+            "CHARGEPAY_CODEC_AUTH_TOKEN": c.codec_token,
+            "CHARGEPAY_CODEC_CORS_ORIGINS": self.temporal_ui_url or "",
+        }
+
+    @property
+    def dev_codec_url(self) -> str | None:
+        """The dev UI's codec endpoint; None without encryption or without a UI."""
+        if not self.config.codec_keys or self.temporal_ui_url is None:
+            return None
+        return f"http://127.0.0.1:{self.ports.dev_codec}/codec"
+
     def chargepay_env(self) -> dict[str, str]:
         """`.env.example` as defaults, the environment over it, the stack's wiring on top."""
         c = self.config
@@ -160,6 +182,7 @@ class Stack:
             "CHARGEPAY_OPERATOR_KEYS_FILE": str(c.operator_keys_file),
             "CHARGEPAY_API_PORT": str(self.ports.api),
             "CHARGEPAY_API_METRICS_PORT": str(self.ports.api_metrics),
+            **self._codec_env(),
             **c.env,
         }
 
@@ -170,6 +193,7 @@ class Stack:
         ui = ["--headless"] if c.headless_ui else ["--ui-port", str(self.ports.temporal_ui)]
         port = c.temporal_metrics_port
         metrics = [] if port is None else ["--metrics-port", str(port)]
+        codec = [] if self.dev_codec_url is None else ["--ui-codec-endpoint", self.dev_codec_url]
         argv = [
             str(BIN / "temporal"), "server", "start-dev",
             "--db-filename", str(c.data_dir / "temporal.sqlite"),
@@ -178,6 +202,7 @@ class Stack:
             "--log-level", "warn",
             *SQLITE_PRAGMAS,
             *ui,
+            *codec,
             *metrics,
             *dev_server_flags(),
         ]  # fmt: skip
@@ -269,6 +294,15 @@ class Stack:
             )
         wait_until(lambda: http_ok(f"{self.api_url}/healthz"), "API", self.procs.get("nginx"))
 
+    def start_dev_codec(self) -> None:
+        """The UI's codec endpoint (codec/dev_listener.py), when payloads are encrypted."""
+        if self.dev_codec_url is None:
+            return
+        port = self.ports.dev_codec
+        args = ["-m", "codec.dev_listener", "--port", str(port)]
+        proc = self._python("dev-codec", args, self.chargepay_env(), port)
+        wait_until(lambda: tcp_open(port), "dev codec listener", proc)
+
     def register_webhooks(self) -> str:
         """`python -m api.webhooks.register` against the emulator, as in production."""
         done = subprocess.run(
@@ -291,6 +325,7 @@ class Stack:
             self.start_emulators()
             self.start_worker()
             self.start_api()
+            self.start_dev_codec()
             self.register_webhooks()
             self.check_alive()
         except BaseException:
@@ -303,7 +338,7 @@ class Stack:
             proc.check_alive()
 
     def stop(self) -> None:
-        names = ("nginx", *self.api_names, *self.worker_names)
+        names = ("nginx", "dev-codec", *self.api_names, *self.worker_names)
         for name in (*names, "monta-emulator", "acquirer-emulator", "temporal"):
             proc = self.procs.pop(name, None)
             if proc is not None:

@@ -149,11 +149,10 @@ def running_stack(
         data_dir=data_dir,
         ports=StackPorts.free(),
         time_scale=time_scale,
-        headless_ui=True,
         env={"CHARGEPAY_API_START_WAIT_S": "20", **(env or {})},
         monta_env=dict(monta_env or {}),
         worker_script=worker_script(),
-        **shape,
+        **{"headless_ui": True, **shape},
     )
     with Stack(config) as stack, httpx.Client(base_url=stack.api_url, timeout=60) as api:
         yield RunningStack(stack, api)
