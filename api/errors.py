@@ -116,6 +116,10 @@ async def _rpc_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RPCError)
     if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         return error_response(503, "temporal_unavailable", "Temporal is not reachable")
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        # A query to a session no worker has run yet (its first task is still pending):
+        # the session is there but cannot answer now, like one that is slow to.
+        return error_response(503, "session_busy", "the session cannot answer yet; retry")
     log.exception("unexpected Temporal error", exc_info=exc)
     return error_response(502, "temporal_error", f"Temporal answered {exc.status.name}")
 

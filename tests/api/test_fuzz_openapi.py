@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,6 +25,7 @@ from tests.api.standin import StandInSession
 from tests.api.support import DEV_ENV, new_key
 from tests.support.monta_emulator import monta_emulator
 from tests.support.processes import python_server
+from tests.support.temporal import start_dev_server
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
@@ -56,12 +59,24 @@ async def _schemathesis(api_url: str, key: str, cwd: Path, *scope: str) -> tuple
     return proc.returncode, out.decode(errors="replace")
 
 
+@pytest_asyncio.fixture
+async def own_temporal() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server of the fuzz test's own: on the suite's shared one the operator routes
+    would meet other tests' sessions, whose workers are gone, and answer them with 503s."""
+    env = await start_dev_server()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
 @pytest.mark.timeout(900)
 async def test_openapi_fuzz_has_no_server_errors(
-    temporal_env: WorkflowEnvironment, log_dir: Path, tmp_path: Path
+    own_temporal: WorkflowEnvironment, log_dir: Path, tmp_path: Path
 ) -> None:
     """Every operation with a terminal key, then the operator routes with an operator key
     (with a terminal key they only ever answer 401)."""
+    temporal_env = own_temporal
     keys_file = tmp_path / "keys.json"
     operator_keys = tmp_path / "operator_keys.json"
     key = new_key(keys_file, "FUZZ1", [101, 102, 106, 999])

@@ -11,8 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from fastapi import FastAPI
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
+from api.errors import install_error_handlers
 from api.main import create_app
 from settings import Settings
 from tests.api.support import DEV_ENV
@@ -76,3 +79,19 @@ async def test_a_wrong_method_names_every_method_the_path_serves(
     r = await http.request("DELETE", "/v1/sessions")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
     assert r.headers["allow"] == "GET, POST"
+
+
+async def test_a_session_no_worker_ran_yet_is_busy_not_a_bad_gateway() -> None:
+    """Temporal answers a query to a session whose first task no worker has run with
+    FAILED_PRECONDITION: the session exists but cannot answer now (503), not a 502."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/query")
+    async def query() -> None:
+        raise RPCError("workflow task not completed", RPCStatusCode.FAILED_PRECONDITION, b"")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        r = await http.get("/query")
+    assert r.status_code == 503 and r.json()["error"] == "session_busy"
