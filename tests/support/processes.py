@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,14 @@ from pathlib import Path
 
 import httpx
 
+from devstack.procs import free_port as devstack_free_port
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """The dev stack's: never the same port twice in one process (devstack/procs.py)."""
+    return devstack_free_port()
 
 
 def wait_http(
