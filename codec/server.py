@@ -36,7 +36,9 @@ def parse_payloads(body: bytes) -> Payloads | str:
         doc = json.loads(body)
     except ValueError:
         return "body is not JSON"
-    if not isinstance(doc, dict) or not isinstance(doc.get("payloads"), list):
+    # Protobuf's JSON leaves an empty list out: the temporal CLI sends `{}` for a query
+    # with no arguments, and that is a document with no payloads, not a bad one.
+    if not isinstance(doc, dict) or not isinstance(doc.get("payloads") or [], list):
         return 'expected {"payloads": [...]}'
     try:
         return json_format.ParseDict(doc, Payloads(), ignore_unknown_fields=True)

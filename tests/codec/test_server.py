@@ -160,6 +160,18 @@ async def test_malformed_bodies_get_a_clear_400(client: httpx.AsyncClient, body:
     assert resp.json()["error"] == "invalid_payloads"
 
 
+@pytest.mark.parametrize("op", ["encode", "decode"])
+async def test_no_payloads_is_an_empty_document_not_a_bad_one(
+    client: httpx.AsyncClient, op: str
+) -> None:
+    """The temporal CLI sends `{}` for a query without arguments (protobuf's JSON leaves an
+    empty list out): `temporal workflow query --codec-endpoint` must not fail on it."""
+    headers = {**_auth(), "Content-Type": "application/json"}
+    resp = await client.post(f"/codec/{op}", content=b"{}", headers=headers)
+    assert resp.status_code == 200, resp.text
+    assert _from_ui_json(resp.json()) == []
+
+
 async def test_payload_under_an_unknown_key_gets_422(client: httpx.AsyncClient) -> None:
     [foreign] = await _codec(keyring_spec("other")).encode([_plain()])
     resp = await client.post("/codec/decode", json=_ui_json([foreign]), headers=_auth())
