@@ -1,11 +1,13 @@
 """Merge charge snapshots forward only, and derive the charge's observed power.
 
 Snapshots arrive from webhooks (batched, unordered, duplicated), the watcher and activity
-results. The rules: a newer `updatedAt` wins; `consumedKwh` and `price` never go down; a
-timestamp once set is never unset; duplicates, stale snapshots and other charges' snapshots
-are no-ops; `completed` is immutable. Power is measured between snapshots whose kWh grew.
-Timestamps are wall-clock instants, so a wall interval stands for `time_scale` times as much
-real time: observed kW = ΔkWh / (Δwall s * time_scale / 3600).
+results. The rules: a newer `updatedAt` wins, and so does a later step of the charge's end
+at the same `updatedAt` (Monta can move released -> completed within one clock tick);
+`consumedKwh` and `price` never go down; a timestamp once set is never unset; duplicates,
+stale snapshots and other charges' snapshots are no-ops; `completed` is immutable.
+Power is measured between snapshots whose kWh grew. Timestamps are wall-clock instants, so a
+wall interval stands for `time_scale` times as much real time:
+observed kW = ΔkWh / (Δwall s * time_scale / 3600).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ _TIMESTAMPS = (
     "timeout_at",
 )
 _KW_STEP = Decimal("0.001")
+# The order in which a charge ends; a charge can go back and forth between the earlier states.
+_ENDING_ORDER = ("stopping", "stopped", "releasing", "released", "completed")
 
 
 class ChargeView(BaseModel):
@@ -39,6 +43,16 @@ class ChargeView(BaseModel):
     energy_mark_kwh: Decimal = Decimal("0")
     paused_since: datetime | None = None  # wall instant the charge was first seen paused
     last_energy_at: datetime | None = None
+
+
+def _ending_step(state: str) -> int:
+    return _ENDING_ORDER.index(state) + 1 if state in _ENDING_ORDER else 0
+
+
+def _is_newer(old: ChargeSnapshot, new: ChargeSnapshot) -> bool:
+    if new.updated_at != old.updated_at:
+        return new.updated_at > old.updated_at
+    return _ending_step(new.state) > _ending_step(old.state)
 
 
 def _merged_snapshot(old: ChargeSnapshot, new: ChargeSnapshot) -> ChargeSnapshot:
@@ -90,7 +104,7 @@ def merge(view: ChargeView | None, new: ChargeSnapshot, time_scale: float) -> Ch
     old = view.snapshot
     if new.charge_id != old.charge_id or old.state == "completed":
         return None
-    if new.updated_at <= old.updated_at:
+    if not _is_newer(old, new):
         return None
     merged = _merged_snapshot(old, new)
     power, mark_at, mark_kwh = _power(view, merged, time_scale)

@@ -80,3 +80,25 @@ def test_power_drops_to_zero_when_paused_and_pause_start_is_kept() -> None:
     assert view.paused_since == at(20)
     resumed = merge(view, snap(40, "1.2"), 1.0)
     assert resumed is not None and resumed.paused_since is None
+
+
+def test_a_later_step_at_the_same_instant_is_taken() -> None:
+    # Monta can move released -> completed within one clock tick: both snapshots then carry
+    # the same updatedAt, and dropping the second left a session waiting for `completed`.
+    stopped = at(5)
+    released = snap(10, "3", state="released", stopped_at=stopped)
+    completed = snap(10, "3", state="completed", stopped_at=stopped, completed_at=at(10))
+    view = _fold([released, completed])
+    assert view is not None and view.snapshot.state == "completed"
+    assert view.snapshot.completed_at == at(10)
+    # ...and never the other way round, nor a mere repeat.
+    assert merge(view, released, 1.0) is None
+    assert _fold([completed, released]) == _fold([completed])
+    assert merge(_fold([released]), released, 1.0) is None
+
+
+def test_an_earlier_step_at_the_same_instant_is_stale() -> None:
+    stopping = snap(10, "3", state="stopping")
+    charging = snap(10, "3", state="charging")
+    view = _fold([stopping, charging])
+    assert view is not None and view.snapshot.state == "stopping"
