@@ -18,7 +18,7 @@ import pytest
 
 from devstack.ingress import NGINX_MISSING, nginx_binary
 from tests.api.stack import RunningStack, running_stack, worker_script
-from tests.api.support import auth
+from tests.api.support import auth, charge_entry, signed_batch
 from tests.faults.observation import Observation
 
 pytestmark = pytest.mark.timeout(900)
@@ -109,3 +109,19 @@ def test_requests_are_limited_per_terminal_key(ingress_stack: RunningStack) -> N
         answers = [http.get("/v1/sessions", headers=auth(noisy)).status_code for _ in range(60)]
         assert 429 in answers and 200 in answers, answers
         assert http.get("/v1/sessions", headers=auth(quiet)).status_code == 200
+
+
+def test_a_large_webhook_batch_passes_the_ingress(ingress_stack: RunningStack) -> None:
+    """Monta batches many charges into one webhook. A body larger than nginx's default
+    in-memory buffer went to a temp file that nginx's unprivileged workers could not open in
+    a private directory, and every such batch got a 500: the sessions then lived on the
+    watcher alone."""
+    entries = [
+        charge_entry(f"someone-elses-{i}", 900_000 + i, "1", "2026-01-01T00:00:00Z")
+        for i in range(300)
+    ]
+    raw, headers = signed_batch(entries)
+    assert len(raw) > 64 * 1024  # beyond nginx's default client_body_buffer_size
+    ack = ingress_stack.api.post("/v1/webhooks/monta/alpha", content=raw, headers=headers)
+    assert ack.status_code == 200, ack.text
+    assert ack.json()["not_ours"] == len(entries)
