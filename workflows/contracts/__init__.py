@@ -72,6 +72,7 @@ from workflows.contracts.activities import (
     WalletTransactionSummary,
     session_workflow_id,
 )
+from workflows.contracts.receipts import LEDGER_WRITE_RECEIPT, ReceiptInput, ReceiptWritten
 from workflows.contracts.session import (
     SessionConfig,
     SessionRequest,
@@ -97,6 +98,7 @@ __all__ = [
     "ERR_PAYMENT_REQUEST_INVALID",
     "ERR_PAYMENT_UNAVAILABLE",
     "FINAL_STATES",
+    "LEDGER_WRITE_RECEIPT",
     "MONTA_ATTACH_PAYMENT",
     "MONTA_FIND_CHARGE",
     "MONTA_FIND_CHARGES_UPDATED_SINCE",
@@ -131,6 +133,8 @@ __all__ = [
     "IncrementInput",
     "IncrementResult",
     "PaymentSessionInfo",
+    "ReceiptInput",
+    "ReceiptWritten",
     "SessionConfig",
     "SessionRequest",
     "SessionStateName",
