@@ -72,7 +72,12 @@ from workflows.contracts.activities import (
     WalletTransactionSummary,
     session_workflow_id,
 )
-from workflows.contracts.receipts import LEDGER_WRITE_RECEIPT, ReceiptInput, ReceiptWritten
+from workflows.contracts.receipts import (
+    ERR_LEDGER_REFUSED,
+    LEDGER_WRITE_RECEIPT,
+    ReceiptInput,
+    ReceiptWritten,
+)
 from workflows.contracts.session import (
     SessionConfig,
     SessionRequest,
@@ -90,6 +95,7 @@ __all__ = [
     "ERR_AUTHORIZATION_NOT_FOUND",
     "ERR_CHARGE_POINT_UNAVAILABLE",
     "ERR_INCREMENT_UNSUPPORTED",
+    "ERR_LEDGER_REFUSED",
     "ERR_MONTA_CLIENT",
     "ERR_MONTA_RATE_LIMITED",
     "ERR_MONTA_UNAVAILABLE",

@@ -15,6 +15,8 @@ from core.money import Money
 from workflows.contracts.activities import Authorization, ChargePointInfo, ChargeSnapshot, Tariff
 
 LEDGER_WRITE_RECEIPT = "ledger_write_receipt"
+# A write the ledger will never accept (unknown operator, invalid facts): not retried.
+ERR_LEDGER_REFUSED = "LedgerRefused"
 
 
 class ReceiptInput(BaseModel):
