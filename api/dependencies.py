@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.keystore import KeyStore
+from api.ledger_reads import LedgerReader
 from api.quotes import QuoteService
 from api.webhooks.sender import SignalSender
 from api.webhooks.watcher_hint import WebhookSeenNotifier
@@ -27,6 +28,7 @@ class AppState:
     operators: dict[str, Operator]
     keys: KeyStore
     quotes: QuoteService  # quotes and starts share its tariff cache
+    ledger: LedgerReader  # receipts and credit notes, read-only
     # Set together by `attach` once there is a Temporal client (the lifespan connects
     # lazily), cleared together by `detach`.
     temporal: Client | None = None

@@ -37,7 +37,8 @@ def test_every_fee_is_a_line_with_its_vat_and_they_add_up_to_the_total() -> None
         idle_after_minutes=30,
         vat_rate=Decimal("0.25"),
     )
-    # net: 450 energy + 100 start + 600 time (60 min) + 600 idle (30 min) = 1750; gross 2187 (562.5 rounds half-even to 562)
+    # net: 450 energy + 100 start + 600 time (60 min) + 600 idle (30 min) = 1750;
+    # gross 2187 (562.5 rounds half-even to 562)
     lines = itemize(_snap(), tariff, 2187, time_scale=1.0)
     assert [(i.kind, i.quantity, i.net_minor, i.vat_minor, i.gross_minor) for i in lines] == [
         ("energy", Decimal("10"), 450, 112, 562),
