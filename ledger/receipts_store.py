@@ -33,7 +33,11 @@ def _find(conn: Connection, session_id: str) -> Receipt | None:
 
 
 def issue_receipt(
-    engine: Engine, session_id: str, operator: str, build: Callable[[int], Receipt]
+    engine: Engine,
+    session_id: str,
+    operator: str,
+    authorization_id: str,
+    build: Callable[[int], Receipt],
 ) -> Issued:
     """The session's receipt: the stored one, or `build(number)` stored with a new number."""
     try:
@@ -51,6 +55,7 @@ def issue_receipt(
                     currency=receipt.currency,
                     total_minor=receipt.total_minor,
                     captured_minor=receipt.captured_minor,
+                    authorization_id=authorization_id,
                     document=receipt.model_dump(mode="json"),
                 )
             )
@@ -67,3 +72,12 @@ def issue_receipt(
 def read_receipt(engine: Engine, session_id: str) -> Receipt | None:
     with reading(engine) as conn:
         return _find(conn, session_id)
+
+
+def authorization_of(engine: Engine, session_id: str) -> str | None:
+    """The hold a session's receipt was captured from: where its refunds go."""
+    with reading(engine) as conn:
+        row = conn.execute(
+            select(receipts.c.authorization_id).where(receipts.c.session_id == session_id)
+        ).first()
+    return str(row[0]) if row is not None else None

@@ -28,6 +28,7 @@ class RefundRecord:
     reason: str
     requested_by: str
     acquirer_refund_id: str
+    request_digest: str
     created_at: datetime
 
 
@@ -90,3 +91,21 @@ def refunded_minor(engine: Engine, session_id: str) -> int:
             )
         ).scalar_one()
     return int(total)
+
+
+def refunds_of(engine: Engine, session_id: str) -> list[RefundRecord]:
+    """Every refund of a session, oldest first (a new refunds workflow run starts from it)."""
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(refunds)
+            .where(refunds.c.session_id == session_id)
+            .order_by(refunds.c.credit_note_number)
+        ).all()
+    fields = RefundRecord.__dataclass_fields__
+    return [RefundRecord(**{k: v for k, v in r._mapping.items() if k in fields}) for r in rows]
+
+
+def credit_note_number(engine: Engine, session_id: str, refund_key: str) -> int | None:
+    with reading(engine) as conn:
+        found = _find(conn, session_id, refund_key)
+    return found.number if found else None

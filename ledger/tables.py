@@ -43,6 +43,7 @@ receipts = Table(
     Column("currency", String(3), nullable=False),
     Column("total_minor", BigInteger, nullable=False),
     Column("captured_minor", BigInteger, nullable=False),
+    Column("authorization_id", String(200), nullable=False),  # the hold refunds go back to
     Column("document", JSON, nullable=False),
     UniqueConstraint("operator", "number", name="uq_receipts_operator_number"),
 )
@@ -59,6 +60,7 @@ refunds = Table(
     Column("reason", String(500), nullable=False),
     Column("requested_by", String(200), nullable=False),
     Column("acquirer_refund_id", String(200), nullable=False),
+    Column("request_digest", String(64), nullable=False),  # a reused key with another body
     Column("credit_note_number", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("session_id", "refund_key", name="uq_refunds_session_key"),

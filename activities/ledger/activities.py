@@ -41,6 +41,7 @@ class LedgerActivities:
             self._engine,
             inp.session_id,
             inp.operator,
+            inp.authorization.authorization_id,
             lambda number: build_receipt(inp, operator, number),
         )
         activity.logger.info(

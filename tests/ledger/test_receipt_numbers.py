@@ -20,7 +20,7 @@ def _issue(engine: Engine, session_id: str) -> int:
     inp = receipt_input(session_id)
     op = operator(inp.operator)
     return issue_receipt(
-        engine, session_id, inp.operator, lambda n: build_receipt(inp, op, n)
+        engine, session_id, inp.operator, "auth-1", lambda n: build_receipt(inp, op, n)
     ).receipt.number
 
 
@@ -29,12 +29,14 @@ def test_a_session_gets_one_receipt_and_keeps_its_number(sqlite_ledger: Engine) 
         sqlite_ledger,
         "session-alpha-T1-a",
         "alpha",
+        "auth-1",
         lambda n: build_receipt(receipt_input("session-alpha-T1-a"), operator(), n),
     )
     again = issue_receipt(
         sqlite_ledger,
         "session-alpha-T1-a",
         "alpha",
+        "auth-1",
         lambda n: build_receipt(receipt_input("session-alpha-T1-a"), operator(), n),
     )
     assert first.created and not again.created

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("total_minor", sa.BigInteger, nullable=False),
         sa.Column("captured_minor", sa.BigInteger, nullable=False),
+        sa.Column("authorization_id", sa.String(200), nullable=False),  # refunds go to it
         sa.Column("document", sa.JSON, nullable=False),
         sa.UniqueConstraint("operator", "number", name="uq_receipts_operator_number"),
     )
@@ -47,6 +48,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("requested_by", sa.String(200), nullable=False),
         sa.Column("acquirer_refund_id", sa.String(200), nullable=False),
+        sa.Column("request_digest", sa.String(64), nullable=False),
         sa.Column("credit_note_number", sa.BigInteger, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("session_id", "refund_key", name="uq_refunds_session_key"),
