@@ -18,7 +18,7 @@ from api.keystore import KeyStore
 from api.ledger_reads import LedgerReader
 from api.quotes import QuoteService
 from api.retention import RetentionTooShort, check_retention
-from api.routers import health, operator, quotes, receipts, sessions
+from api.routers import health, operator, quotes, receipts, refunds, sessions
 from api.webhooks import router as webhooks
 from codec.converter import build_data_converter
 from codec.server import MAX_BODY_BYTES as CODEC_MAX_BODY_BYTES
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     routers = (
         sessions.router,
         receipts.router,
+        refunds.router,
         operator.router,
         quotes.router,
         webhooks.router,

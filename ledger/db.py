@@ -8,6 +8,7 @@ API read while the worker writes. PostgreSQL serializes the counter with a row l
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,8 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
 def reading(engine: Engine) -> Connection:
     """A connection for reads only (on SQLite, its transactions take no write lock)."""
     return engine.connect().execution_options(**{READ_ONLY: True})
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes (it stores no zone): the ledger writes UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

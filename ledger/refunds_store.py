@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ledger.db import reading
+from ledger.db import aware, reading
 from ledger.numbers import next_number
 from ledger.tables import refunds
 from receipts.document import CreditNote, number_text
@@ -41,7 +42,7 @@ def _note(row: object) -> CreditNote:
         amount_minor=r["amount_minor"],
         currency=r["currency"],
         reason=r["reason"],
-        created_at=r["created_at"],
+        created_at=aware(r["created_at"]),
     )
 
 
@@ -93,8 +94,13 @@ def refunded_minor(engine: Engine, session_id: str) -> int:
     return int(total)
 
 
-def refunds_of(engine: Engine, session_id: str) -> list[RefundRecord]:
-    """Every refund of a session, oldest first (a new refunds workflow run starts from it)."""
+def _record(values: dict[str, Any]) -> RefundRecord:
+    return RefundRecord(**{**values, "created_at": aware(values["created_at"])})
+
+
+def refunds_of(engine: Engine, session_id: str) -> list[tuple[RefundRecord, int]]:
+    """Every refund of a session with its credit note number, oldest first (a new refunds
+    workflow run starts from them)."""
     with reading(engine) as conn:
         rows = conn.execute(
             select(refunds)
@@ -102,7 +108,13 @@ def refunds_of(engine: Engine, session_id: str) -> list[RefundRecord]:
             .order_by(refunds.c.credit_note_number)
         ).all()
     fields = RefundRecord.__dataclass_fields__
-    return [RefundRecord(**{k: v for k, v in r._mapping.items() if k in fields}) for r in rows]
+    return [
+        (
+            _record({k: v for k, v in r._mapping.items() if k in fields}),
+            int(r._mapping["credit_note_number"]),
+        )
+        for r in rows
+    ]
 
 
 def credit_note_number(engine: Engine, session_id: str, refund_key: str) -> int | None:

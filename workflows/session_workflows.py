@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from workflows.charge_point_claim import ChargePointClaimWorkflow
 from workflows.hold_claim import HoldClaimWorkflow
+from workflows.refunds import RefundsWorkflow
 from workflows.session import ChargeSessionWorkflow
 
-SESSION_WORKFLOWS = (ChargeSessionWorkflow, HoldClaimWorkflow, ChargePointClaimWorkflow)
+# RefundsWorkflow: a completed session's refunds, on the session queue as well.
+SESSION_WORKFLOWS = (
+    ChargeSessionWorkflow,
+    HoldClaimWorkflow,
+    ChargePointClaimWorkflow,
+    RefundsWorkflow,
+)

@@ -15,11 +15,29 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.money import Money
 from core.operators import Operator
 from ledger.receipts_store import issue_receipt
+from ledger.refunds_store import RefundRecord, record_refund, refunds_of
 from receipts.build import build_receipt
 from workflows import contracts as c
-from workflows.contracts import ReceiptInput, ReceiptWritten
+from workflows.contracts import (
+    ReceiptInput,
+    ReceiptWritten,
+    RecordedRefund,
+    RecordRefundInput,
+)
+
+
+def _recorded(r: RefundRecord, credit_note_number: int) -> RecordedRefund:
+    return RecordedRefund(
+        refund_key=r.refund_key,
+        amount=Money(amount_minor=r.amount_minor, currency=r.currency),
+        digest=r.request_digest,
+        credit_note_number=credit_note_number,
+        acquirer_refund_id=r.acquirer_refund_id,
+        created_at=r.created_at,
+    )
 
 
 class LedgerActivities:
@@ -52,5 +70,28 @@ class LedgerActivities:
         )
         return ReceiptWritten(number=issued.receipt.number, created=issued.created)
 
+    @activity.defn(name=c.LEDGER_REFUNDS_OF)
+    async def refunds_of(self, session_id: str) -> list[RecordedRefund]:
+        rows = await asyncio.to_thread(refunds_of, self._engine, session_id)
+        return [_recorded(row, number) for row, number in rows]
+
+    @activity.defn(name=c.LEDGER_RECORD_REFUND)
+    async def record_refund(self, inp: RecordRefundInput) -> RecordedRefund:
+        row = RefundRecord(
+            session_id=inp.session_id,
+            refund_key=inp.refund_key,
+            operator=inp.operator,
+            amount_minor=inp.amount.amount_minor,
+            currency=inp.amount.currency,
+            reason=inp.reason,
+            requested_by=inp.requested_by,
+            acquirer_refund_id=inp.acquirer_refund_id,
+            request_digest=inp.digest,
+            created_at=inp.created_at,
+        )
+        note = await asyncio.to_thread(record_refund, self._engine, row)
+        activity.logger.info("credit note %s for %s", note.number_text, inp.session_id)
+        return _recorded(row, note.number).model_copy(update={"created_at": note.created_at})
+
     def all(self) -> list[Callable[..., Any]]:
-        return [self.write_receipt]
+        return [self.write_receipt, self.refunds_of, self.record_refund]
