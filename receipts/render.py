@@ -79,8 +79,23 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"receipts fetch nothing ({url})")
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot load its system libraries (pango): install them (docs/receipts.md)."""
+
+
+def pdf_unavailable_reason() -> str | None:
+    try:
+        import weasyprint  # noqa: F401  (loads pango, ~0.5 s the first time)
+    except (ImportError, OSError) as exc:
+        return f"WeasyPrint cannot load (pango missing?): {exc}"
+    return None
+
+
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported on first use: it loads pango, ~0.5 s
+    reason = pdf_unavailable_reason()
+    if reason is not None:
+        raise PdfUnavailable(reason)
+    from weasyprint import HTML
 
     pdf: bytes = HTML(string=html, url_fetcher=_refuse).write_pdf()
     return pdf

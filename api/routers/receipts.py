@@ -15,7 +15,7 @@ from api.errors import ApiError, error_responses
 from api.receipt_service import ReceiptAnswer, links_for, session_of_link, wants, why_no_receipt
 from api.routers.sessions import SessionId
 from receipts.links import MAX_TOKEN_LENGTH
-from receipts.render import render_html, render_pdf
+from receipts.render import PdfUnavailable, render_html, render_pdf
 
 router = APIRouter(tags=["receipts"])
 
@@ -69,7 +69,12 @@ async def _page(
     if wants(accept, pdf) == "html":
         return HTMLResponse(html, headers=_PAGE_HEADERS)
     async with _PDF_SLOTS:
-        body = await asyncio.to_thread(render_pdf, html)
+        try:
+            body = await asyncio.to_thread(render_pdf, html)
+        except PdfUnavailable as exc:
+            raise ApiError(
+                503, "pdf_unavailable", "PDFs cannot be made here; use the page"
+            ) from exc
     disposition = f'inline; filename="receipt-{receipt.number_text}.pdf"'
     headers = {**_PAGE_HEADERS, "Content-Disposition": disposition}
     return Response(body, media_type="application/pdf", headers=headers)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from receipts.links import parse_secrets, sign_link
+from receipts.render import pdf_unavailable_reason
 from tests.api.stack import RunningStack, running_stack
 from tests.api.support import auth
 
@@ -107,6 +108,8 @@ def test_the_signed_link_serves_the_page_and_the_pdf_without_a_key(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "ALPHA-R-" in page.text and "DK12345678" in page.text and "<svg" in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
+    if (reason := pdf_unavailable_reason()) is not None:
+        pytest.skip(f"no PDF here: {reason}")
     pdf = stack.api.get(links["pdf"])
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
