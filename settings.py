@@ -11,11 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
 from core.worker_options import DEFAULT_MAX_POLLERS
+from receipts.links import parse_secrets
 from workflows.contracts import SessionConfig
 
 _SESSION = SessionConfig()
@@ -154,6 +155,12 @@ class Settings(BaseSettings):
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
     # Namespace retention shorter than the retry horizon at API start-up: log or refuse.
     api_retention_check: Literal["off", "warn", "refuse"] = "warn"
+
+    @field_validator("receipt_link_secrets")
+    @classmethod
+    def _link_secrets(cls, value: str) -> str:
+        parse_secrets(value)  # too short a secret stops the process at start, not a request
+        return value
 
     @property
     def clock(self) -> Clock:

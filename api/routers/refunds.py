@@ -43,7 +43,7 @@ Refund = Annotated[
 @router.post(
     "/v1/sessions/{session_id}/refunds",
     response_model=RefundAnswer,
-    responses=error_responses(401, 403, 404, 409, 422, 502, 503, 504),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422, 502, 503, 504),
     summary="Refund part or all of a completed session (operator key; idempotent per key)",
     description=(
         "422 `refund_above_refundable`, `currency_mismatch`, `refund_key_reused`; 409 "
