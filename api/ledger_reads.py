@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import ApiError
 from ledger.db import make_engine
-from ledger.receipts_store import authorization_of, read_receipt
+from ledger.receipts_store import authorization_of, read_correction, read_receipt
 from ledger.refunds_store import credit_notes
 from receipts.document import CreditNote, Receipt
 
@@ -43,6 +43,9 @@ class LedgerReader:
 
     async def receipt(self, session_id: str) -> Receipt | None:
         return await self._run(lambda engine: read_receipt(engine, session_id))
+
+    async def correction(self, session_id: str) -> Receipt | None:
+        return await self._run(lambda engine: read_correction(engine, session_id))
 
     async def authorization(self, session_id: str) -> str | None:
         return await self._run(lambda engine: authorization_of(engine, session_id))

@@ -31,8 +31,19 @@ class ReceiptLinks(BaseModel):
 
 class ReceiptAnswer(BaseModel):
     receipt: Receipt
+    # The receipt reissued for a business buyer (its own number; `corrects` names the first).
+    corrected: Receipt | None = None
     credit_notes: list[CreditNote]
     links: ReceiptLinks | None  # None: receipt links are not configured
+
+
+async def answer(state: AppState, receipt: Receipt, base_url: str) -> ReceiptAnswer:
+    return ReceiptAnswer(
+        receipt=receipt,
+        corrected=await state.ledger.correction(receipt.session_id),
+        credit_notes=await state.ledger.credit_notes(receipt.session_id),
+        links=links_for(state, receipt, base_url),
+    )
 
 
 async def why_no_receipt(client: Client, session_id: str) -> ApiError:

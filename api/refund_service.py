@@ -1,5 +1,5 @@
 """Refunds from the API's side: which session may be refunded, and carrying the request to
-the session's RefundsWorkflow (update-with-start) and its answer back.
+the session's SessionRecordsWorkflow (update-with-start) and its answer back.
 
 The API decides nothing about money: the workflow checks the amount against the capture
 under its lock. What the API refuses up front (no receipt, another currency) moves nothing.
@@ -10,25 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
-    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
 from api.errors import ApiError
-from api.receipt_service import why_no_receipt
+from api.records_workflow import start_operation
 from core.card_data import TextWithoutCardNumber
 from core.money import Money
 from receipts.document import Receipt
 from workflows import contracts as c
-from workflows.contracts import RefundDone, RefundRequest, RefundsStart
+from workflows.contracts import RecordsStart, RefundDone, RefundRequest
 
 # The workflow's refusal -> HTTP status (the `error` code is the refusal's own).
 _REFUSALS: dict[str, int] = {
@@ -55,14 +52,6 @@ class RefundAnswer(BaseModel):
     credit_note_number_text: str
 
 
-async def why_not_refundable(client: Client, session_id: str) -> ApiError:
-    """No receipt: the session is unknown (404), not final, or billed nothing (409)."""
-    reason = await why_no_receipt(client, session_id)
-    if reason.error == "no_receipt":
-        return ApiError(409, "session_not_refundable", reason.message, reason.details)
-    return reason
-
-
 def check_currency(receipt: Receipt, amount: Money) -> None:
     if amount.currency != receipt.currency:
         raise ApiError(
@@ -75,19 +64,12 @@ def check_currency(receipt: Receipt, amount: Money) -> None:
 
 async def send_refund(
     client: Client,
-    start: RefundsStart,
+    start: RecordsStart,
     request: RefundRequest,
     task_queue: str,
     wait_s: float,
 ) -> RefundDone:
-    op: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        c.REFUNDS_WORKFLOW,
-        start,
-        id=c.refunds_workflow_id(start.session_id),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=f"refunds of {start.session_id}",
-    )
+    op = start_operation(start, task_queue)
     try:
         done: RefundDone = await client.execute_update_with_start_workflow(
             c.UPDATE_REFUND,

@@ -36,7 +36,10 @@ receipts = Table(
     "receipts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("session_id", String(200), nullable=False, unique=True),
+    Column("session_id", String(200), nullable=False),
+    # "original", or "correction": the same receipt reissued with the buyer's VAT id, under
+    # its own number (the document's `corrects` names the first). One of each per session.
+    Column("kind", String(16), nullable=False),
     Column("operator", String(32), nullable=False),
     Column("number", BigInteger, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
@@ -45,6 +48,7 @@ receipts = Table(
     Column("captured_minor", BigInteger, nullable=False),
     Column("authorization_id", String(200), nullable=False),  # the hold refunds go back to
     Column("document", JSON, nullable=False),
+    UniqueConstraint("session_id", "kind", name="uq_receipts_session_kind"),
     UniqueConstraint("operator", "number", name="uq_receipts_operator_number"),
 )
 

@@ -11,7 +11,7 @@ from core.operators import Operator
 from receipts.document import CardUsed, ChargePlace, Receipt, Seller, number_text
 from receipts.lines import itemize, vat_totals
 from receipts.time_zone import receipt_time_zone
-from workflows.contracts import ReceiptInput
+from workflows.contracts import Buyer, ReceiptInput
 
 
 def _local(at: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -59,4 +59,17 @@ def build_receipt(inp: ReceiptInput, operator: Operator, number: int) -> Receipt
         released_minor=released,
         uncollected_minor=inp.uncollected.amount_minor if inp.uncollected else 0,
         card=CardUsed(brand=auth.card_brand, last4=auth.card_last4),
+    )
+
+
+def corrected_receipt(original: Receipt, buyer: Buyer, number: int, issued_at: datetime) -> Receipt:
+    """The same receipt for a business buyer: its own number, referring to the first."""
+    return original.model_copy(
+        update={
+            "number": number,
+            "number_text": number_text(original.operator, "R", number),
+            "issued_at": issued_at.astimezone(ZoneInfo(original.time_zone)),
+            "buyer": buyer,
+            "corrects": original.number_text,
+        }
     )

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from workflows.contracts import Buyer
+
 LineKind = Literal["energy", "start_fee", "time_fee", "idle_fee", "adjustment"]
 Unit = Literal["kWh", "min", "each"]
 
@@ -83,6 +85,9 @@ class Receipt(_Model):
     released_minor: int
     uncollected_minor: int
     card: CardUsed
+    # A corrected receipt: the buyer (a business) and the number of the receipt it replaces.
+    buyer: Buyer | None = None
+    corrects: str | None = None
 
 
 class CreditNote(_Model):

@@ -1,5 +1,5 @@
 """Whether a refund may go to the acquirer: the currency of the capture, and at most what is
-left of it after earlier refunds. Pure: the refunds workflow asks it in its update's
+left of it after earlier refunds. Pure: the session records workflow asks it in its update's
 validator (no history for a refusal) and again under its lock, so concurrent requests
 cannot together refund more than was captured."""
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from workflows.charge_point_claim import ChargePointClaimWorkflow
 from workflows.hold_claim import HoldClaimWorkflow
-from workflows.refunds import RefundsWorkflow
 from workflows.session import ChargeSessionWorkflow
+from workflows.session_records import SessionRecordsWorkflow
 
-# RefundsWorkflow: a completed session's refunds, on the session queue as well.
+# SessionRecordsWorkflow: a completed session's refunds, on the session queue as well.
 SESSION_WORKFLOWS = (
     ChargeSessionWorkflow,
     HoldClaimWorkflow,
     ChargePointClaimWorkflow,
-    RefundsWorkflow,
+    SessionRecordsWorkflow,
 )

@@ -17,11 +17,12 @@ from temporalio.exceptions import ApplicationError
 
 from core.money import Money
 from core.operators import Operator
-from ledger.receipts_store import issue_receipt
+from ledger.receipts_store import AlreadyCorrected, NoReceipt, issue_correction, issue_receipt
 from ledger.refunds_store import RefundRecord, record_refund, refunds_of
 from receipts.build import build_receipt
 from workflows import contracts as c
 from workflows.contracts import (
+    CorrectReceiptInput,
     ReceiptInput,
     ReceiptWritten,
     RecordedRefund,
@@ -70,6 +71,24 @@ class LedgerActivities:
         )
         return ReceiptWritten(number=issued.receipt.number, created=issued.created)
 
+    @activity.defn(name=c.LEDGER_CORRECT_RECEIPT)
+    async def correct_receipt(self, inp: CorrectReceiptInput) -> ReceiptWritten:
+        try:
+            issued = await asyncio.to_thread(
+                issue_correction, self._engine, inp.session_id, inp.buyer, inp.issued_at
+            )
+        except AlreadyCorrected as exc:
+            raise ApplicationError(
+                f"receipt already corrected as {exc}",
+                type=c.REFUSED_ALREADY_CORRECTED,
+                non_retryable=True,
+            ) from exc
+        except NoReceipt as exc:
+            raise ApplicationError(
+                f"no receipt to correct for {exc}", type=c.ERR_LEDGER_REFUSED, non_retryable=True
+            ) from exc
+        return ReceiptWritten(number=issued.receipt.number, created=issued.created)
+
     @activity.defn(name=c.LEDGER_REFUNDS_OF)
     async def refunds_of(self, session_id: str) -> list[RecordedRefund]:
         rows = await asyncio.to_thread(refunds_of, self._engine, session_id)
@@ -94,4 +113,4 @@ class LedgerActivities:
         return _recorded(row, note.number).model_copy(update={"created_at": note.created_at})
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.write_receipt, self.refunds_of, self.record_refund]
+        return [self.write_receipt, self.correct_receipt, self.refunds_of, self.record_refund]

@@ -8,11 +8,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Terminal, require_session_owner
 from api.dependencies import State, Temporal
 from api.errors import ApiError, error_responses
-from api.receipt_service import ReceiptAnswer, links_for, session_of_link, wants, why_no_receipt
+from api.receipt_service import (
+    ReceiptAnswer,
+    answer,
+    links_for,
+    session_of_link,
+    wants,
+    why_no_receipt,
+)
+from api.records_workflow import buyer_of, records_start, send_correction
 from api.routers.sessions import SessionId
 from receipts.links import MAX_TOKEN_LENGTH
 from receipts.render import PdfUnavailable, render_html, render_pdf
@@ -49,11 +58,7 @@ async def get_receipt(
     receipt = await state.ledger.receipt(session_id)
     if receipt is None:
         raise await why_no_receipt(client, session_id)
-    return ReceiptAnswer(
-        receipt=receipt,
-        credit_notes=await state.ledger.credit_notes(session_id),
-        links=links_for(state, receipt, str(request.base_url)),
-    )
+    return await answer(state, receipt, str(request.base_url))
 
 
 async def _page(
@@ -65,7 +70,9 @@ async def _page(
         raise ApiError(404, "receipt_not_found", "no receipt for this link")
     notes = await state.ledger.credit_notes(session_id)
     links = links_for(state, receipt, str(request.base_url))
-    html = render_html(receipt, notes, links.html if links else str(request.url))
+    # A receipt reissued for a business buyer replaces the first for the driver.
+    shown = await state.ledger.correction(session_id) or receipt
+    html = render_html(shown, notes, links.html if links else str(request.url))
     if wants(accept, pdf) == "html":
         return HTMLResponse(html, headers=_PAGE_HEADERS)
     async with _PDF_SLOTS:
@@ -75,7 +82,7 @@ async def _page(
             raise ApiError(
                 503, "pdf_unavailable", "PDFs cannot be made here; use the page"
             ) from exc
-    disposition = f'inline; filename="receipt-{receipt.number_text}.pdf"'
+    disposition = f'inline; filename="receipt-{shown.number_text}.pdf"'
     headers = {**_PAGE_HEADERS, "Content-Disposition": disposition}
     return Response(body, media_type="application/pdf", headers=headers)
 
@@ -104,3 +111,31 @@ async def receipt_page(
     accept: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
     return await _page(state, token, request, pdf=False, accept=accept)
+
+
+class BusinessBuyer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vat_id: str = Field(min_length=4, max_length=30, examples=["DE123456789"])
+    name: str = Field(min_length=1, max_length=200, examples=["Muster GmbH"])
+
+
+@router.post(
+    "/v1/receipts/{token}/business",
+    response_model=ReceiptAnswer,
+    responses=error_responses(400, 403, 404, 409, 410, 413, 422, 502, 503, 504),
+    summary="Reissue the receipt for a business buyer's VAT id (signed link, no key; once)",
+    description=(
+        "The corrected receipt has its own number and names the first in `corrects`. The "
+        "same buyer again answers it; another is `409 receipt_already_corrected`."
+    ),
+)
+async def correct_for_business(
+    token: Token, body: BusinessBuyer, state: State, client: Temporal, request: Request
+) -> ReceiptAnswer:
+    session_id = session_of_link(state, token)
+    buyer = buyer_of(body.vat_id, body.name)
+    receipt, start = await records_start(state, client, session_id)
+    s = state.settings
+    await send_correction(client, start, buyer, s.session_task_queue, s.api_start_wait_s)
+    return await answer(state, receipt, str(request.base_url))

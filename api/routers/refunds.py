@@ -9,17 +9,16 @@ from fastapi import APIRouter, Body
 from api.dependencies import State, Temporal
 from api.errors import ApiError, error_responses
 from api.operator_auth import OperatorUser, require_operator_session
+from api.records_workflow import records_start
 from api.refund_service import (
     RefundAnswer,
     RefundBody,
     check_currency,
     send_refund,
-    why_not_refundable,
 )
 from api.routers.sessions import SessionId
-from core.money import Money
 from receipts.document import number_text
-from workflows.contracts import RefundRequest, RefundsStart
+from workflows.contracts import RefundRequest
 
 router = APIRouter(tags=["refunds"])
 
@@ -55,19 +54,10 @@ async def refund(
     session_id: SessionId, body: Refund, scope: OperatorUser, state: State, client: Temporal
 ) -> RefundAnswer:
     require_operator_session(scope, session_id)
-    receipt = await state.ledger.receipt(session_id)
-    authorization_id = await state.ledger.authorization(session_id)
-    if receipt is None or authorization_id is None:
-        raise await why_not_refundable(client, session_id)
+    receipt, start = await records_start(state, client, session_id)
     check_currency(receipt, body.amount)
     if body.amount.amount_minor == 0:
         raise ApiError(422, "invalid_request", "a refund must be more than 0")
-    start = RefundsStart(
-        session_id=session_id,
-        operator=receipt.operator,
-        authorization_id=authorization_id,
-        captured=receipt_captured(receipt.captured_minor, receipt.currency),
-    )
     request = RefundRequest(
         refund_key=body.refund_key,
         amount=body.amount,
@@ -83,7 +73,3 @@ async def refund(
         refund=done,
         credit_note_number_text=number_text(receipt.operator, "C", done.credit_note_number),
     )
-
-
-def receipt_captured(captured_minor: int, currency: str) -> Money:
-    return Money(amount_minor=captured_minor, currency=currency)

@@ -151,3 +151,33 @@ def test_receipts_of_others_unknown_or_unbilled_sessions_are_4xx(
     did = declined.json()["details"]["status"]["session_id"]
     r = stack.api.get(f"/v1/sessions/{did}/receipt", headers=auth(other))
     assert r.status_code == 409 and r.json()["error"] == "no_receipt", r.text
+
+
+def test_a_business_buyer_gets_a_corrected_receipt_once(
+    stack: RunningStack, completed: tuple[str, str, Any]
+) -> None:
+    sid, key, _ = completed
+    first = stack.api.get(f"/v1/sessions/{sid}/receipt", headers=auth(key)).json()
+    url = first["links"]["html"] + "/business"
+    bad = stack.api.post(url, json={"vat_id": "not a vat id", "name": "Muster GmbH"})
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_vat_id"
+    r = stack.api.post(url, json={"vat_id": "de 123.456.789", "name": "Muster GmbH"})
+    assert r.status_code == 200, r.text
+    corrected = r.json()["corrected"]
+    original = first["receipt"]
+    assert corrected["corrects"] == original["number_text"]
+    assert corrected["number"] > original["number"]
+    assert corrected["buyer"] == {"vat_id": "DE123456789", "name": "Muster GmbH"}
+    assert corrected["total_minor"] == original["total_minor"]
+    assert r.json()["receipt"] == original  # the first stays as it was issued
+    again = stack.api.post(url, json={"vat_id": "DE123456789", "name": "Muster GmbH"})
+    assert again.status_code == 200 and again.json()["corrected"] == corrected
+    other = stack.api.post(url, json={"vat_id": "DK12345678", "name": "Other ApS"})
+    assert other.status_code == 409 and other.json()["error"] == "receipt_already_corrected"
+    page = stack.api.get(first["links"]["html"])
+    assert corrected["number_text"] in page.text and "DE123456789" in page.text
+    assert f"replaces {original['number_text']}" in page.text
+    forged = stack.api.post(
+        "/v1/receipts/not-a-link/business", json={"vat_id": "DE123456789", "name": "x"}
+    )
+    assert forged.status_code == 403

@@ -1,5 +1,5 @@
 """Refunds end to end (real API + worker + Temporal + both emulators as processes): an
-operator refunds part of a completed session through its RefundsWorkflow; the acquirer
+operator refunds part of a completed session through its SessionRecordsWorkflow; the acquirer
 gives the money back once per refund key; the ledger issues a credit note; concurrent and
 bad requests never refund more than was captured, and bad input moves no money."""
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import Engine, select
 
 from ledger.db import make_engine
 from ledger.migrate import upgrade
-from ledger.receipts_store import issue_receipt, read_receipt
+from ledger.receipts_store import (
+    AlreadyCorrected,
+    NoReceipt,
+    issue_correction,
+    issue_receipt,
+    read_receipt,
+)
 from ledger.tables import receipts
 from receipts.build import build_receipt
-from tests.ledger.samples import operator, receipt_input
+from tests.ledger.samples import T0, operator, receipt_input
+from workflows.contracts import Buyer
 
 WRITERS = 8
 
@@ -77,3 +85,25 @@ def test_numbers_survive_a_restart(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)  # a new process, the same file
     assert _issue(engine, "session-alpha-T1-two") == 2
     engine.dispose()
+
+
+def test_a_correction_gets_the_next_number_once_and_names_the_first(
+    sqlite_ledger: Engine,
+) -> None:
+    first = _issue(sqlite_ledger, "session-alpha-T1-c")
+    buyer = Buyer(vat_id="DE123456789", name="Muster GmbH")
+    corrected = issue_correction(sqlite_ledger, "session-alpha-T1-c", buyer, T0)
+    assert corrected.created and corrected.receipt.number == first + 1
+    assert corrected.receipt.corrects == f"ALPHA-R-{first:06d}"
+    assert corrected.receipt.buyer == buyer
+    original = read_receipt(sqlite_ledger, "session-alpha-T1-c")
+    assert original is not None and original.total_minor == corrected.receipt.total_minor
+    again = issue_correction(sqlite_ledger, "session-alpha-T1-c", buyer, T0)
+    assert not again.created and again.receipt == corrected.receipt
+    other = Buyer(vat_id="DK12345678", name="Other ApS")
+    with pytest.raises(AlreadyCorrected):
+        issue_correction(sqlite_ledger, "session-alpha-T1-c", other, T0)
+    with pytest.raises(NoReceipt):
+        issue_correction(sqlite_ledger, "session-alpha-T1-none", buyer, T0)
+    assert _issue(sqlite_ledger, "session-alpha-T1-d") == first + 2  # no gap, no repeat
+    assert read_receipt(sqlite_ledger, "session-alpha-T1-c") != corrected.receipt

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.money import Money
 from workflows.contracts.activities import Authorization, ChargePointInfo, ChargeSnapshot, Tariff
@@ -44,3 +44,38 @@ class ReceiptWritten(BaseModel):
 
     number: int
     created: bool  # False: the session's receipt was already there (a retry or a replay)
+
+
+# ---------------------------------------------------------------- corrected receipts
+# A driver's business VAT id on request: a corrected receipt with its own number that refers
+# to the first, issued once per session by the session's records workflow.
+LEDGER_CORRECT_RECEIPT = "ledger_correct_receipt"
+UPDATE_CORRECT_RECEIPT = "correct_receipt"
+# The receipt was already corrected with another buyer (non-retryable; the API's 409).
+REFUSED_ALREADY_CORRECTED = "receipt_already_corrected"
+# EU VAT ids: a country prefix and 2-13 letters, digits or + * (VIES's format).
+VAT_ID_PATTERN = r"^[A-Z]{2}[A-Z0-9+*]{2,13}$"
+
+
+class Buyer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    vat_id: str = Field(pattern=VAT_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("vat_id")
+    @classmethod
+    def _has_digits(cls, value: str) -> str:
+        # Every member state's VAT number has digits after the prefix: a word is not one.
+        if not any(ch.isdigit() for ch in value[2:]):
+            raise ValueError("a VAT id has digits after its country prefix")
+        return value
+
+
+class CorrectReceiptInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    session_id: str
+    operator: str
+    buyer: Buyer
+    issued_at: datetime

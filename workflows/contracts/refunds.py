@@ -1,7 +1,7 @@
-"""Refunds: the acquirer call, the ledger's records, and the refund workflow's contract.
+"""Refunds: the acquirer call, the ledger's records, and the records workflow's contract.
 
-A session's refunds run in one `RefundsWorkflow` per session (`refunds-<session id>`), so
-they are serialized: the total refunded never exceeds what was captured, even when two
+A session's refunds run in one `SessionRecordsWorkflow` per session (`records-<session id>`),
+so they are serialized: the total refunded never exceeds what was captured, even when two
 operators ask at once. Amounts are integer minor units.
 """
 
@@ -18,7 +18,7 @@ PAYMENTS_REFUND = "payments_refund"
 LEDGER_RECORD_REFUND = "ledger_record_refund"
 LEDGER_REFUNDS_OF = "ledger_refunds_of"
 
-REFUNDS_WORKFLOW = "RefundsWorkflow"
+SESSION_RECORDS_WORKFLOW = "SessionRecordsWorkflow"
 UPDATE_REFUND = "refund"
 
 # The acquirer will not refund more than is left of the capture, or a hold not captured.
@@ -33,8 +33,8 @@ REFUSED_BY_ACQUIRER = "refund_refused"
 REFUND_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
-def refunds_workflow_id(session_id: str) -> str:
-    return f"refunds-{session_id}"
+def records_workflow_id(session_id: str) -> str:
+    return f"records-{session_id}"
 
 
 class _Model(BaseModel):
@@ -52,7 +52,7 @@ class RefundResult(_Model):
     refunded: Money
 
 
-class RefundsStart(_Model):
+class RecordsStart(_Model):
     """What the refunds of one completed session start from (the ledger's receipt)."""
 
     session_id: str

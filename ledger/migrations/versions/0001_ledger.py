@@ -26,7 +26,8 @@ def upgrade() -> None:
     op.create_table(
         "receipts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("session_id", sa.String(200), nullable=False, unique=True),
+        sa.Column("session_id", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("operator", sa.String(32), nullable=False),
         sa.Column("number", sa.BigInteger, nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("captured_minor", sa.BigInteger, nullable=False),
         sa.Column("authorization_id", sa.String(200), nullable=False),  # refunds go to it
         sa.Column("document", sa.JSON, nullable=False),
+        sa.UniqueConstraint("session_id", "kind", name="uq_receipts_session_kind"),
         sa.UniqueConstraint("operator", "number", name="uq_receipts_operator_number"),
     )
     op.create_table(

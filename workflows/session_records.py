@@ -1,7 +1,8 @@
-"""RefundsWorkflow: the refunds of one completed session, one at a time.
+"""SessionRecordsWorkflow: what happens to a completed session's records afterwards, one
+request at a time: refunds, and the receipt corrected with a business buyer's VAT id.
 
-One workflow per session (`refunds-<session id>`), started by the API with update-with-start:
-each refund is an update, and the updates run under one lock, so two operators asking at
+One workflow per session (`records-<session id>`), started by the API with update-with-start:
+each request is an update, and the updates run under one lock, so two operators asking at
 once cannot together refund more than was captured. A refund is: check (pure,
 refund_rules), the acquirer's refund (idempotency key `<workflow id>/<refund key>`), then
 the ledger's record and credit note number. The ledger is the memory: a run starts by
@@ -22,20 +23,26 @@ with workflow.unsafe.imports_passed_through():
     from core.money import Money
     from workflows.activity_errors import error_type, failure_text
     from workflows.contracts import (
+        LEDGER_CORRECT_RECEIPT,
         LEDGER_RECORD_REFUND,
         LEDGER_REFUNDS_OF,
         PAYMENTS_REFUND,
-        REFUNDS_WORKFLOW,
+        REFUSED_ALREADY_CORRECTED,
         REFUSED_BY_ACQUIRER,
         REFUSED_KEY_REUSED,
+        SESSION_RECORDS_WORKFLOW,
+        UPDATE_CORRECT_RECEIPT,
         UPDATE_REFUND,
+        Buyer,
+        CorrectReceiptInput,
+        ReceiptWritten,
         RecordedRefund,
         RecordRefundInput,
+        RecordsStart,
         RefundDone,
         RefundInput,
         RefundRequest,
         RefundResult,
-        RefundsStart,
     )
     from workflows.refund_rules import refund_refusal
     from workflows.retry_policies import LEDGER_RETRY, PAYMENT_DEFINITIVE
@@ -52,18 +59,18 @@ REFUND_RETRY = RetryPolicy(
 )
 
 
-@workflow.defn(name=REFUNDS_WORKFLOW)
-class RefundsWorkflow:
+@workflow.defn(name=SESSION_RECORDS_WORKFLOW)
+class SessionRecordsWorkflow:
     @workflow.init
-    def __init__(self, start: RefundsStart) -> None:
-        self.start = RefundsStart.model_validate(start)
+    def __init__(self, start: RecordsStart) -> None:
+        self.start = RecordsStart.model_validate(start)
         self.done: dict[str, RecordedRefund] = {}
         self.loaded = False
         self.asked = 0
         self.lock = asyncio.Lock()
 
     @workflow.run
-    async def run(self, start: RefundsStart) -> list[RecordedRefund]:
+    async def run(self, start: RecordsStart) -> list[RecordedRefund]:
         earlier: list[RecordedRefund] = await workflow.execute_activity(
             LEDGER_REFUNDS_OF,
             self.start.session_id,
@@ -147,6 +154,39 @@ class RefundsWorkflow:
             )
             self.done[request.refund_key] = recorded
             return self._answer(recorded)
+
+    @workflow.update(name=UPDATE_CORRECT_RECEIPT)
+    async def correct_receipt(self, buyer: Buyer) -> ReceiptWritten:
+        """The receipt reissued for a business buyer (the ledger keeps one per session: the
+        same buyer again gets it back, another is refused)."""
+        self.asked += 1
+        async with self.lock:
+            try:
+                return await self._correct(buyer)
+            except ActivityError as exc:
+                kind, _ = error_type(exc)
+                if kind != REFUSED_ALREADY_CORRECTED:
+                    raise
+                raise ApplicationError(
+                    failure_text(exc), type=REFUSED_ALREADY_CORRECTED, non_retryable=True
+                ) from None
+
+    async def _correct(self, buyer: Buyer) -> ReceiptWritten:
+        written: ReceiptWritten = await workflow.execute_activity(
+            LEDGER_CORRECT_RECEIPT,
+            CorrectReceiptInput(
+                session_id=self.start.session_id,
+                operator=self.start.operator,
+                buyer=buyer,
+                issued_at=workflow.now(),
+            ),
+            start_to_close_timeout=LEDGER_CALL,
+            schedule_to_close_timeout=LEDGER_WINDOW,
+            retry_policy=LEDGER_RETRY,
+            result_type=ReceiptWritten,
+            summary=f"receipt corrected for {buyer.vat_id}",
+        )
+        return written
 
     @refund.validator
     def _validate(self, request: RefundRequest) -> None:
