@@ -19,6 +19,7 @@ from api.session_service import get_status
 from receipts.document import CreditNote, Receipt
 from receipts.links import LinkExpired, LinkInvalid, parse_secrets, sign_link, verify_link
 from workflows.contracts import FINAL_STATES
+from workflows.session_receipt import RECEIPT_NOT_WRITTEN
 
 PDF = "application/pdf"
 
@@ -53,6 +54,9 @@ async def why_no_receipt(client: Client, session_id: str) -> ApiError:
         return ApiError(409, "session_not_final", f"session is {status.state}", details)
     if status.state != "completed" or not (status.captured and status.captured.amount_minor):
         return ApiError(409, "no_receipt", f"session {status.state} billed nothing", details)
+    if status.attention == RECEIPT_NOT_WRITTEN:  # the ledger stayed down: not worth a retry
+        message = "the receipt could not be written; the operator has been alerted"
+        return ApiError(409, RECEIPT_NOT_WRITTEN, message, details)
     return ApiError(409, "receipt_pending", "the receipt is being written: retry", details)
 
 

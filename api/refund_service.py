@@ -75,9 +75,9 @@ async def send_refund(
             c.UPDATE_REFUND,
             request,
             start_workflow_operation=op,
-            # A retried request joins the first (Temporal dedupes the id while the run lasts);
-            # another body under the same key is another update, which the workflow refuses.
-            id=f"refund:{request.refund_key}:{request.digest[:16]}",
+            # No update id: Temporal would answer a retry with the first outcome, a refusal
+            # included. The workflow dedupes by refund key instead: a retry after a success
+            # gets that refund, one after a refusal (the acquirer said no) is tried again.
             result_type=RefundDone,
             rpc_timeout=timedelta(seconds=wait_s),
         )
