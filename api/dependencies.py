@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -29,6 +30,9 @@ class AppState:
     keys: KeyStore
     quotes: QuoteService  # quotes and starts share its tariff cache
     ledger: LedgerReader  # receipts and credit notes, read-only
+    # Receipt PDFs take ~0.1-1 s of CPU each: a few at a time per process, so a burst cannot
+    # starve the API (per app, so the semaphore never meets another event loop).
+    pdf_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # Set together by `attach` once there is a Temporal client (the lifespan connects
     # lazily), cleared together by `detach`.
     temporal: Client | None = None

@@ -28,8 +28,6 @@ from receipts.render import PdfUnavailable, render_html, render_pdf
 
 router = APIRouter(tags=["receipts"])
 
-# PDFs take ~0.1-1 s of CPU each: a few at a time, so a burst cannot starve the API.
-_PDF_SLOTS = asyncio.Semaphore(2)
 Token = Annotated[str, Path(max_length=MAX_TOKEN_LENGTH)]
 # The page holds a bearer link: no referrer, no indexing, nothing loaded from elsewhere.
 _PAGE_HEADERS = {
@@ -75,7 +73,7 @@ async def _page(
     html = render_html(shown, notes, links.html if links else str(request.url))
     if wants(accept, pdf) == "html":
         return HTMLResponse(html, headers=_PAGE_HEADERS)
-    async with _PDF_SLOTS:
+    async with state.pdf_slots:
         try:
             body = await asyncio.to_thread(render_pdf, html)
         except PdfUnavailable as exc:
