@@ -37,7 +37,7 @@ from temporalio.client import Client
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
-from activities.ledger.activities import LedgerActivities
+from activities.ledger.wiring import ledger_specs
 from activities.monta.activities import MontaActivities
 from activities.monta.errors import MontaError, MontaScopeError
 from activities.monta.factory import build_monta_activities
@@ -287,11 +287,12 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
         ledger = make_engine(settings.ledger_url)
         stack.callback(ledger.dispose)
         await asyncio.to_thread(upgrade_ledger, ledger)
-        payments = [*PaymentActivities(gateway).all(), *LedgerActivities(ledger, operators).all()]
+        payments = PaymentActivities(gateway).all()
         specs = merge_specs(
             [
                 *session_specs(settings, operators, monta, payments),
                 *watcher_and_reconciliation_components(settings, operators, monta, gateway, client),
+                *ledger_specs(settings, ledger, operators),
             ]
         )
         version = deployment_version(settings)

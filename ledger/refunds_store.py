@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.db import aware, reading
 from ledger.numbers import next_number
-from ledger.tables import refunds
+from ledger.tables import receipts, refunds
 from receipts.document import CreditNote, number_text
 
 
@@ -121,3 +121,21 @@ def credit_note_number(engine: Engine, session_id: str, refund_key: str) -> int 
     with reading(engine) as conn:
         found = _find(conn, session_id, refund_key)
     return found.number if found else None
+
+
+def refunded_by_authorization(engine: Engine, authorization_ids: list[str]) -> dict[str, int]:
+    """What the ledger recorded as refunded per hold (reconciliation compares it with the
+    acquirer's): refunds joined to their session's receipt, which names the hold."""
+    if not authorization_ids:
+        return {}
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(receipts.c.authorization_id, func.sum(refunds.c.amount_minor))
+            .select_from(refunds.join(receipts, refunds.c.session_id == receipts.c.session_id))
+            .where(
+                receipts.c.kind == "original",
+                receipts.c.authorization_id.in_(authorization_ids),
+            )
+            .group_by(receipts.c.authorization_id)
+        ).all()
+    return {str(auth): int(total) for auth, total in rows}

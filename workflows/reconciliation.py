@@ -62,6 +62,11 @@ class ReconciliationWorkflow:
         )
         hold_grace = timedelta(seconds=inp.hold_grace_s / inp.time_scale)
         live = await self._live_holds(holds, hold_grace)
+        ledger_refunded = None
+        if refunded := r.refunded_holds(holds):  # only then: refunds are the ledger's to say
+            ledger_refunded = await self._call(
+                r.RECONCILE_LEDGER_REFUNDS, refunded, dict[str, int], "the ledger's refunds"
+            )
         facts = r.Facts(
             charges=w.newest_per_charge(charges),
             wallet=wallet,
@@ -71,6 +76,7 @@ class ReconciliationWorkflow:
             now=workflow.now(),
             hold_grace=hold_grace,
             judge_sessions_closed_after=start,
+            ledger_refunded=ledger_refunded,
         )
         mismatches = [await self._act_on(m, inp) for m in r.find_mismatches(facts)]
         report = r.ReconcileReport(

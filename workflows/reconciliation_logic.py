@@ -50,6 +50,7 @@ RECONCILE_LIVE_HOLDS = "reconcile_live_holds"  # session queue: every operator's
 RECONCILE_VOID_HOLD = "reconcile_void_hold"
 STATE_UNANSWERED = "unknown"  # SessionOutcome.state of a running session that did not answer
 RECONCILE_WRITE_REPORT = "reconcile_write_report"
+RECONCILE_LEDGER_REFUNDS = "reconcile_ledger_refunds"
 
 MismatchKind = Literal[
     "completed_without_capture",
@@ -60,6 +61,7 @@ MismatchKind = Literal[
     "second_charge",
     "session_without_charge",
     "wallet_mismatch",
+    "refund_mismatch",
 ]
 # Every kind, in the Literal's order (reports and metrics list them so).
 KINDS: tuple[MismatchKind, ...] = get_args(MismatchKind)
@@ -126,6 +128,7 @@ class HoldRecord(_Model):
     amount: Money
     status: str  # open | captured | voided | expired (emulator); Stripe maps to these
     captured_minor: int = 0
+    refunded_minor: int = 0  # given back since the capture (the acquirer's refunds)
     created_at: datetime  # the acquirer's: the grace period runs from here
     terminal_id: str | None = None  # the terminal that placed it (card-present); None: token
 
@@ -193,6 +196,9 @@ class Facts(_Model):
     now: datetime
     hold_grace: timedelta
     judge_sessions_closed_after: datetime  # sessions closed earlier are outside the window
+    # What the ledger recorded as refunded, per hold (read only for holds the acquirer shows
+    # refunds on); None: not read.
+    ledger_refunded: dict[str, int] | None = None
 
 
 # ---------------------------------------------------------------- the checks
@@ -401,10 +407,43 @@ def _hold_checks(f: Facts) -> list[Mismatch]:
     return out
 
 
+def refunded_holds(holds: list[HoldRecord]) -> list[str]:
+    """The holds the acquirer shows refunds on: the ones the ledger is asked about."""
+    return sorted(h.authorization_id for h in holds if h.refunded_minor)
+
+
+def _refund_checks(f: Facts) -> list[Mismatch]:
+    """Every refund the acquirer made is in the ledger (with its credit note), to the cent."""
+    if f.ledger_refunded is None:
+        return []
+    out = []
+    for h in f.holds:
+        recorded = f.ledger_refunded.get(h.authorization_id, 0)
+        if h.refunded_minor == recorded:
+            continue
+        out.append(
+            Mismatch(
+                kind="refund_mismatch",
+                authorization_id=h.authorization_id,
+                expected_minor=recorded,
+                actual_minor=h.refunded_minor,
+                currency=h.amount.currency,
+                detail="the acquirer's refunds differ from the ledger's credit notes",
+                action="report_only",
+            )
+        )
+    return out
+
+
 def find_mismatches(f: Facts) -> list[Mismatch]:
     sessions = {s.session_id: s for s in f.sessions}
     charged = {ch.partner_external_id or "" for ch in f.charges}
-    return [*_charge_checks(f, sessions), *_session_checks(f, charged), *_hold_checks(f)]
+    return [
+        *_charge_checks(f, sessions),
+        *_session_checks(f, charged),
+        *_hold_checks(f),
+        *_refund_checks(f),
+    ]
 
 
 def sessions_missing_charges(

@@ -177,6 +177,7 @@ class EmulatorGateway:
                 amount=Money(amount_minor=h["amount_minor"], currency=h["currency"]),
                 status=h["status"],
                 captured_minor=h["captured_minor"],
+                refunded_minor=h.get("refunded_minor", 0),
                 created_at=datetime.fromisoformat(h["created_at"]),
                 terminal_id=h.get("terminal_id"),
             )

@@ -5,19 +5,26 @@ bad requests never refund more than was captured, and bad input moves no money."
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.operator_keys import create_key
 from tests.api.stack import RunningStack, running_stack
 from tests.api.support import auth
 from tests.support.acquirer import fault_rule
+from workflows.reconciliation import ReconciliationWorkflow
+from workflows.reconciliation_logic import ReconcileInput
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -151,3 +158,46 @@ def test_an_acquirer_outage_is_retried_and_a_refusal_moves_nothing(
         refused = _refund(stack, operator_key, sid, 3, "rf-x")
         assert refused.status_code == 409 and refused.json()["error"] == "refund_refused"
         assert _acquirer_refunds(stack, hold) == [2]
+
+
+def test_reconciliation_finds_a_refund_the_ledger_does_not_know(
+    stack: RunningStack, operator_key: str
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    sid, _, hold, _ = _completed(stack, "F5", 104)
+    assert _refund(stack, operator_key, sid, 3, "rf-k").status_code == 200
+    assert _refund_mismatches(stack, since) == []  # the ledger has the acquirer's refund
+    # A refund made at the acquirer behind chargepay's back: no credit note for it.
+    with httpx.Client(base_url=stack.stack.payments_url, timeout=10) as acq:
+        body = {"amount_minor": 4, "currency": "EUR"}
+        headers = {"Idempotency-Key": f"behind-the-back-{sid}"}
+        r = acq.post(f"/v1/authorizations/{hold}/refunds", json=body, headers=headers)
+        r.raise_for_status()
+    (m,) = _refund_mismatches(stack, since)
+    assert (m.authorization_id, m.expected_minor, m.actual_minor) == (hold, 3, 7)
+
+
+def _refund_mismatches(stack: RunningStack, since: datetime) -> list[Any]:
+    async def run() -> list[Any]:
+        client = await Client.connect(
+            stack.stack.temporal_address, data_converter=pydantic_data_converter
+        )
+        inp = ReconcileInput(
+            operator="alpha",
+            monta_task_queue="monta-alpha",
+            window_from=since,
+            window_to=datetime.now(UTC) + timedelta(seconds=2),
+            time_scale=60.0,
+            auto_void=False,
+            hold_grace_s=0,
+            report_dir=tempfile.mkdtemp(prefix="refund-reconcile-"),
+        )
+        report = await client.execute_workflow(
+            ReconciliationWorkflow.run,
+            inp,
+            id=f"reconcile-refunds-{uuid.uuid4().hex[:8]}",
+            task_queue=stack.stack.config.background_task_queue,
+        )
+        return [m for m in report.mismatches if m.kind == "refund_mismatch"]
+
+    return asyncio.run(run())

@@ -9,6 +9,7 @@ its `monta-<key>` queue, its rate limit and its watcher never meet another test'
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,6 +20,7 @@ from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
+from activities.ledger.wiring import ledger_specs
 from activities.monta.activities import MontaActivities
 from activities.monta.client import MontaClient
 from activities.payments.activities import PaymentActivities
@@ -27,6 +29,8 @@ from activities.reconciliation.wiring import WorkerSpec, watcher_and_reconciliat
 from api.session_start import start_session
 from core.money import Money
 from core.operators import Operator
+from ledger.db import make_engine
+from ledger.migrate import upgrade as upgrade_ledger
 from settings import Settings
 from tests.support.acquirer import AcquirerEmulator
 from tests.support.monta_emulator import ALPHA, BRAVO, MontaEmulator
@@ -99,11 +103,15 @@ async def chargepay_workers(
         for k, op in ops.items()
     }
     gateway = EmulatorGateway(settings.payments_base_url, settings.payments_timeout_s)
+    # The ledger, migrated as worker.py does, in a file of this block's own.
+    ledger = make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='inproc-ledger-')}/ledger.sqlite3")
+    upgrade_ledger(ledger)
     # What worker.py registers (its session activities, the local stop included), unversioned.
     merged = merge_specs(
         [
             *session_specs(settings, ops, monta, PaymentActivities(gateway).all()),
             *watcher_and_reconciliation_components(settings, ops, monta, gateway, client),
+            *ledger_specs(settings, ledger, ops),
         ]
     )
     session = merged[settings.session_task_queue]
@@ -132,6 +140,7 @@ async def chargepay_workers(
             for acts in monta.values():
                 await acts.client.aclose()
             await gateway.aclose()
+            ledger.dispose()
 
 
 async def start_paid_session(
