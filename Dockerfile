@@ -24,6 +24,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 # --- runtime: the venv and the code, no build tools, not root --------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
+# WeasyPrint (receipt PDFs) needs pango; DejaVu is the receipt template's font.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 chargepay \
  && useradd --system --uid 10001 --gid chargepay --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin chargepay

@@ -56,6 +56,7 @@ chaos-quick: install
 
 screenshots: install
 	$(RUN) python scripts/screenshots.py
+	$(RUN) python scripts/receipt_screenshots.py
 
 clean:
 	rm -rf .data .bootstrap .venv .mypy_cache .ruff_cache

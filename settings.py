@@ -11,11 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock
 from core.worker_options import DEFAULT_MAX_POLLERS
+from receipts.links import parse_secrets
 from workflows.contracts import SessionConfig
 
 _SESSION = SessionConfig()
@@ -111,6 +112,18 @@ class Settings(BaseSettings):
     reconcile_hold_grace_s: float = 900.0  # younger open holds may still get a session
     reconcile_report_dir: Path = Path(".data/reconciliation")
 
+    # Ledger (receipts, receipt numbers, refunds): SQLite under .data/ by default, or a
+    # PostgreSQL URL (postgresql+psycopg://user:pass@host/db). Migrated by `python -m ledger
+    # upgrade` and by the worker at start.
+    ledger_url: str = "sqlite:///.data/ledger.sqlite3"
+    # Receipt links (the QR code a terminal shows): HMAC key, at least 32 characters; empty
+    # disables the links (the JSON receipt still works). Several, comma-separated, while
+    # rotating: the first signs, all verify.
+    receipt_link_secrets: str = ""
+    receipt_link_days: int = Field(default=90, ge=1, le=3650)
+    # The public base of receipt links, e.g. https://pay.example.com (default: the request's).
+    receipt_link_base_url: str = ""
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -142,6 +155,12 @@ class Settings(BaseSettings):
     terminal_retry_horizon_s: float = 7 * 24 * 3600.0
     # Namespace retention shorter than the retry horizon at API start-up: log or refuse.
     api_retention_check: Literal["off", "warn", "refuse"] = "warn"
+
+    @field_validator("receipt_link_secrets")
+    @classmethod
+    def _link_secrets(cls, value: str) -> str:
+        parse_secrets(value)  # too short a secret stops the process at start, not a request
+        return value
 
     @property
     def clock(self) -> Clock:

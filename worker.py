@@ -37,6 +37,7 @@ from temporalio.client import Client
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
+from activities.ledger.activities import LedgerActivities
 from activities.monta.activities import MontaActivities
 from activities.monta.errors import MontaError, MontaScopeError
 from activities.monta.factory import build_monta_activities
@@ -57,6 +58,8 @@ from core.gc_freeze import freeze_startup_objects
 from core.operators import Operator, OperatorConfigError, load_operators
 from core.worker_deployment import DeploymentError, TakeOver, TemporalUnreachable, take_over
 from core.worker_options import DEFAULT_MAX_POLLERS, worker_options
+from ledger.db import make_engine
+from ledger.migrate import upgrade as upgrade_ledger
 from observability.wiring import WorkerObservability, setup_worker
 from settings import Settings, get_settings
 from workflows.reconciliation import ReconciliationWorkflow
@@ -280,7 +283,11 @@ async def run(settings: Settings, stop: asyncio.Event, obs: WorkerObservability 
             (RuntimeError, OSError),
             stop,
         )
-        payments = PaymentActivities(gateway).all()
+        # The ledger is migrated before any session can write to it (idempotent, locked).
+        ledger = make_engine(settings.ledger_url)
+        stack.callback(ledger.dispose)
+        await asyncio.to_thread(upgrade_ledger, ledger)
+        payments = [*PaymentActivities(gateway).all(), *LedgerActivities(ledger, operators).all()]
         specs = merge_specs(
             [
                 *session_specs(settings, operators, monta, payments),

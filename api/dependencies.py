@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +11,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.keystore import KeyStore
+from api.ledger_reads import LedgerReader
 from api.quotes import QuoteService
 from api.webhooks.sender import SignalSender
 from api.webhooks.watcher_hint import WebhookSeenNotifier
@@ -27,6 +29,10 @@ class AppState:
     operators: dict[str, Operator]
     keys: KeyStore
     quotes: QuoteService  # quotes and starts share its tariff cache
+    ledger: LedgerReader  # receipts and credit notes, read-only
+    # Receipt PDFs take ~0.1-1 s of CPU each: a few at a time per process, so a burst cannot
+    # starve the API (per app, so the semaphore never meets another event loop).
+    pdf_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # Set together by `attach` once there is a Temporal client (the lifespan connects
     # lazily), cleared together by `detach`.
     temporal: Client | None = None

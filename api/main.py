@@ -15,9 +15,10 @@ from api.body_limit import BodyLimit
 from api.dependencies import AppState
 from api.errors import install_error_handlers
 from api.keystore import KeyStore
+from api.ledger_reads import LedgerReader
 from api.quotes import QuoteService
 from api.retention import RetentionTooShort, check_retention
-from api.routers import health, operator, quotes, sessions
+from api.routers import health, operator, quotes, receipts, refunds, sessions
 from api.webhooks import router as webhooks
 from codec.converter import build_data_converter
 from codec.server import MAX_BODY_BYTES as CODEC_MAX_BODY_BYTES
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
         operators=load_operators(settings.operators_file),
         keys=KeyStore(settings.terminal_keys_file),
         quotes=QuoteService(settings),
+        ledger=LedgerReader(settings.ledger_url),
     )
     if temporal_client is not None:
         state.attach(temporal_client)
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
             yield
         finally:
             await state.quotes.aclose()
+            state.ledger.close()
             if owned:
                 state.detach()
 
@@ -103,7 +106,15 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
         },
     )
     install_error_handlers(app)
-    routers = (sessions.router, operator.router, quotes.router, webhooks.router, health.router)
+    routers = (
+        sessions.router,
+        receipts.router,
+        refunds.router,
+        operator.router,
+        quotes.router,
+        webhooks.router,
+        health.router,
+    )
     for router in routers:
         app.include_router(router)
     codec = codec_router_from_env()  # /codec for the Temporal UI, when CHARGEPAY_CODEC_KEYS is set

@@ -12,8 +12,9 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 OPERATOR_KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 
@@ -45,6 +46,27 @@ class Operator(BaseModel):
     # The largest hold a start may ask for, in minor units of the start's currency: a hold
     # above what a charge can cost only blocks a driver's money for days.
     max_hold_minor: int = Field(default=DEFAULT_MAX_HOLD_MINOR, gt=0)
+    # The seller on the driver's receipt (a tax document): legal name (default `name`),
+    # address and VAT id; the receipt's language and number formats (a babel locale), and
+    # the time zone of its charge points when their country does not name one.
+    legal_name: str = ""
+    address: str = ""
+    vat_id: str = ""
+    locale: str = Field(default="en_GB", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def seller_name(self) -> str:
+        return self.legal_name or self.name
 
     @property
     def monta_task_queue(self) -> str:

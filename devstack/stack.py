@@ -120,6 +120,7 @@ class Stack:
             "CHARGEPAY_PAYMENTS_ADAPTER": "emulator",
             "CHARGEPAY_TERMINAL_KEYS_FILE": str(c.keys_file),
             "CHARGEPAY_OPERATOR_KEYS_FILE": str(c.operator_keys_file),
+            "CHARGEPAY_LEDGER_URL": f"sqlite:///{c.data_dir / 'ledger.sqlite3'}",
             "CHARGEPAY_API_PORT": str(self.ports.api),
             "CHARGEPAY_API_METRICS_PORT": str(self.ports.api_metrics),
             **self._codec_env(),

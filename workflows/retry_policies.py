@@ -56,5 +56,13 @@ PAYMENT_RETRY = RetryPolicy(
     maximum_attempts=0,  # within the caller's schedule-to-close window
     non_retryable_error_types=PAYMENT_DEFINITIVE,
 )
+# The ledger write: a database outage is waited out (within the caller's window); an
+# unknown operator or a receipt the ledger refuses is not retried.
+LEDGER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=0,
+    non_retryable_error_types=[c.ERR_LEDGER_REFUSED],
+)
 # The watcher's and reconciliation's own work on the session queue (Temporal reads).
 LOCAL_WORK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)

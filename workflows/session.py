@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
     from workflows.session_monta_calls import attach_receipt, refresh_charge
+    from workflows.session_receipt import write_receipt
     from workflows.session_reserve import price_and_budget, release_point_if_done, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
     from workflows.session_silence import check_if_silent, or_silence_check
@@ -265,6 +266,7 @@ class ChargeSessionWorkflow:
         await attach_receipt(self.request, self.data)
         if not on_final_price and self.data.charge_id is not None:
             return await self._watch_for_final_price()
+        await write_receipt(self.request, self.data)
         self._finish("completed")
 
     async def _watch_for_final_price(self) -> None:
@@ -282,6 +284,7 @@ class ChargeSessionWorkflow:
         if self.data.charge_completed:
             self.data.settled_price = settlement_on_completion(self.data, self.config).price
             self._hold.recount_uncollected()
+        await write_receipt(self.request, self.data)
         self._finish("completed")
 
     def _finish(self, state: SessionStateName, reason: str | None = None) -> None:

@@ -52,6 +52,7 @@ class SessionData(BaseModel):
     start_outcome_unknown: bool = False  # a start may have committed; lookups failed
     waiting_for_operator: bool = False  # the hold is stuck open: retried, or an operator acts
     operator_actions: list[str] = []  # "<request id> <user> <action>: <reason>", in order
+    receipt_number: int | None = None  # the ledger issued the receipt (session_receipt.py)
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property

@@ -6,5 +6,12 @@ from __future__ import annotations
 from workflows.charge_point_claim import ChargePointClaimWorkflow
 from workflows.hold_claim import HoldClaimWorkflow
 from workflows.session import ChargeSessionWorkflow
+from workflows.session_records import SessionRecordsWorkflow
 
-SESSION_WORKFLOWS = (ChargeSessionWorkflow, HoldClaimWorkflow, ChargePointClaimWorkflow)
+# SessionRecordsWorkflow: a completed session's refunds, on the session queue as well.
+SESSION_WORKFLOWS = (
+    ChargeSessionWorkflow,
+    HoldClaimWorkflow,
+    ChargePointClaimWorkflow,
+    SessionRecordsWorkflow,
+)

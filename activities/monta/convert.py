@@ -81,7 +81,27 @@ def charge_point_info(cp: ChargePoint) -> ChargePointInfo:
         kind="ac" if kind == "ac" else "dc" if kind == "dc" else None,
         max_kw=cp.power_kw,
         price_group_id=cp.price_group_id,
+        address=_address(cp),
+        country=_country(cp),
     )
+
+
+def _address(cp: ChargePoint) -> str:
+    """One line for the receipt: Monta's label, else the address's parts."""
+    loc = cp.location
+    if loc is None:
+        return ""
+    if loc.address_label:
+        return loc.address_label[:200]
+    a = loc.address
+    parts = [a.address1, " ".join(p for p in (a.zip, a.city) if p)] if a else []
+    return ", ".join(p for p in parts if p)[:200]
+
+
+def _country(cp: ChargePoint) -> str | None:
+    a = cp.location.address if cp.location else None
+    code = (a.country or "").upper() if a else ""
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 def summary_from_transaction(

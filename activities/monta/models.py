@@ -188,6 +188,18 @@ class StartChargeResponse(MontaModel):
 
 
 # ---------------------------------------------------------------- charge points, prices
+class Address(MontaModel):
+    address1: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+
+class Location(MontaModel):
+    address_label: str | None = None
+    address: Address | None = None
+
+
 class ChargePoint(MontaModel):
     id: int
     team_id: int | None = None
@@ -201,6 +213,7 @@ class ChargePoint(MontaModel):
     cable_plugged_in: bool | None = None
     is_active: bool | None = None
     partner_external_id: str | None = None
+    location: Location | None = None
 
     @property
     def power_kw(self) -> Decimal | None:

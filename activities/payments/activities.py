@@ -24,6 +24,8 @@ from workflows.contracts import (
     CaptureResult,
     IncrementInput,
     IncrementResult,
+    RefundInput,
+    RefundResult,
     VerifyInput,
     VoidInput,
     VoidResult,
@@ -74,6 +76,10 @@ class PaymentActivities:
         authorization = await _mapped(self._gateway.increment(request))
         return IncrementResult(authorization=authorization)
 
+    @activity.defn(name=c.PAYMENTS_REFUND)
+    async def refund(self, request: RefundInput) -> RefundResult:
+        return await _mapped(self._gateway.refund(request))
+
     def all(self) -> list[Callable[..., Any]]:
         """The activity callables to register on a worker."""
-        return [self.verify, self.authorize, self.capture, self.void, self.increment]
+        return [self.verify, self.authorize, self.capture, self.void, self.increment, self.refund]

@@ -20,6 +20,8 @@ from workflows.contracts import (
     CaptureInput,
     CaptureResult,
     IncrementInput,
+    RefundInput,
+    RefundResult,
     VerifyInput,
     VoidInput,
     VoidResult,
@@ -43,6 +45,8 @@ _ERRORS: dict[str, type[e.PaymentError]] = {
     "already_voided": e.AlreadyVoided,
     "authorization_expired": e.AuthorizationExpired,
     "amount_above_authorized": e.AmountAboveAuthorized,
+    "amount_above_captured": e.RefundAboveCaptured,
+    "not_captured": e.NotCaptured,
 }
 
 
@@ -147,6 +151,13 @@ class EmulatorGateway:
         path = f"/v1/authorizations/{request.authorization_id}/increment"
         body = {"amount_minor": request.extra.amount_minor, "currency": request.extra.currency}
         return _authorization(await self._call("POST", path, request.idempotency_key, body))
+
+    async def refund(self, request: RefundInput) -> RefundResult:
+        path = f"/v1/authorizations/{request.authorization_id}/refunds"
+        body = {"amount_minor": request.amount.amount_minor, "currency": request.amount.currency}
+        result = await self._call("POST", path, request.idempotency_key, body)
+        refunded = Money(amount_minor=result["amount_minor"], currency=result["currency"])
+        return RefundResult(refund_id=str(result["refund_id"]), refunded=refunded)
 
     async def list_holds(
         self, created_after: datetime, status: str | None = None

@@ -96,3 +96,15 @@ class PaymentCredentialsRejected(PaymentError):
 class PaymentUnavailable(PaymentError):
     error_type = c.ERR_PAYMENT_UNAVAILABLE
     retryable = True
+
+
+class RefundAboveCaptured(PaymentError):
+    """More than is left of the capture (captured minus refunded)."""
+
+    error_type = c.ERR_REFUND_ABOVE_CAPTURED
+
+
+class NotCaptured(PaymentError):
+    """Nothing to refund: the hold was never captured (open, voided, expired)."""
+
+    error_type = c.ERR_NOT_CAPTURED

@@ -18,10 +18,12 @@ from activities.payments.errors import (
     AuthorizationExpired,
     AuthorizationNotFound,
     IncrementUnsupported,
+    NotCaptured,
     PaymentDeclined,
     PaymentError,
     PaymentRequestInvalid,
     PaymentUnavailable,
+    RefundAboveCaptured,
 )
 from workflows.contracts import (
     Authorization,
@@ -29,6 +31,8 @@ from workflows.contracts import (
     CaptureInput,
     CaptureResult,
     IncrementInput,
+    RefundInput,
+    RefundResult,
     VerifyInput,
     VoidInput,
     VoidResult,
@@ -44,11 +48,13 @@ __all__ = [
     "Capabilities",
     "HoldLister",
     "IncrementUnsupported",
+    "NotCaptured",
     "PaymentDeclined",
     "PaymentError",
     "PaymentGateway",
     "PaymentRequestInvalid",
     "PaymentUnavailable",
+    "RefundAboveCaptured",
 ]
 
 
@@ -94,6 +100,10 @@ class PaymentGateway(Protocol):
 
     async def increment(self, request: IncrementInput) -> Authorization:
         """Raise the hold by `extra`, or raise IncrementUnsupported."""
+        ...
+
+    async def refund(self, request: RefundInput) -> RefundResult:
+        """Give back `amount` of a captured hold; the total never exceeds the capture."""
         ...
 
     async def aclose(self) -> None: ...

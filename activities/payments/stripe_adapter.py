@@ -18,6 +18,7 @@ import stripe
 from activities.payments import errors as e
 from activities.payments import stripe_currency as sc
 from activities.payments import stripe_intents as si
+from activities.payments import stripe_refunds
 from activities.payments.protocol import Capabilities
 from core.money import Money
 from workflows.contracts import (
@@ -26,6 +27,8 @@ from workflows.contracts import (
     CaptureInput,
     CaptureResult,
     IncrementInput,
+    RefundInput,
+    RefundResult,
     VerifyInput,
     VoidInput,
     VoidResult,
@@ -270,6 +273,9 @@ class StripeGateway:
                 raise e.IncrementUnsupported(f"stripe {exc.http_status}: {exc}") from exc
             raise _map(exc) from exc
         return await self._authorization(await self._load(str(pi["id"])), card_present=True)
+
+    async def refund(self, request: RefundInput) -> RefundResult:
+        return await stripe_refunds.refund(self._client, self._load, _call, request)
 
     async def aclose(self) -> None:
         await self._http.close_async()

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Create or migrate Temporal's two PostgreSQL databases (run by temporal-admin-tools).
+# Create or migrate Temporal's two PostgreSQL databases (run by temporal-admin-tools), and
+# create the (empty) database of chargepay's ledger.
 # Idempotent: `create` tolerates an existing database, `update-schema` applies only what is new,
 # so the same step upgrades the schema when the server image tag is raised.
 set -eu
@@ -27,3 +28,7 @@ for db in temporal temporal_visibility; do
   sql --db "$db" update-schema -d "$versioned"
 done
 echo "Temporal schema is up to date"
+
+# chargepay's ledger (receipts, refunds) gets a database of its own on the same server; its
+# tables are chargepay's Alembic migrations, which the worker applies at start.
+sql --db chargepay_ledger create || echo "database chargepay_ledger already exists"

@@ -22,6 +22,7 @@ from emulators.payments.models import (
     AuthorizeRequest,
     CaptureRequest,
     IncrementRequest,
+    RefundRequest,
     TerminalHoldRequest,
     VoidRequest,
 )
@@ -252,6 +253,20 @@ def create_app(config: EmulatorConfig) -> FastAPI:
             return 200, hold.public()
 
         return await write(request, "increment", IncrementRequest, act)
+
+    @app.post("/v1/authorizations/{hold_id}/refunds")
+    async def refund(hold_id: str, request: Request) -> JSONResponse:
+        def act(body: RefundRequest, key: str) -> Outcome:
+            done = acq.ledger.refund(hold_id, body.amount_minor, body.currency, key)
+            hold = acq.ledger.get(hold_id)
+            return 200, {
+                "refund_id": done["id"],
+                "amount_minor": done["amount_minor"],
+                "currency": hold.currency,
+                "refunded_minor": hold.refunded_minor,
+            }
+
+        return await write(request, "refund", RefundRequest, act)
 
     # ------------------------------------------------------------ control
     @app.get("/_emulator/health")

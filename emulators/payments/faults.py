@@ -12,7 +12,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Operation = Literal["verify", "authorize", "capture", "void", "increment", "*"]
+Operation = Literal["verify", "authorize", "capture", "void", "increment", "refund", "*"]
 FaultKind = Literal[
     "timeout_before_commit",
     "timeout_after_commit",

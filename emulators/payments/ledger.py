@@ -39,6 +39,11 @@ class Hold:
     captures: list[dict[str, Any]] = field(default_factory=list)
     voids: list[dict[str, Any]] = field(default_factory=list)
     increments: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def refunded_minor(self) -> int:
+        return sum(int(r["amount_minor"]) for r in self.refunds)
 
     @property
     def captured_minor(self) -> int:
@@ -65,6 +70,7 @@ class Hold:
             "status": self.status,
             "captured_minor": self.captured_minor,
             "released_minor": self.released_minor,
+            "refunded_minor": self.refunded_minor,
             "supports_increment": True,
         }
 
@@ -75,6 +81,7 @@ class Hold:
             "captures": list(self.captures),
             "voids": list(self.voids),
             "increments": list(self.increments),
+            "refunds": list(self.refunds),
         }
 
 
@@ -179,6 +186,30 @@ class Ledger:
             }
         )
         return hold
+
+    def refund(self, hold_id: str, amount_minor: int, currency: str, key: str) -> dict[str, Any]:
+        """Give back part of a capture; never more in total than was captured."""
+        hold = self.get(hold_id)
+        if hold.status != "captured":
+            raise AcquirerError(409, "not_captured", f"{hold_id} is {hold.status}, not captured")
+        if currency != hold.currency:
+            raise invalid(f"currency {currency} does not match the hold's {hold.currency}")
+        left = hold.captured_minor - hold.refunded_minor
+        if amount_minor > left:
+            raise AcquirerError(
+                422,
+                "amount_above_captured",
+                f"{amount_minor} exceeds the {left} still refundable",
+                refundable_minor=left,
+            )
+        refund = {
+            "id": f"re_{secrets.token_hex(10)}",
+            "t": self._now().isoformat(),
+            "amount_minor": amount_minor,
+            "idempotency_key": key,
+        }
+        hold.refunds.append(refund)
+        return refund
 
     def expire_now(self, hold_id: str) -> Hold:
         hold = self.get(hold_id)

@@ -38,5 +38,9 @@ class IncrementRequest(_Amount):
     pass
 
 
+class RefundRequest(_Amount):
+    pass
+
+
 class VoidRequest(_Body):
     pass

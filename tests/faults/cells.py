@@ -13,7 +13,7 @@ from tests.faults.expect import ANY, Expect, completed, ended
 from tests.support.acquirer import fault_rule
 from tests.support.monta_emulator import FIND, PRICE_GROUP, RECEIPT, START, STOP, http_fault
 
-Scenario = Literal["card", "token", "busy", "no_energy", "reconcile"]
+Scenario = Literal["card", "token", "busy", "no_energy", "reconcile", "refund"]
 Lane = Literal["payments", "start", "stop", "watcher"]
 
 # Faults that outlast the client's 2 s deadline (tests/faults/lanes.py sets it), and a
@@ -288,6 +288,12 @@ NOT_APPLICABLE: tuple[NotApplicable, ...] = (
     NotApplicable("reconcile_read", "acquirer_list",
                   "the acquirer emulator has no fault hook on GET /v1/authorizations"),
 )  # fmt: skip
+
+
+# The refund row lives in its own module (this one is the session's steps); it needs Cell.
+from tests.faults.refund_cells import REFUND_CELLS  # noqa: E402
+
+CELLS = (*CELLS, *REFUND_CELLS)
 
 
 def cell_by_id(cell_id: str) -> Cell:

@@ -15,6 +15,7 @@ from tests.faults.cells import TARIFF_CP, Cell
 from tests.faults.lanes import SCALE, LaneStack
 from tests.faults.observation import Observation
 from tests.faults.reconcile_cell import run_reconcile_cell
+from tests.faults.refund_cell import run_refund_cell
 from tests.faults.worker_kill import WorkerKiller
 from tests.faults.workflow_state import workflow_failure
 from workflows.contracts import FINAL_STATES, session_workflow_id
@@ -33,6 +34,8 @@ BEFORE_CHARGING = frozenset({"pricing", "authorizing", "starting"})
 def run_cell(lane: LaneStack, cell: Cell) -> Observation:
     if cell.scenario == "reconcile":
         return run_reconcile_cell(lane, cell)
+    if cell.scenario == "refund":
+        return run_refund_cell(lane, cell)
     return SessionCell(lane, cell).run()
 
 

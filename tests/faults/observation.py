@@ -32,6 +32,12 @@ class Observation:
     hold_ref: str | None = None  # the card-present hold the terminal placed
     observed_at: float = 0.0  # wall time the status above was read
     notes: list[str] = field(default_factory=list)
+    # Refund cells: the faulted request's answer, the answer once the faults were gone, the
+    # acquirer's refunds of the session's hold, and the credit notes on its receipt.
+    refund_first: str | None = None
+    refund_then: str | None = None
+    refunds: list[int] = field(default_factory=list)
+    credit_notes: int = 0
 
     # -- the session ------------------------------------------------------------------
     @property
@@ -100,5 +106,10 @@ class Observation:
             parts.append(f"captured={self.captured} price={self.price}")
         if self.then_status is not None:
             parts.append(f"then {self.then_status['state']}")
+        if self.refund_first is not None:
+            parts.append(
+                f"refund {self.refund_first} then {self.refund_then}, acquirer refunds "
+                f"{self.refunds}, credit notes {self.credit_notes}"
+            )
         parts.extend(self.notes)
         return ", ".join(parts)

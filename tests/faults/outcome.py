@@ -12,6 +12,8 @@ def problems(cell: Cell, obs: Observation) -> list[str]:
     """Everything wrong with the observation: the expected outcome, then the invariants."""
     if cell.scenario == "reconcile":
         return _reconcile_problems(cell.expect, obs)
+    if cell.scenario == "refund":
+        return _refund_problems(cell.expect, obs)
     found = _outcome_problems(cell.expect, obs)
     found += all_invariants(obs, cell.extra.get("i2_exempt"))
     return found
@@ -91,4 +93,22 @@ def _reconcile_problems(exp: Expect, obs: Observation) -> list[str]:
     others = [h["id"] for h in obs.holds if h["id"] != obs.hold_ref and h["voids"]]
     if others:
         found.append(f"other holds voided: {others}")
+    return found
+
+
+def _refund_problems(exp: Expect, obs: Observation) -> list[str]:
+    """Money goes back once whatever the fault: one refund, one credit note, <= captured."""
+    found = []
+    if obs.state != "completed":
+        return [f"the session to refund is {obs.state}, expected completed"]
+    if obs.refund_first not in exp.state:
+        found.append(f"first answer {obs.refund_first}, expected {'|'.join(sorted(exp.state))}")
+    if obs.refund_then != exp.then_state:
+        found.append(f"once the faults were gone: {obs.refund_then}, expected {exp.then_state}")
+    if len(obs.refunds) != 1:
+        found.append(f"{len(obs.refunds)} refunds at the acquirer, expected 1")
+    if sum(obs.refunds) > (obs.captured or 0):
+        found.append(f"refunded {sum(obs.refunds)} of a {obs.captured} capture")
+    if obs.credit_notes != len(obs.refunds):
+        found.append(f"{obs.credit_notes} credit notes for {len(obs.refunds)} refunds")
     return found

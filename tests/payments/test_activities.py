@@ -29,6 +29,8 @@ from workflows.contracts import (
     CaptureInput,
     CaptureResult,
     IncrementInput,
+    RefundInput,
+    RefundResult,
     VerifyInput,
     VoidInput,
     VoidResult,
@@ -60,6 +62,9 @@ class RaisingGateway:
         raise self.error
 
     async def increment(self, request: IncrementInput) -> Authorization:
+        raise self.error
+
+    async def refund(self, request: RefundInput) -> RefundResult:
         raise self.error
 
     async def aclose(self) -> None:

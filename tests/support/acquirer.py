@@ -21,7 +21,7 @@ from tests.support.processes import ServerProcess, python_server
 
 APPROVED_CARD = "4242424242424242"
 
-Operation = Literal["verify", "authorize", "capture", "void", "increment", "*"]
+Operation = Literal["verify", "authorize", "capture", "void", "increment", "refund", "*"]
 FaultKind = Literal[
     "timeout_before_commit", "timeout_after_commit", "timeout_then_commit", "5xx", "4xx", "slow"
 ]

@@ -170,4 +170,10 @@ class FakeWorld:
             self.calls.append((c.PAYMENTS_VOID, inp))
             return c.VoidResult(released=Money(amount_minor=1, currency="EUR"))
 
-        return [verify, authorize, capture, void]
+        @activity.defn(name=c.LEDGER_WRITE_RECEIPT)
+        async def write_receipt(inp: c.ReceiptInput) -> c.ReceiptWritten:
+            self.calls.append((c.LEDGER_WRITE_RECEIPT, inp))
+            writes = self.names().count(c.LEDGER_WRITE_RECEIPT)
+            return c.ReceiptWritten(number=1, created=writes == 1)
+
+        return [verify, authorize, capture, void, write_receipt]

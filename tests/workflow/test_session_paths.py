@@ -61,6 +61,12 @@ async def test_happy_path_stops_at_budget_and_captures(temporal_env: WorkflowEnv
     assert start.payment_session.card_last4 == "1234"
     attach = next(a for n, a in world.calls if n == c.MONTA_ATTACH_PAYMENT)
     assert attach.captured.amount_minor == 478
+    # After the capture, one receipt for the session, with the hold's card and the price.
+    receipt = next(a for n, a in world.calls if n == c.LEDGER_WRITE_RECEIPT)
+    assert world.names().count(c.LEDGER_WRITE_RECEIPT) == 1
+    assert receipt.session_id == accepted.session_id and receipt.price.amount_minor == 478
+    assert receipt.captured.amount_minor == 478 and receipt.authorization.card_last4 == "1234"
+    assert world.names().index(c.PAYMENTS_CAPTURE) < world.names().index(c.LEDGER_WRITE_RECEIPT)
     desc = await handle.describe()
     attrs = desc.typed_search_attributes
     assert attrs.get(sa.SESSION_STATE) == "completed"
@@ -259,6 +265,10 @@ async def test_hold_about_to_expire_captures_last_known_price(
     assert result.captured is not None and result.captured.amount_minor == 140
     assert result.uncollected is not None and result.uncollected.amount_minor == 8
     assert result.attention == "no_completed_before_capture_deadline"
+    # The receipt waits for the final price: it bills 148, 140 of it captured.
+    receipt = next(a for n, a in world.calls if n == c.LEDGER_WRITE_RECEIPT)
+    assert receipt.price.amount_minor == 148 and receipt.captured.amount_minor == 140
+    assert receipt.uncollected is not None and receipt.uncollected.amount_minor == 8
 
 
 async def test_a_late_completed_lost_on_its_way_is_read_from_monta(

@@ -84,6 +84,10 @@ class ChargePointInfo(_Model):
     kind: Literal["ac", "dc"] | None = None
     max_kw: Decimal | None = None
     price_group_id: int | None = None
+    # Where it is, for the driver's receipt (Monta's location); the country picks the
+    # receipt's time zone (receipts/time_zone.py).
+    address: str = ""
+    country: str | None = None
 
 
 class TariffQuote(_Model):

@@ -1,0 +1,1 @@
+"""Ledger activities: the session's writes to the ledger (ledger/)."""
