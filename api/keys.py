@@ -12,15 +12,13 @@ The key is printed once by `create` and never stored (only its SHA-256). The fil
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from api.key_cli import CliError, key_parser, print_new_key, print_rows, run_key_command
 from api.keystore import (
     KeyFile,
     TerminalRecord,
@@ -30,10 +28,6 @@ from api.keystore import (
     terminal_ref,
 )
 from workflows.contracts import SessionRequest
-
-
-class CliError(Exception):
-    pass
 
 
 def _check_ids(operator: str, terminal_id: str) -> None:
@@ -102,9 +96,9 @@ def list_keys(path: Path, operator: str | None = None) -> list[dict[str, object]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m api.keys", description=__doc__.split("\n")[0])
-    p.add_argument("--file", type=Path, help="keys file (default: settings.terminal_keys_file)")
-    sub = p.add_subparsers(dest="command", required=True)
+    p, sub = key_parser(
+        "python -m api.keys", __doc__ or "", "keys file (default: settings.terminal_keys_file)"
+    )
     for name in ("create", "map"):
         c = sub.add_parser(name)
         c.add_argument("--operator", required=True)
@@ -113,37 +107,30 @@ def _parser() -> argparse.ArgumentParser:
         if name == "create":
             c.add_argument("--label", default="")
             c.add_argument("--json", action="store_true", help="print {key_id, key} as JSON")
-    ls = sub.add_parser("list")
-    ls.add_argument("--operator")
-    rv = sub.add_parser("revoke")
-    rv.add_argument("key_id")
     return p
 
 
+def _create(path: Path, args: argparse.Namespace) -> None:
+    key_id, key = create_key(path, args.operator, args.terminal, args.cps, args.label)
+    print_new_key(key_id, key, args.json, "store it on the terminal")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.file is None:
+    def default_file() -> Path:
         from settings import get_settings
 
-        args.file = get_settings().terminal_keys_file
-    path: Path = args.file
-    try:
-        if args.command == "create":
-            key_id, key = create_key(path, args.operator, args.terminal, args.cps, args.label)
-            if args.json:
-                print(json.dumps({"key_id": key_id, "key": key}))
-            else:
-                print(f"key id: {key_id}\nkey (shown once, store it on the terminal): {key}")
-        elif args.command == "map":
-            map_terminal(path, args.operator, args.terminal, args.cps)
-        elif args.command == "list":
-            print(json.dumps(list_keys(path, args.operator), indent=2))
-        elif args.command == "revoke":
-            revoke_key(path, args.key_id)
-    except (CliError, ValidationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return get_settings().terminal_keys_file
+
+    return run_key_command(
+        _parser().parse_args(argv),
+        default_file,
+        {
+            "create": _create,
+            "map": lambda path, args: map_terminal(path, args.operator, args.terminal, args.cps),
+            "list": lambda path, args: print_rows(list_keys(path, args.operator)),
+            "revoke": lambda path, args: revoke_key(path, args.key_id),
+        },
+    )
 
 
 if __name__ == "__main__":

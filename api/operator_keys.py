@@ -12,13 +12,13 @@ re-read it when it changes.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.key_cli import CliError, key_parser, print_new_key, print_rows, run_key_command
 from api.operator_keystore import (
     USER_MAX_LENGTH,
     edit_operator_key_file,
@@ -26,10 +26,6 @@ from api.operator_keystore import (
     read_operator_key_file,
 )
 from workflows.contracts import SessionRequest
-
-
-class CliError(Exception):
-    pass
 
 
 def _check(operator: str, user: str) -> None:
@@ -68,44 +64,38 @@ def list_keys(path: Path, operator: str | None = None) -> list[dict[str, object]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m api.operator_keys", description=__doc__.split("\n")[0]
+    p, sub = key_parser(
+        "python -m api.operator_keys",
+        __doc__ or "",
+        "keys file (default: settings.operator_keys_file)",
     )
-    p.add_argument("--file", type=Path, help="keys file (default: settings.operator_keys_file)")
-    sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("create")
     c.add_argument("--operator", required=True)
     c.add_argument("--user", required=True, help="who acts (name or email), shown in history")
     c.add_argument("--json", action="store_true", help="print {key_id, key} as JSON")
-    ls = sub.add_parser("list")
-    ls.add_argument("--operator")
-    rv = sub.add_parser("revoke")
-    rv.add_argument("key_id")
     return p
 
 
+def _create(path: Path, args: argparse.Namespace) -> None:
+    key_id, key = create_key(path, args.operator, args.user)
+    print_new_key(key_id, key, args.json, f"give it to {args.user}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.file is None:
+    def default_file() -> Path:
         from settings import get_settings
 
-        args.file = get_settings().operator_keys_file
-    path: Path = args.file
-    try:
-        if args.command == "create":
-            key_id, key = create_key(path, args.operator, args.user)
-            if args.json:
-                print(json.dumps({"key_id": key_id, "key": key}))
-            else:
-                print(f"key id: {key_id}\nkey (shown once, give it to {args.user}): {key}")
-        elif args.command == "list":
-            print(json.dumps(list_keys(path, args.operator), indent=2))
-        elif args.command == "revoke":
-            revoke_key(path, args.key_id)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return get_settings().operator_keys_file
+
+    return run_key_command(
+        _parser().parse_args(argv),
+        default_file,
+        {
+            "create": _create,
+            "list": lambda path, args: print_rows(list_keys(path, args.operator)),
+            "revoke": lambda path, args: revoke_key(path, args.key_id),
+        },
+    )
 
 
 if __name__ == "__main__":

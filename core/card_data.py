@@ -8,6 +8,7 @@ Ids are not checked: a terminal's transaction id or a hold reference may be all 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -43,6 +44,7 @@ PAYMENT_TOKEN_PATTERN = r"^(tok|pm|src|card)_[A-Za-z0-9_]{1,200}$"
 
 # 13 to 19 digits, optionally grouped by single spaces or dashes as printed on a card.
 _DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+_SEPARATORS = re.compile(r"([ -])")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -55,13 +57,43 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_number_end(groups: list[str], start: int) -> int | None:
+    """The furthest index `end` such that groups[start:end] joined is a card number."""
+    for end in range(len(groups), start, -1):
+        digits = "".join(groups[start:end])
+        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+            return end
+    return None
+
+
+def _replace_in_run(run: str, replacement: Callable[[str], str]) -> str:
+    # Separated digit groups may join a card number to its neighbours ("T1-4111..."): try
+    # every run of whole groups, longest first, from each group on.
+    parts = _SEPARATORS.split(run)
+    groups, seps = parts[0::2], [*parts[1::2], ""]
+    out: list[str] = []
+    i = 0
+    while i < len(groups):
+        end = _card_number_end(groups, i)
+        if end is None:
+            out.append(groups[i] + seps[i])
+            i += 1
+        else:
+            out.append(replacement("".join(groups[i:end])) + seps[end - 1])
+            i = end
+    return "".join(out)
+
+
+def replace_card_numbers(text: str, replacement: Callable[[str], str]) -> str:
+    """`text` with each card number in it replaced by `replacement(its digits)`."""
+    if not any(c.isdigit() for c in text):
+        return text
+    return _DIGIT_RUN.sub(lambda m: _replace_in_run(m.group(0), replacement), text)
+
+
 def contains_card_number(text: str) -> bool:
-    """True when `text` holds a run of 13-19 digits that passes the Luhn check."""
-    for match in _DIGIT_RUN.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        if luhn_valid(digits):
-            return True
-    return False
+    """True when `text` holds 13-19 digits (grouped as on a card or not) passing Luhn."""
+    return replace_card_numbers(text, lambda _digits: "") != text
 
 
 def refuse_card_number(text: str | None) -> str | None:

@@ -33,6 +33,11 @@ _RETRIED = frozenset(
         RPCStatusCode.ABORTED,
     }
 )
+# The server did not answer at all (the SDK's "transport error" while it is down), or not in
+# time: the whole take-over is tried again once it is back (worker.start_version).
+_UNREACHABLE = frozenset(
+    {RPCStatusCode.UNKNOWN, RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
+)
 _ROUTED = (
     RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED,
     # A server that does not report propagation.
@@ -79,6 +84,8 @@ async def _describe_or_none(client: Client, deployment_name: str) -> WorkerDeplo
     try:
         return await describe(client, deployment_name)
     except RPCError as exc:
+        if exc.status == RPCStatusCode.UNKNOWN:
+            raise TemporalUnreachable(f"{deployment_name}: {exc.message}") from exc
         if exc.status not in _RETRIED:
             raise
         return None
@@ -146,10 +153,13 @@ async def make_current(
             response = await client.workflow_service.set_worker_deployment_current_version(request)
             break
         except RPCError as exc:
+            if exc.status == RPCStatusCode.UNKNOWN:
+                raise TemporalUnreachable(f"{canonical(version)}: {exc.message}") from exc
             if exc.status not in _RETRIED:
                 raise DeploymentError(f"{canonical(version)}: {exc.message}") from exc
             if loop.time() + delay > deadline or stop.is_set():
-                raise DeploymentError(
+                gave_up = TemporalUnreachable if exc.status in _UNREACHABLE else DeploymentError
+                raise gave_up(
                     f"{canonical(version)} not made current within {wait_s:.0f} s: {exc.message}"
                 ) from exc
         await _pause(stop, delay)
@@ -181,7 +191,7 @@ async def take_over(
     try:
         info = await describe(client, version.deployment_name)
     except RPCError as exc:
-        if exc.status in _RETRIED or exc.status == RPCStatusCode.UNKNOWN:
+        if exc.status in _RETRIED or exc.status in _UNREACHABLE:
             raise TemporalUnreachable(f"{canonical(version)}: {exc.message}") from exc
         raise DeploymentError(f"{canonical(version)}: {exc.message}") from exc
     if is_routed(info, version):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from devstack.demo import (
     provision_operator_key,
     run_demo,
 )
-from devstack.envfile import REPO
+from devstack.envfile import REPO, read_env_file
 from devstack.stack import Stack, StackConfig, StackPorts
 
 
@@ -39,7 +40,8 @@ chargepay dev stack is up (TIME_SCALE={stack.config.time_scale}); logs in {stack
   Webhooks        {stack.api_url}/v1/webhooks/monta/{{alpha,bravo}} (registered with the emulator)
 
 Demo terminal key (alpha / DEMO1): {key}
-A demo hold was placed on the acquirer ({hold_ref}). Start a session with:
+A demo hold was placed on the acquirer ({hold_ref}); it stays open {DEMO_HOLD_WALL_S // 60} minutes
+(then reconciliation releases it: the README's step 4 places another). Start a session with:
 
 {curl_start(stack.api_url, key, hold_ref)}
 
@@ -56,6 +58,20 @@ Flagged sessions and the actions on them (docs/operations.md):
     uv run python -m api.operator_cli flagged
 Ctrl-C stops everything.
 """
+
+
+# Reconciliation voids a hold no session claimed once its grace has passed, counted in
+# real-world time: at the dev stack's time scale the default would release the demo hold the
+# banner prints before a person has read it. Keep it open for this much wall time.
+DEMO_HOLD_WALL_S = 30 * 60
+
+
+def dev_config(data_dir: Path, ports: StackPorts, time_scale: float) -> StackConfig:
+    """The stack `make dev` runs; a hold grace set in the environment wins."""
+    env: dict[str, str] = {}
+    if "CHARGEPAY_RECONCILE_HOLD_GRACE_S" not in {**read_env_file(), **os.environ}:
+        env["CHARGEPAY_RECONCILE_HOLD_GRACE_S"] = str(DEMO_HOLD_WALL_S * time_scale)
+    return StackConfig(data_dir, ports, time_scale=time_scale, env=env)
 
 
 def clear_temporal_state(data_dir: Path) -> bool:
@@ -78,7 +94,7 @@ def main() -> int:
     args = p.parse_args()
     ports = StackPorts.free() if args.free_ports else StackPorts()
     codec = dev_codec_secrets(args.data_dir)  # payloads encrypted, as in production
-    config = StackConfig(args.data_dir, ports, time_scale=args.time_scale)
+    config = dev_config(args.data_dir, ports, args.time_scale)
     stack = Stack(replace(config, codec_keys=codec.keys, codec_token=codec.token))
     stop = threading.Event()
 

@@ -7,54 +7,18 @@ dashes) that pass the Luhn check are replaced by `[PAN ****<last 4>]`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-# 13-19 digits, single spaces or dashes allowed between them, not part of a longer number.
-_CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
-_SEPARATORS = re.compile(r"([ -])")
+from core.card_data import replace_card_numbers
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def _pan_end(groups: list[str], start: int) -> int | None:
-    """The furthest group index `end` such that groups[start:end] is a Luhn-valid PAN."""
-    for end in range(len(groups), start, -1):
-        digits = "".join(groups[start:end])
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
-            return end
-    return None
-
-
-def _mask(match: re.Match[str]) -> str:
-    # Separated digit groups may join a PAN to its neighbours ("T1-4111…"): try every run
-    # of whole groups, longest first, from each group on.
-    parts = _SEPARATORS.split(match.group(0))
-    groups, seps = parts[0::2], [*parts[1::2], ""]
-    out: list[str] = []
-    i = 0
-    while i < len(groups):
-        end = _pan_end(groups, i)
-        if end is None:
-            out.append(groups[i] + seps[i])
-            i += 1
-        else:
-            out.append(f"[PAN ****{''.join(groups[i:end])[-4:]}]" + seps[end - 1])
-            i = end
-    return "".join(out)
+def _mask(digits: str) -> str:
+    return f"[PAN ****{digits[-4:]}]"
 
 
 def redact_text(text: str) -> str:
-    return _CANDIDATE.sub(_mask, text) if any(c.isdigit() for c in text) else text
+    return replace_card_numbers(text, _mask)
 
 
 def redact_value(value: Any) -> Any:

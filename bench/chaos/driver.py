@@ -36,6 +36,7 @@ class FaultDriver:
         self._lift: asyncio.Task[None] | None = None
         self.acquirer_seed = 0
         self._procs = asyncio.Lock()  # one process operation at a time
+        self._kills: dict[str, int] = {}  # kind -> kills so far
         self.emulator_counters: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ timeline
@@ -78,16 +79,24 @@ class FaultDriver:
             raise ValueError(f"unknown fault event {event.kind}")
 
     # ------------------------------------------------------------------ processes
-    async def _kill_restart(self, name: str, start: Callable[[], None], down_s: float) -> None:
+    def _next_replica(self, kind: str) -> str:
+        """Each kill takes the next replica of its kind in turn, so every one is killed."""
+        names = self.stack.worker_names if kind == "worker" else self.stack.api_names
+        turn = self._kills.get(kind, 0)
+        self._kills[kind] = turn + 1
+        return names[turn % len(names)]
+
+    async def _kill_restart(self, kind: str, start: Callable[[], None], down_s: float) -> None:
         async with self._procs:
+            name = self._next_replica(kind)
             proc = self.stack.procs.get(name)
             pid = proc.popen.pid if proc and proc.popen else None
             if proc is not None:
                 await asyncio.to_thread(proc.kill)  # SIGKILL: no clean shutdown
-            self.log.write(f"kill_{name}", pid=pid, signal="SIGKILL")
+            self.log.write(f"kill_{kind}", replica=name, pid=pid, signal="SIGKILL")
             await asyncio.sleep(down_s)
             await asyncio.to_thread(start)
-            self.log.write(f"restart_{name}", pid=self._pid(name))
+            self.log.write(f"restart_{kind}", replica=name, pid=self._pid(name))
 
     async def _restart_temporal(self) -> None:
         async with self._procs:

@@ -40,13 +40,15 @@ SETTLE_AFTER_FINAL_S = 3.0  # Monta completes a voided session's charge shortly 
 
 
 def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
-    """One API and one worker; with CHAOS_SHAPE=production, two of each behind nginx as
-    compose runs them (the driver then kills one replica of each kind). The production shape
-    is not CI's yet: its first quick run left one session waiting for a final price that
-    Monta had reported (docs/status.md). The report names the shape."""
-    ingress = os.environ.get("CHAOS_SHAPE") == "production"
+    """Two APIs and two workers behind nginx, as compose runs them (the driver kills one
+    replica of each kind); CHAOS_SHAPE=single runs one API and one worker without an
+    ingress. The report names the shape."""
+    ingress = os.environ.get("CHAOS_SHAPE", "production") != "single"
     if ingress and nginx_binary() is None:
-        raise SystemExit("CHAOS_SHAPE=production needs nginx (Debian's package)")
+        raise SystemExit(
+            "the chaos run's production shape needs nginx (Debian's package: apt-get install "
+            "nginx); CHAOS_SHAPE=single runs one API and one worker without it"
+        )
     return StackConfig(
         data_dir=data_dir,
         ports=StackPorts.free(),

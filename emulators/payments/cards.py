@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.card_data import luhn_valid
+
 
 @dataclass(frozen=True)
 class CardOutcome:
@@ -47,19 +49,9 @@ def card_brand(number: str) -> str:
     return "UNKNOWN"
 
 
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def read_card(number: str) -> CardOutcome:
     """What the acquirer decides for a card tapped on a terminal."""
     digits = number.replace(" ", "")
-    if not (digits.isdigit() and 12 <= len(digits) <= 19 and luhn_ok(digits)):
+    if not (digits.isdigit() and 12 <= len(digits) <= 19 and luhn_valid(digits)):
         raise InvalidCardNumber("card_number must be 12-19 digits with a valid check digit")
     return CardOutcome(card_brand(digits), digits[-4:], _DECLINING_CARDS.get(digits))

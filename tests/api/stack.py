@@ -12,6 +12,7 @@ import asyncio
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -126,6 +127,17 @@ class RunningStack:
                 return status
             time.sleep(0.25)
         raise TimeoutError(f"{session_id} still {status and status['state']} after {timeout_s}s")
+
+
+def hold_start_body(hold: str, cp: int, amount_minor: int = 1500, **extra: Any) -> dict[str, Any]:
+    """A terminal's start for a card-present hold it placed (a fresh transaction id)."""
+    return {
+        "terminal_transaction_id": f"tx_{uuid.uuid4().hex[:10]}",
+        "charge_point_id": cp,
+        "amount": {"amount_minor": amount_minor, "currency": "EUR"},
+        "authorization_ref": hold,
+        **extra,
+    }
 
 
 def worker_script() -> Path:

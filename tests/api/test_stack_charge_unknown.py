@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from tests.api.stack import RunningStack, running_stack, worker_script
+from tests.api.stack import RunningStack, hold_start_body, running_stack, worker_script
 from tests.api.support import auth
 
 pytestmark = pytest.mark.timeout(600)
@@ -36,12 +35,7 @@ def test_a_charge_monta_forgot_flags_its_session(quiet_stack: RunningStack) -> N
     s = quiet_stack
     key = s.new_key("U1", [101])  # 11 kW AC: 50 EUR lasts hours of charge time
     hold = s.place_hold("U1", 5000)
-    body = {
-        "terminal_transaction_id": f"cu_{uuid.uuid4().hex[:10]}",
-        "charge_point_id": 101,
-        "amount": {"amount_minor": 5000, "currency": "EUR"},
-        "authorization_ref": hold,
-    }
+    body = hold_start_body(hold, 101, 5000)
     r = s.start(key, body)
     assert r.status_code == 201, r.text
     sid = r.json()["session_id"]

@@ -5,25 +5,15 @@ before Monta is called, and the hold is left to the session that owns it."""
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.stack import RunningStack
+from tests.api.stack import RunningStack, hold_start_body
 
 pytestmark = pytest.mark.timeout(600)
-
-
-def _body(hold: str, cp: int) -> dict[str, Any]:
-    return {
-        "terminal_transaction_id": f"claim_{uuid.uuid4().hex[:10]}",
-        "charge_point_id": cp,
-        "amount": {"amount_minor": 1500, "currency": "EUR"},
-        "authorization_ref": hold,
-    }
 
 
 def _charges(stack: RunningStack, session_id: str) -> list[Any]:
@@ -38,14 +28,14 @@ def _session_of(answer: httpx.Response) -> str:
 def test_one_hold_pays_for_one_session_whoever_presents_it(stack: RunningStack) -> None:
     owner_key = stack.new_key("H1", [101, 102])
     hold = stack.place_hold("H1", 1500)
-    first = stack.start(owner_key, _body(hold, 101))
+    first = stack.start(owner_key, hold_start_body(hold, 101))
     assert first.status_code == 201, first.text
     owner = first.json()["session_id"]
     # The same terminal again, another terminal, another operator: all refused.
     others = [
-        (owner_key, _body(hold, 102)),
-        (stack.new_key("H2", [103]), _body(hold, 103)),
-        (stack.new_key("H3", [201], operator="bravo"), _body(hold, 201)),
+        (owner_key, hold_start_body(hold, 102)),
+        (stack.new_key("H2", [103]), hold_start_body(hold, 103)),
+        (stack.new_key("H3", [201], operator="bravo"), hold_start_body(hold, 201)),
     ]
     for key, body in others:
         refused = stack.start(key, body)
@@ -69,7 +59,9 @@ def test_of_simultaneous_starts_with_one_hold_exactly_one_wins(stack: RunningSta
     keys = [stack.new_key(f"S{i}", [104 + i]) for i in range(2)]
     hold = stack.place_hold("S0", 1500)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(lambda i: stack.start(keys[i], _body(hold, 104 + i)), range(2)))
+        answers = list(
+            pool.map(lambda i: stack.start(keys[i], hold_start_body(hold, 104 + i)), range(2))
+        )
     codes = sorted(a.status_code for a in answers)
     assert codes == [201, 409], [a.text for a in answers]
     winner = next(a for a in answers if a.status_code == 201).json()["session_id"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 
-from tests.api.stack import RunningStack
+from tests.api.stack import RunningStack, hold_start_body
 from tests.api.support import auth, charge_entry, signed_batch
 
 pytestmark = pytest.mark.timeout(600)
@@ -16,12 +15,7 @@ pytestmark = pytest.mark.timeout(600)
 def test_temporal_down_webhook_503_then_redelivery_succeeds(stack: RunningStack) -> None:
     key = stack.new_key("O1", [103])
     hold = stack.place_hold("O1", 1500)
-    body = {
-        "terminal_transaction_id": f"out_{uuid.uuid4().hex[:8]}",
-        "charge_point_id": 103,
-        "amount": {"amount_minor": 1500, "currency": "EUR"},
-        "authorization_ref": hold,
-    }
+    body = hold_start_body(hold, 103)
     r = stack.api.post("/v1/sessions", json=body, headers=auth(key))
     assert r.status_code == 201, r.text
     sid, charge_id = r.json()["session_id"], r.json()["charge_id"]

@@ -35,7 +35,11 @@ REQUIRED = (
 
 
 @pytest.mark.skipif(not (REPO / "worker.py").exists(), reason="worker.py has not landed")
-def test_a_small_chaos_run_reports_every_figure(tmp_path: Path) -> None:
+def test_a_small_chaos_run_reports_every_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One API and one worker: the production shape is `make chaos-quick`'s, in CI.
+    monkeypatch.setenv("CHAOS_SHAPE", "single")
     params = presets.with_window(presets.quick(seed=4242, sessions=6), fault_window_s=30.0)
     params = replace(params, worker_kill_every_s=(8.0, 12.0), api_kill_every_s=(12.0, 20.0))
     report = asyncio.run(run(params, results=tmp_path, data_root=tmp_path / "data"))

@@ -6,7 +6,6 @@ the client address is nginx's to tell, bodies are capped, and each key is rate-l
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from devstack.ingress import NGINX_MISSING, nginx_binary
-from tests.api.stack import RunningStack, running_stack, worker_script
+from tests.api.stack import RunningStack, hold_start_body, running_stack, worker_script
 from tests.api.support import auth, charge_entry, signed_batch
 from tests.faults.observation import Observation
 
@@ -42,15 +41,6 @@ def ingress_stack(log_dir: Path) -> Iterator[RunningStack]:
         yield s
 
 
-def _body(hold: str, cp: int) -> dict[str, Any]:
-    return {
-        "terminal_transaction_id": f"in_{uuid.uuid4().hex[:10]}",
-        "charge_point_id": cp,
-        "amount": {"amount_minor": 1500, "currency": "EUR"},
-        "authorization_ref": hold,
-    }
-
-
 def test_sessions_settle_once_through_two_apis_and_two_workers(
     ingress_stack: RunningStack,
 ) -> None:
@@ -59,7 +49,7 @@ def test_sessions_settle_once_through_two_apis_and_two_workers(
     keys = {t: s.new_key(t, [cp]) for t, cp in zip(terminals, DC_POINTS, strict=True)}
 
     def run(terminal: str, cp: int) -> tuple[str, Any]:
-        r = s.start(keys[terminal], _body(s.place_hold(terminal, 1500), cp))
+        r = s.start(keys[terminal], hold_start_body(s.place_hold(terminal, 1500), cp))
         assert r.status_code == 201, r.text
         sid = r.json()["session_id"]
         return sid, s.wait_state(keys[terminal], sid, timeout_s=600)

@@ -24,6 +24,8 @@ from core.card_data import (
         "378282246310005",  # AMEX, 15 digits
         "6011111111111117",
         "4222222222222",  # 13 digits
+        "T1-4111-1111-1111-1111",  # joined to a neighbouring group of digits
+        "ref 7 4111 1111 1111 1111",
     ],
 )
 def test_card_numbers_are_found(text: str) -> None:
