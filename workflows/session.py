@@ -2,11 +2,10 @@
 watch → stop → settle → finish.
 
 This file is the lifecycle only: one method per phase, in the order a session lives them.
-What a phase decides is a pure function with its own tests; the hold's steps are in
-session_hold, the calls to Monta and the acquirer in session_*_calls, the snapshots and
-wake-ups in session_inbox, what operators see in session_status/_attributes/_summary. The
-state is one model (`SessionData`) carried across continue-as-new, and every wait has a
-timeout, so no non-final state can wait forever (workflows/README.md lists the modules).
+What a phase decides is a pure function with its own tests; the steps and what operators see
+live in the session_* modules (workflows/README.md lists them). The state is one model
+(`SessionData`) carried across continue-as-new, and every wait has a timeout, so no
+non-final state can wait forever.
 """
 
 from __future__ import annotations
