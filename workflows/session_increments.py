@@ -23,6 +23,7 @@ from workflows.contracts import (
 )
 from workflows.decide import ENDED_STATES, overshoot_kwh, projected_price_minor
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
+from workflows.session_attributes import upsert_hold_expiry
 from workflows.session_data import SessionData
 from workflows.session_facts import watch_facts
 from workflows.session_payment_calls import increment
@@ -81,6 +82,7 @@ async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
         data.increments_ended = _ended_by(kind)
         return
     data.authorization = grown
+    upsert_hold_expiry(grown)
     data.increments.append(
         HoldIncrement(
             number=number,

@@ -20,6 +20,7 @@ from api.session_start import start_session_and_wait_accepted
 from tests.workflow.fakes import FakeWorld, now
 from tests.workflow.harness import make_request, push, session_handle, session_worker, wait_status
 from workflows import contracts as c
+from workflows import search_attributes as sa
 from workflows.contracts import SessionStatus
 
 pytestmark = pytest.mark.timeout(120)
@@ -101,10 +102,14 @@ async def test_grows_from_25_to_100_in_three_increments(temporal_env: WorkflowEn
         for made in (0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3):  # readings at 12 .. 133 kWh
             last = await car.hour(increments=made)
             assert last.state == "charging"
+        # Still `charging` (no state change since): the increments moved the hold's expiry.
+        live = (await handle.describe()).typed_search_attributes
         await car.hour()  # 144 kWh: past what €100 buys
         await wait_status(handle, lambda s: s.state == "stopping")
         await car.completed(9800)
         result: SessionStatus = await handle.result()
+    # The hold-expiry alert follows the expiry of the last increment's answer.
+    assert live.get(sa.HOLD_EXPIRES_AT) == result.increments[-1].expires_at
     start = next(a for n, a in world.calls if n == c.MONTA_START_CHARGE)
     # Monta's caps come from the ceiling: it cannot raise them later.
     assert start.kwh_limit == Decimal("145.454") and start.price_limit_minor == 10000
