@@ -7,13 +7,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from api.quotes import QuoteService
 from api.session_config import session_config
 from core.money import Money
 from core.operators import Operator
 from settings import Settings
 from tests.unit.session_fixtures import tariff
 from workflows.budget import compute_budget
-from workflows.contracts import SessionConfig
+from workflows.contracts import ChargePointInfo, SessionConfig, TariffQuote
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
 
 # 55 c/kWh net, 25 % VAT (68.75 c gross), 5 % margin: €25 buys 34.545 kWh, price budget 2375.
@@ -80,14 +81,33 @@ def test_ceiling_sets_montas_caps_while_the_soft_budgets_follow_the_hold() -> No
     assert off.kwh_limit == Decimal("36.363") and off.price_limit.amount_minor == 2500
 
 
+def _operator(**kw: Any) -> Operator:
+    return Operator(
+        key="alpha",
+        name="Alpha",
+        monta_client_id="id",
+        monta_client_secret=SecretStr("s"),
+        default_paying_team_id=1,
+        **kw,
+    )
+
+
 def test_the_operators_ceiling_reaches_the_session_and_is_off_by_default() -> None:
-    base: dict[str, Any] = {
-        "key": "alpha",
-        "name": "Alpha",
-        "monta_client_id": "id",
-        "monta_client_secret": SecretStr("s"),
-        "default_paying_team_id": 1,
-    }
-    assert session_config(Settings(), Operator(**base)).increment_ceiling_minor == 0
-    on = Operator(**base, increment_ceiling_minor=15000)
+    assert session_config(Settings(), _operator()).increment_ceiling_minor == 0
+    on = _operator(increment_ceiling_minor=15000)
     assert session_config(Settings(), on).increment_ceiling_minor == 15000
+
+
+async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
+    class Fixed(QuoteService):
+        async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
+            point = ChargePointInfo(id=charge_point_id, state="available", available=True)
+            return TariffQuote(charge_point=point, tariff=tariff())
+
+    service, op = Fixed(Settings()), _operator()
+    off = await service.quote(op, SessionConfig(), 21, 2500, "EUR")
+    assert off.increment_ceiling is None
+    on = await service.quote(op, SessionConfig(increment_ceiling_minor=10000), 21, 2500, "EUR")
+    assert on.increment_ceiling == Money(amount_minor=10000, currency="EUR")
+    assert on.budget is not None and on.budget.price_limit.amount_minor == 10000
+    assert on.budget.kwh_budget == Decimal("34.545")
