@@ -102,7 +102,7 @@ def compute_budget(authorized: Money, tariff: Tariff, config: SessionConfig) -> 
             f"{MIN_KWH_BUDGET} kWh is needed",
         )
     # With increments on, Monta's caps come from the operator's ceiling: Monta cannot raise
-    # them later. The session's soft budgets stay those of the hold it has (I2); readings
+    # them later. The session's soft budgets stay those of the hold it has; readings
     # below the near-cap band still reach it every view max lag (docs/increments.md).
     hard_cap = authorized
     if config.increment_ceiling_minor > authorized.amount_minor:
