@@ -120,6 +120,8 @@ async def test_grows_from_25_to_100_in_three_increments(temporal_env: WorkflowEn
     assert result.increments_ended == "ceiling" and result.reason == "kwh_budget"
     assert result.authorized is not None and result.authorized.amount_minor == 10000
     assert result.captured is not None and result.captured.amount_minor == 9800
+    receipt = next(a for n, a in world.calls if n == c.LEDGER_WRITE_RECEIPT)
+    assert [m.amount_minor for m in receipt.increments] == [2500, 2500, 2500]
 
 
 @pytest.mark.parametrize(
