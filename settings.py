@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     start_lookup_interval_s: float = Field(default=_SESSION.start_lookup_interval_s, gt=0)
     charge_silence_check_s: float = Field(default=_SESSION.charge_silence_check_s, gt=0)
     completed_watch_limit_s: float = Field(default=_SESSION.completed_watch_limit_s, gt=0)
+    # Incremental authorization, for operators with `increment_ceiling_minor` set
+    # (docs/increments.md): the lead must cover `view_max_lag_s` plus the acquirer's answer.
+    increment_lead_s: float = Field(default=_SESSION.increment_lead_s, gt=0)
+    increment_horizon_s: float = Field(default=_SESSION.increment_horizon_s, gt=0)
+    increment_min_minor: int = Field(default=_SESSION.increment_min_minor, ge=1)
+    increment_step_minor: int = Field(default=_SESSION.increment_step_minor, ge=1)
+    increment_timeout_s: float = Field(default=_SESSION.increment_timeout_s, gt=0)
 
     # Monta rate budget (per credential; see workflows/WATCHER.md for the arithmetic)
     monta_rate_headroom: float = Field(default=0.2, ge=0, lt=1)

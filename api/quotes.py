@@ -37,6 +37,9 @@ class Quote(BaseModel):
     gross: GrossPrices
     amount: Money | None = None
     budget: Budget | None = None  # what `amount` buys (present when an amount was given)
+    # With increments on (docs/increments.md): the largest the hold may grow to; the
+    # budget's Monta caps are then set from it.
+    increment_ceiling: Money | None = None
 
 
 def gross_prices(tariff: c.Tariff) -> GrossPrices:
@@ -124,12 +127,17 @@ class QuoteService:
                 budget = compute_budget(amount, tq.tariff, config)
             except BudgetRejected as exc:
                 raise ApiError(422, "rejected", str(exc), {"reason": exc.code}) from exc
+        ceiling = None
+        if config.increment_ceiling_minor > 0:
+            cur = amount.currency if amount else tq.tariff.currency
+            ceiling = Money(amount_minor=config.increment_ceiling_minor, currency=cur)
         return Quote(
             charge_point=tq.charge_point,
             tariff=tq.tariff,
             gross=gross_prices(tq.tariff),
             amount=amount,
             budget=budget,
+            increment_ceiling=ceiling,
         )
 
     async def aclose(self) -> None:

@@ -1,5 +1,5 @@
 """The SessionConfig a new session freezes: every field that settings.py also has, plus the
-operator's Monta queue and provider slug (workflows cannot read the environment)."""
+operator's Monta queue, provider slug and increment ceiling (workflows cannot read env)."""
 
 from __future__ import annotations
 
@@ -20,4 +20,5 @@ def session_config(settings: Settings, operator: Operator) -> SessionConfig:
         **shared,
         monta_task_queue=operator.monta_task_queue,
         provider_slug=operator.provider_slug,
+        increment_ceiling_minor=operator.increment_ceiling_minor,
     )

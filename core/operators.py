@@ -46,6 +46,10 @@ class Operator(BaseModel):
     # The largest hold a start may ask for, in minor units of the start's currency: a hold
     # above what a charge can cost only blocks a driver's money for days.
     max_hold_minor: int = Field(default=DEFAULT_MAX_HOLD_MINOR, gt=0)
+    # Incremental authorization (docs/increments.md), off at 0: the largest the hold may
+    # grow to, in minor units of the start's currency. Monta's kwhLimit and priceLimit are
+    # then set from it, since Monta cannot raise them after the start.
+    increment_ceiling_minor: int = Field(default=0, ge=0)
     # The seller on the driver's receipt (a tax document): legal name (default `name`),
     # address and VAT id; the receipt's language and number formats (a babel locale), and
     # the time zone of its charge points when their country does not name one.

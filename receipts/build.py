@@ -55,6 +55,7 @@ def build_receipt(inp: ReceiptInput, operator: Operator, number: int) -> Receipt
         vat_totals=vat_totals(lines),
         total_minor=inp.price.amount_minor,
         authorized_minor=auth.amount.amount_minor,
+        increments_minor=[i.amount_minor for i in inp.increments],
         captured_minor=inp.captured.amount_minor,
         released_minor=released,
         uncollected_minor=inp.uncollected.amount_minor if inp.uncollected else 0,

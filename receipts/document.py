@@ -81,6 +81,8 @@ class Receipt(_Model):
     vat_totals: list[VatTotal]
     total_minor: int
     authorized_minor: int
+    # What each increment added to the hold, in order (`authorized_minor` is the total).
+    increments_minor: list[int] = []
     captured_minor: int
     released_minor: int
     uncollected_minor: int

@@ -49,7 +49,7 @@ class Budget(BaseModel):
     kwh_budget: Decimal  # soft: stop when consumed + overshoot reaches it
     price_budget: Money  # soft: stop when the projected price reaches it (gross)
     kwh_limit: Decimal  # hard cap for Monta, clamped to 1..500
-    price_limit: Money  # hard cap for Monta (gross, = the authorized amount)
+    price_limit: Money  # hard cap for Monta (gross: the authorized amount, or the ceiling)
     effective_per_kwh_minor: Decimal  # p_eff, net
 
 
@@ -101,9 +101,15 @@ def compute_budget(authorized: Money, tariff: Tariff, config: SessionConfig) -> 
             f"{authorized} buys {kwh_budget} kWh at this tariff; at least "
             f"{MIN_KWH_BUDGET} kWh is needed",
         )
-    hard = _energy(authorized, tariff, config, Decimal(0))
+    # With increments on, Monta's caps come from the operator's ceiling: Monta cannot raise
+    # them later. The session's soft budgets stay those of the hold it has; readings
+    # below the near-cap band still reach it every view max lag (docs/increments.md).
+    hard_cap = authorized
+    if config.increment_ceiling_minor > authorized.amount_minor:
+        hard_cap = Money(amount_minor=config.increment_ceiling_minor, currency=authorized.currency)
+    hard = _energy(hard_cap, tariff, config, Decimal(0))
     band = config.webhook_near_cap_ratio
-    if band is not None:
+    if band is not None and hard_cap is authorized:
         hard = min(hard, (kwh_budget / band).quantize(_KWH_STEP, rounding=ROUND_DOWN))
     kwh_limit = min(max(hard, MONTA_KWH_LIMIT_MIN), MONTA_KWH_LIMIT_MAX)
     price_budget_minor = int(
@@ -113,6 +119,6 @@ def compute_budget(authorized: Money, tariff: Tariff, config: SessionConfig) -> 
         kwh_budget=min(kwh_budget, kwh_limit),
         price_budget=Money(amount_minor=price_budget_minor, currency=authorized.currency),
         kwh_limit=kwh_limit,
-        price_limit=authorized,
+        price_limit=hard_cap,
         effective_per_kwh_minor=effective_per_kwh(tariff, config.expected_power_kw),
     )

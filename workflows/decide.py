@@ -44,6 +44,10 @@ class Facts(BaseModel):
     accepted_at: datetime  # Monta accepted the start
     stop_deadline: datetime  # stop before the hold expires (wall instant)
     stop_requested: bool = False
+    # Charge time until the next reading may arrive, counted into the kWh check: set once an
+    # increment failed, when Monta's cap (the ceiling) no longer bounds the hold the session
+    # has and readings below the near-cap band come only every view max lag.
+    reading_lead_s: float = 0.0
 
 
 class Decision(BaseModel):
@@ -119,7 +123,8 @@ def _stop_reason(facts: Facts) -> StopReason | None:
     snap = view.snapshot
     if snap.failed_at is not None or snap.timeout_at is not None:
         return "charge_failed"
-    if snap.consumed_kwh + overshoot_kwh(view, cfg) >= facts.budget.kwh_budget:
+    lead_kwh = (view.power_kw or Decimal(0)) * Decimal(str(facts.reading_lead_s)) / 3600
+    if snap.consumed_kwh + overshoot_kwh(view, cfg) + lead_kwh >= facts.budget.kwh_budget:
         return "kwh_budget"
     if projected_price_minor(facts) >= facts.budget.price_budget.amount_minor:
         return "price_budget"

@@ -1,5 +1,4 @@
-"""ChargeSessionWorkflow: one paid charge, reserve and claim the hold → price → start →
-watch → stop → settle → finish.
+"""ChargeSessionWorkflow: one paid charge, hold → price → start → watch → stop → settle.
 
 This file is the lifecycle only: one method per phase, in the order a session lives them.
 What a phase decides is a pure function with its own tests; the steps and what operators see
@@ -43,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_history import continue_as_new_due
     from workflows.session_hold import SessionHold
     from workflows.session_inbox import SessionInbox
+    from workflows.session_increments import top_up_if_due
     from workflows.session_monta_calls import attach_receipt, refresh_charge
     from workflows.session_receipt import write_receipt
     from workflows.session_reserve import price_and_budget, release_point_if_done, reserve_and_claim
@@ -137,8 +137,7 @@ class ChargeSessionWorkflow:
         self, request: SessionRequest, carried: SessionData | None = None
     ) -> SessionStatus:
         if self.data.created_at is None:
-            self.data.created_at = workflow.now()
-            self.data.state = self.request.first_state()
+            self.data.created_at, self.data.state = workflow.now(), self.request.first_state()
         upsert_identity(self.request, self.data)
         phases = {
             "authorizing": self._reserve,
@@ -199,6 +198,7 @@ class ChargeSessionWorkflow:
         ends the charge or the session must stop it."""
         while True:
             await check_if_silent(self.request, self.data, self._inbox)
+            await top_up_if_due(self.request, self.data)  # off unless the operator set a ceiling
             decision = decide(watch_facts(self.data, self.config, workflow.now()))
             snapshot = self.data.snapshot
             if snapshot is not None and snapshot.state in ENDED_STATES:
@@ -217,8 +217,7 @@ class ChargeSessionWorkflow:
         """Send the stop (Monta's stop is idempotent); unconfirmed, it is sent again while
         the session waits for `completed`. Even a no-energy stop Monta confirmed waits for
         it: a charge that has not ended may still draw, so the hold stays (I3)."""
-        self.data.stop_reason = reason
-        self.data.reason = self.data.reason or reason
+        self.data.stop_reason, self.data.reason = reason, self.data.reason or reason
         if self.data.stop_sent_at is None and self.data.charge_id is not None:
             self.data.stop_sent_at = workflow.now()
             set_state(self.data, "stopping")

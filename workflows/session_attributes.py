@@ -50,6 +50,11 @@ def state_updates(
     return updates
 
 
+def upsert_hold_expiry(authorization: Authorization) -> None:
+    """An increment's answer may move the hold's expiry: the hold-expiry alert follows it."""
+    workflow.upsert_search_attributes([HOLD_EXPIRES_AT.value_set(authorization.expires_at)])
+
+
 def set_state(data: SessionData, state: SessionStateName) -> None:
     """Move the session to `state`: one upsert per change, none when visibility already
     shows it."""

@@ -51,14 +51,21 @@ async def monta(
 
 
 async def payment(
-    config: SessionConfig, name: str, arg: Any, result_type: type[T], summary: str
+    config: SessionConfig,
+    name: str,
+    arg: Any,
+    result_type: type[T],
+    summary: str,
+    window_s: float | None = None,
 ) -> T:
     """Retried until it succeeds or fails definitively, within a window: placing a hold gives
     up after `payment_verify_deadline_s`; a capture or void after `payment_retry_window_s`,
-    when the session flags itself and retries on its own timer."""
+    when the session flags itself and retries on its own timer; `window_s` overrides it (an
+    increment must answer while the hold still lasts)."""
     window = (
         config.payment_verify_deadline_s if name in _HOLD_PLACING else config.payment_retry_window_s
     )
+    window = window if window_s is None else window_s
     deadline = timedelta(seconds=window)  # wall-clock: an outage lasts as long at any scale
     result: T = await workflow.execute_activity(
         name,

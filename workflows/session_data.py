@@ -13,6 +13,7 @@ from workflows.contracts import (
     Authorization,
     ChargePointInfo,
     ChargeSnapshot,
+    HoldIncrement,
     SessionStateName,
     Tariff,
 )
@@ -53,6 +54,8 @@ class SessionData(BaseModel):
     waiting_for_operator: bool = False  # the hold is stuck open: retried, or an operator acts
     operator_actions: list[str] = []  # "<request id> <user> <action>: <reason>", in order
     receipt_number: int | None = None  # the ledger issued the receipt (session_receipt.py)
+    increments: list[HoldIncrement] = []  # the hold's increments, in order (docs/increments.md)
+    increments_ended: str | None = None  # why no more are asked; stops at the current hold
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property

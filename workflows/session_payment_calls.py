@@ -13,12 +13,15 @@ from core.money import Money
 from workflows.contracts import (
     PAYMENTS_AUTHORIZE,
     PAYMENTS_CAPTURE,
+    PAYMENTS_INCREMENT,
     PAYMENTS_VERIFY,
     PAYMENTS_VOID,
     Authorization,
     AuthorizeInput,
     CaptureInput,
     CaptureResult,
+    IncrementInput,
+    IncrementResult,
     SessionConfig,
     SessionRequest,
     VerifyInput,
@@ -84,3 +87,23 @@ async def void(config: SessionConfig, authorization: Authorization) -> VoidResul
         VoidResult,
         f"void hold of {authorization.amount}",
     )
+
+
+async def increment(
+    config: SessionConfig, authorization: Authorization, extra: Money, number: int
+) -> Authorization:
+    """The `number`th increment of this session's hold: its own key (`increment/<n>`), so a
+    retry after a lost answer replays it instead of raising the hold twice."""
+    result = await payment(
+        config,
+        PAYMENTS_INCREMENT,
+        IncrementInput(
+            authorization_id=authorization.authorization_id,
+            extra=extra,
+            idempotency_key=_key(f"increment/{number}"),
+        ),
+        IncrementResult,
+        f"increment {authorization.amount} by {extra}",
+        window_s=config.increment_timeout_s,
+    )
+    return result.authorization

@@ -51,6 +51,7 @@ def receipt_input(request: SessionRequest, data: SessionData) -> ReceiptInput | 
         captured=captured,
         released=data.released,
         uncollected=data.uncollected,
+        increments=[i.extra for i in data.increments],
         time_scale=request.config.time_scale,
         issued_at=workflow.now(),
     )

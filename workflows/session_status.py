@@ -39,4 +39,6 @@ def session_status(session_id: str, request: SessionRequest, data: SessionData) 
         completed_at=data.finished_at,
         updated_at=snap.updated_at if snap else None,
         charge_state=snap.state if snap else None,
+        increments=list(data.increments),
+        increments_ended=data.increments_ended,
     )

@@ -46,6 +46,13 @@ def test_kwh_budget_counts_the_overshoot_at_observed_power() -> None:
     assert decide(_facts(near, at(200))).stop == "kwh_budget"
 
 
+def test_after_a_failed_increment_the_kwh_check_counts_until_the_next_reading() -> None:
+    # 36 kW for 110 s more is 1.1 kWh: 67.70 + 0.36 + 1.1 >= 69.09 stops now, a reading early.
+    below = _view(snap(100, "66.70"), snap(200, "67.70"))
+    assert decide(_facts(below, at(200))).stop is None
+    assert decide(_facts(below, at(200), reading_lead_s=110.0)).stop == "kwh_budget"
+
+
 def test_price_budget_with_per_minute_fee_wakes_when_time_crosses_it() -> None:
     t = tariff(per_kwh_minor=10, per_minute_minor=20, vat_rate=Decimal(0))
     view = _view(snap(60, "1", started_at=T0))

@@ -98,3 +98,11 @@ def test_the_time_zone_is_the_charge_points_country_else_the_operators() -> None
     assert receipt_time_zone("de", "UTC") == "Europe/Berlin"
     assert receipt_time_zone("US", "America/New_York") == "America/New_York"
     assert receipt_time_zone(None, "Europe/Oslo") == "Europe/Oslo"
+
+
+def test_the_holds_increments_are_shown_in_order() -> None:
+    eur = [Money(amount_minor=m, currency="EUR") for m in (2500, 1500)]
+    plain = build_receipt(receipt_input(), operator(), 1)
+    assert plain.increments_minor == []
+    receipt = build_receipt(receipt_input().model_copy(update={"increments": eur}), operator(), 1)
+    assert receipt.increments_minor == [2500, 1500]

@@ -37,6 +37,12 @@ class FakeWorld:
     lose_start_response: int = 0  # starts that commit but answer with a 5xx
     charge: c.ChargeSnapshot | None = None
     forgotten: bool = False  # Monta answers 404 for the charge (its state was lost)
+    # Incremental authorization: what the hold says it supports, and how increments answer:
+    # "approve", "decline", "unsupported", "lose_answer" (commits, then a 5xx once), "hang".
+    supports_increment: bool = False
+    increment_mode: str = "approve"
+    holds: dict[str, Money] = field(default_factory=dict)  # authorization id -> its amount
+    increment_answers: dict[str, c.Authorization] = field(default_factory=dict)  # by key
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def names(self) -> list[str]:
@@ -135,12 +141,15 @@ class FakeWorld:
         def auth(amount: Money, key: str) -> c.Authorization:
             # One hold per session (its idempotency key names it): a hold is claimed by the
             # session that verifies it, and a second session may not pay with it.
+            auth_id = f"auth-{key.rsplit('/', 1)[0]}"
+            self.holds[auth_id] = amount
             return c.Authorization(
-                authorization_id=f"auth-{key.rsplit('/', 1)[0]}",
+                authorization_id=auth_id,
                 amount=amount,
                 expires_at=now() + timedelta(seconds=self.hold_wall_s),
                 card_brand="VISA",
                 card_last4="1234",
+                supports_increment=self.supports_increment,
             )
 
         @activity.defn(name=c.PAYMENTS_VERIFY)
@@ -161,6 +170,11 @@ class FakeWorld:
         @activity.defn(name=c.PAYMENTS_CAPTURE)
         async def capture(inp: c.CaptureInput) -> c.CaptureResult:
             self.calls.append((c.PAYMENTS_CAPTURE, inp))
+            held = self.holds.get(inp.authorization_id)
+            if held is not None and inp.amount.amount_minor > held.amount_minor:
+                raise ApplicationError(
+                    "above the hold", type=c.ERR_AMOUNT_ABOVE_AUTHORIZED, non_retryable=True
+                )
             return c.CaptureResult(
                 captured=inp.amount, released=Money(amount_minor=0, currency=inp.amount.currency)
             )
@@ -170,10 +184,46 @@ class FakeWorld:
             self.calls.append((c.PAYMENTS_VOID, inp))
             return c.VoidResult(released=Money(amount_minor=1, currency="EUR"))
 
+        @activity.defn(name=c.PAYMENTS_INCREMENT)
+        async def increment(inp: c.IncrementInput) -> c.IncrementResult:
+            self.calls.append((c.PAYMENTS_INCREMENT, inp))
+            mode, key = self.increment_mode, inp.idempotency_key
+            if mode == "decline":
+                raise ApplicationError(
+                    "declined",
+                    "insufficient_funds",
+                    type=c.ERR_PAYMENT_DECLINED,
+                    non_retryable=True,
+                )
+            if mode == "unsupported":
+                raise ApplicationError(
+                    "no increments", type=c.ERR_INCREMENT_UNSUPPORTED, non_retryable=True
+                )
+            if mode == "hang":
+                raise ApplicationError("504", type=c.ERR_PAYMENT_UNAVAILABLE)
+            if key not in self.increment_answers:  # the same key replays the first answer
+                held = self.holds[inp.authorization_id]
+                grown = Money(
+                    amount_minor=held.amount_minor + inp.extra.amount_minor,
+                    currency=held.currency,
+                )
+                self.holds[inp.authorization_id] = grown
+                self.increment_answers[key] = c.Authorization(
+                    authorization_id=inp.authorization_id,
+                    amount=grown,
+                    expires_at=now() + timedelta(seconds=self.hold_wall_s),
+                    card_brand="VISA",
+                    card_last4="1234",
+                    supports_increment=True,
+                )
+                if mode == "lose_answer":
+                    raise ApplicationError("502 after commit", type=c.ERR_PAYMENT_UNAVAILABLE)
+            return c.IncrementResult(authorization=self.increment_answers[key])
+
         @activity.defn(name=c.LEDGER_WRITE_RECEIPT)
         async def write_receipt(inp: c.ReceiptInput) -> c.ReceiptWritten:
             self.calls.append((c.LEDGER_WRITE_RECEIPT, inp))
             writes = self.names().count(c.LEDGER_WRITE_RECEIPT)
             return c.ReceiptWritten(number=1, created=writes == 1)
 
-        return [verify, authorize, capture, void, write_receipt]
+        return [verify, authorize, capture, void, increment, write_receipt]

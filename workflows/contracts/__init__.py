@@ -107,6 +107,7 @@ from workflows.contracts.refunds import (
     records_workflow_id,
 )
 from workflows.contracts.session import (
+    HoldIncrement,
     SessionConfig,
     SessionRequest,
     SessionStatus,
@@ -182,6 +183,7 @@ __all__ = [
     "FindChargesUpdatedSinceInput",
     "FindChargesUpdatedSinceResult",
     "GetTariffInput",
+    "HoldIncrement",
     "IncrementInput",
     "IncrementResult",
     "PaymentSessionInfo",

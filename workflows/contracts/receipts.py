@@ -35,6 +35,9 @@ class ReceiptInput(BaseModel):
     captured: Money
     released: Money | None = None
     uncollected: Money | None = None
+    # Incremental authorization: what each increment added to the hold, in order; the
+    # authorization's amount is the total after them (docs/increments.md).
+    increments: list[Money] = []
     time_scale: float = 1.0
     issued_at: datetime
 

@@ -51,6 +51,21 @@ class SessionConfig(BaseModel):
     # The API signals every webhook reading from this share of kwhLimit on (settings); the
     # budget keeps the soft kWh budget inside that band. None: sessions started before.
     webhook_near_cap_ratio: Decimal | None = None
+    # Incremental authorization (docs/increments.md), off while the ceiling is 0: the
+    # operator's largest hold, in minor units of the hold's currency (Monta's kwhLimit and
+    # priceLimit are set from it, since they cannot be raised after the start).
+    increment_ceiling_minor: int = Field(default=0, ge=0)
+    # Ask this long (charge time) before the hold runs out at the observed power: the time
+    # to the session's next reading (the API's view max lag) plus the acquirer's answer.
+    increment_lead_s: float = 300.0
+    # One increment buys this much charging at the observed power; at least the minimum,
+    # rounded up to the step (minor units), never past the ceiling.
+    increment_horizon_s: float = 1800.0
+    increment_min_minor: int = Field(default=500, ge=1)
+    increment_step_minor: int = Field(default=100, ge=1)
+    # Wall-clock: an increment the acquirer has not answered by then counts as failed, and
+    # the session stops at the hold it has (the key stays the same across retries).
+    increment_timeout_s: float = 60.0
     monta_task_queue: str = ""  # filled from the operator: monta-<operator>
     provider_slug: str = "chargepay"
     # 0: continue-as-new when Temporal suggests it; tests set a small history length.
@@ -95,6 +110,18 @@ class SessionRequest(BaseModel):
         return self
 
 
+class HoldIncrement(BaseModel):
+    """One increment of the session's hold, as the acquirer answered it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int  # 1, 2, ...: the idempotency key's `increment/<n>`
+    extra: Money
+    authorized: Money  # the hold's total after it
+    expires_at: datetime  # the acquirer's, never estimated here
+    at: datetime
+
+
 class SessionStatus(BaseModel):
     """The `status` query's answer; also what `wait_accepted` and `request_stop` return."""
 
@@ -124,3 +151,7 @@ class SessionStatus(BaseModel):
     # Monta's state of the charge in the session's latest snapshot (`updated_at` is its
     # instant): lets the API skip a webhook that would only repeat it (api/signal_sender).
     charge_state: str | None = None
+    # Incremental authorization: each increment, and why no more are asked (None: they may
+    # be; "declined", "unsupported", "unanswered" or "ceiling").
+    increments: list[HoldIncrement] = []
+    increments_ended: str | None = None

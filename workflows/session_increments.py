@@ -1,0 +1,98 @@
+"""The session's side of incremental authorization: ask for an increment when
+workflows/increments.py says it is due, and keep what the acquirer answered.
+
+An increment that fails (declined, unsupported, unanswered within `increment_timeout_s`)
+ends increments for the session: it then stops at the hold it has, as without them. Each
+increment has its own idempotency key (`increment/<n>`), and a failed one is never asked
+again under a new key, so a timeout after the acquirer committed cannot raise the hold
+twice; the capture stays within the hold the session knows. Workflow code only.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+from workflows.activity_errors import error_type, failure_text
+from workflows.budget import compute_budget
+from workflows.contracts import (
+    ERR_INCREMENT_UNSUPPORTED,
+    ERR_PAYMENT_DECLINED,
+    HoldIncrement,
+    SessionRequest,
+)
+from workflows.decide import ENDED_STATES, overshoot_kwh, projected_price_minor
+from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
+from workflows.session_attributes import upsert_hold_expiry
+from workflows.session_data import SessionData
+from workflows.session_facts import watch_facts
+from workflows.session_payment_calls import increment
+
+
+def _facts(request: SessionRequest, data: SessionData) -> TopUpFacts | None:
+    view, auth = data.view, data.authorization
+    if view is None or data.budget is None or data.tariff is None or auth is None:
+        return None
+    if view.snapshot.state in ENDED_STATES or data.stop_reason is not None:
+        return None
+    watch = watch_facts(data, request.config, workflow.now())
+    return TopUpFacts(
+        authorized=auth.amount,
+        budget=data.budget,
+        tariff=data.tariff,
+        config=request.config,
+        consumed_kwh=view.snapshot.consumed_kwh,
+        overshoot_kwh=overshoot_kwh(view, request.config),
+        power_kw=view.power_kw,
+        projected_price_minor=projected_price_minor(watch),
+    )
+
+
+def _ended_by(kind: str | None) -> str:
+    if kind == ERR_PAYMENT_DECLINED:
+        return "declined"
+    if kind == ERR_INCREMENT_UNSUPPORTED:
+        return "unsupported"
+    return "unanswered"
+
+
+async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
+    """Before each decision while the charge runs; nothing at all while increments are off."""
+    auth = data.authorization
+    if data.increments_ended is not None or auth is None:
+        return
+    if not enabled(request.config, auth.amount):
+        return
+    facts = _facts(request, data)
+    if facts is None or not top_up_due(facts):
+        return
+    extra = top_up_amount(facts)
+    if extra is None:
+        data.increments_ended = "ceiling"
+        return
+    if not auth.supports_increment:
+        data.increments_ended = "unsupported"
+        return
+    number = len(data.increments) + 1
+    try:
+        grown = await increment(request.config, auth, extra, number)
+    except ActivityError as exc:
+        kind, _ = error_type(exc)
+        data.last_error = failure_text(exc)
+        data.increments_ended = _ended_by(kind)
+        return
+    data.authorization = grown
+    upsert_hold_expiry(grown)
+    data.increments.append(
+        HoldIncrement(
+            number=number,
+            extra=extra,
+            authorized=grown.amount,
+            expires_at=grown.expires_at,
+            at=workflow.now(),
+        )
+    )
+    assert data.tariff is not None
+    data.budget = compute_budget(grown.amount, data.tariff, request.config)
+    if not enabled(request.config, grown.amount):
+        data.increments_ended = "ceiling"
