@@ -107,11 +107,12 @@ async def wait_all_final(ctx: BenchContext, terminal: str, timeout_s: float) -> 
     return False
 
 
-def floor_pad(plan: Plan, open_sessions: int) -> int:
-    """Older readings in each floor POST beside its fresh one: Monta sends each charging
-    charge's entry once per meter reading, so a batch carries on average this many."""
-    per_batch = open_sessions * plan.webhook_interval_s / plan.meter_interval_s
-    return max(0, min(MONTA_BATCH_SIZE, round(per_batch)) - 1)
+def floor_pad(mean_batch_entries: float | None) -> int:
+    """Older readings in each floor POST beside its fresh one, so it is as large as the
+    phase's Monta batches were on average so far (the API parses every entry)."""
+    if mean_batch_entries is None:
+        return 0
+    return max(0, min(MONTA_BATCH_SIZE, round(mean_batch_entries)) - 1)
 
 
 def batch_entries(batches: list[dict[str, Any]], t0: float, t1: float) -> dict[str, Any]:
@@ -157,11 +158,12 @@ async def run_open_phase(
         )
         probe_end = await signal_reasons.read_all(ctx.http, metrics)
     template = await a_charge(ctx)
+    so_far = await ctx.monta_truth()
+    pad = floor_pad(batch_entries(so_far.get("webhook_batches", []), t0, time.time())["mean"])
+    del so_far
     floor = None
     if template is not None:
-        floor = await hook_floor.start(
-            ctx, plan.floor_rate, floor_pad(plan, len(started)), template
-        )
+        floor = await hook_floor.start(ctx, plan.floor_rate, pad, template)
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
     if floor is not None:
         await asyncio.to_thread(floor.stop)
@@ -216,7 +218,7 @@ async def run_open_phase(
         "floor_probe": {
             **floor_fig,
             "rate_per_s": plan.floor_rate,
-            "entries_per_post": floor_pad(plan, len(started)) + 1,
+            "entries_per_post": pad + 1,
         },
         "monta_batch_entries": batch_entries(monta.get("webhook_batches", []), t0, t1),
         "stop_bursts": bursts.summary(crossings),

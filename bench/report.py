@@ -248,7 +248,8 @@ def markdown(doc: Mapping[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for name, t in doc["targets"].items():
-        value = json.dumps(t["value"]) if isinstance(t["value"], dict) else _cell(t["value"])
+        v = t["value"]
+        value = json.dumps(v) if isinstance(v, dict | list) else _cell(v)
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append(f"| {name} | {t['target']} | {value} | {met} |")
     return "\n".join(lines) + "\n"

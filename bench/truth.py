@@ -37,8 +37,10 @@ DEFINITIONS = {
     ),
     "stop_latency_floor_ms": (
         "same run, same load, same phase window, no chargepay logic: the bench POSTs a signed "
-        "webhook batch (as many entries as the phase's Monta batches carried on average, all "
-        "of one fresh charge of its own, so the API must signal it) to the same nginx, which "
+        "webhook batch (as many entries as the phase's Monta batches had carried on average "
+        "when the probe started, all readings of one fresh charge of its own, so the API "
+        "must signal it: floor_probe.entries_per_post beside monta_batch_entries) to the "
+        "same nginx, which "
         "hands it to one of the same API replicas; the API verifies, parses, coalesces and "
         "signals a bare workflow (bench/hook_bare.py HookFloor, on its own worker process "
         "with the same worker options) whose signal handler starts a local activity that "
