@@ -26,8 +26,10 @@ from bench.load import (
     start_session,
 )
 from bench.machine import load_average, total_rss_mb
+from bench.phase_cpu import CpuWindow
 from bench.plan import OpenPhase, Plan
 from bench.shape import EventRow
+from bench.throughput import stack_pids
 from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
 from workflows.contracts import SessionConfig, SessionStatus
 
@@ -164,7 +166,10 @@ async def run_open_phase(
     floor = None
     if template is not None:
         floor = await hook_floor.start(ctx, plan.floor_rate, pad, template)
+    extra = [floor.proc] if floor is not None else []
+    cpu = CpuWindow.open(stack_pids(ctx, extra))
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
+    cpu_figures = cpu.close()
     if floor is not None:
         await asyncio.to_thread(floor.stop)
     stop_sampling.set()
@@ -208,6 +213,7 @@ async def run_open_phase(
         "t_started": t_started,
         "t1": t1,
         "loadavg": {"start": load_start, "end": load_end},
+        "cpu": cpu_figures,
         "all_final": all_final,
         "started": started,
         "start_failed": failed,

@@ -202,6 +202,8 @@ TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("RSS MB/1000", ("worker_rss_mb_per_1000_open",)),
     ("history mean", ("history_events_per_session", "mean")),
     ("load 1m start/end", ("loadavg_1m",)),
+    ("cores busy", ("cpu", "machine_cores_busy")),
+    ("of which others'", ("cpu", "other_cores")),
 )
 
 

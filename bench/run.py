@@ -81,6 +81,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "start_answer_ms": latency_summary(answers),
         "start_seconds": round(raw["t_started"] - raw["t0"], 2),
         "loadavg": raw["loadavg"],
+        "cpu": raw["cpu"],
         "loadavg_1m": "/".join(str((raw["loadavg"][k] or [None])[0]) for k in ("start", "end")),
         "wall_seconds": round(raw["t1"] - raw["t0"], 2),
         "all_final": raw["all_final"],

@@ -96,6 +96,12 @@ DEFINITIONS = {
         "emulated seconds) of Monta, total and by reason"
     ),
     "loadavg": "os.getloadavg() (1, 5, 15 min) at the phase's start and end: other users",
+    "cpu": (
+        "per phase, from the floor probe's start (after the ingest) until every session was "
+        "final: machine_cores_busy (from /proc/stat), cores_by_role (each of the run's "
+        "processes with its children, CPU s / wall s, by role as cpu_ms_per_session, the "
+        "floor probe apart) and other_cores = the rest: other users of the shared machine"
+    ),
     "monta_calls_per_session": (
         "requests by chargepay's credential in the phase window / sessions (mean); max = the "
         "most requests attributable to one session by path (/charges/{id}, /charge-points/{id})"

@@ -26,6 +26,7 @@ DEFINED = (
     "view_signals_per_session",
     "webhook_signals_per_session",
     "loadavg",
+    "cpu",
 )
 
 
@@ -49,4 +50,5 @@ def test_tiny_run_writes_every_key_with_its_definition(tmp_path: Path) -> None:
     assert doc["webhook_ingest"]["entries_signalled_share"] == 1.0
     roles = set(doc["cpu_ms_per_session"]["ours"])
     assert {"api", "nginx", "temporal", "workers", "emulators", "driver"} <= roles
+    assert phase["cpu"]["cores_by_role"]["floor_probe"] >= 0
     assert (tmp_path / "latest.md").exists()
