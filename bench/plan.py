@@ -66,7 +66,9 @@ def quick() -> Plan:
         mode="quick",
         time_scale=30.0,
         open_phases=(OpenPhase("open-100-mix", 100, MIX),),
-        throughput_sessions=300,
+        # Two passes of 100 at once per loop: the 10-minute bound holds on a shared machine
+        # whose other users double the run's wall time.
+        throughput_sessions=200,
         throughput_concurrency=100,
         phase_timeout_s=240.0,
     )

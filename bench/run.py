@@ -189,7 +189,9 @@ def _brief(s: dict[str, Any]) -> str:
         f"{s['stop_latency_floor_ms']['p99']}, ratio {s['stop_latency_vs_floor']}), "
         f"ingest ratio {s['webhook_ingest'].get('ratio')}, load {s['loadavg_1m']}, "
         f"overshoot max {s['overshoot_kwh']['max']} kWh, "
-        f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}"
+        f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}, "
+        f"stops {s['stop_classes']}, beyond hard cap {s['beyond_hard_cap']}, "
+        f"cores busy {s['cpu'].get('machine_cores_busy')} (others' {s['cpu'].get('other_cores')})"
     )
 
 
