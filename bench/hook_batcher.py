@@ -2,7 +2,8 @@
 signed webhook batches on Monta's wall cadence, POSTed through nginx to the API replicas.
 
 Each entry is a fresh charge of the bench's own (bench/hook_entries.py), so the API signals
-every one; `send` returns once the batch that carried it was acknowledged.
+every one; `send` returns once a batch that carried it was acknowledged (a refused batch
+is sent again with the next, as Monta redelivers).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class HookBatcher:
         self.url = f"{ctx.stack.api_url}/v1/webhooks/monta/{BENCH_OPERATOR}"
         self.ids = hook_entries.charge_ids(first_id)
         self.pending: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
-        self.posts = self.not_signalled = 0
+        self.posts = self.redelivered = 0
         self._task: asyncio.Task[None] | None = None
         self._posting: set[asyncio.Task[None]] = set()
 
@@ -66,7 +67,12 @@ class HookBatcher:
             status, ack = -1, {}
         self.posts += 1
         ok = status == 200 and int(ack.get("signalled", 0)) == len(chunk)
-        self.not_signalled += 0 if ok else len(chunk)
+        if not ok:
+            # As Monta does, the batch is delivered again with the next one: a bare session
+            # is not failed for a 503 a session would have had redelivered.
+            self.redelivered += len(chunk)
+            self.pending.extend(chunk)
+            return
         for _, fut in chunk:
             if not fut.done():
-                fut.set_result(ok)
+                fut.set_result(True)

@@ -104,6 +104,10 @@ def floor_rows(phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if (p.get("sessions") or 0) > FLOOR_RATIO_UP_TO_OPEN:
             continue
         r = p.get("stop_latency_vs_floor")
+        classes = p.get("stop_classes") or {}
+        # A stop Monta's hard cap beat (or that never came) is a miss, not a sample left
+        # out: the p99 of the stops that did come would flatter the phase.
+        late = sum(n for c, n in classes.items() if c != "measured")
         rows.append(
             {
                 "phase": p.get("name"),
@@ -111,7 +115,8 @@ def floor_rows(phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "stop_p99_ms": _dig(p, ("stop_latency_ms", "p99")),
                 "floor_p99_ms": _dig(p, ("stop_latency_floor_ms", "p99")),
                 "ratio": r,
-                "met": None if r is None else r <= FLOOR_RATIO_MAX,
+                "stops_not_measured": late,
+                "met": None if r is None else (r <= FLOOR_RATIO_MAX and late == 0),
             }
         )
     return rows
@@ -130,12 +135,11 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
     floors = floor_rows(doc.get("phases", []))
     floor_met = [r["met"] for r in floors]
-    at_100 = [
-        _dig(p, ("stop_latency_ms", "p99"))
-        for p in doc.get("phases", [])
-        if p.get("sessions") == P99_AT_OPEN
-    ]
-    p99s = [v for v in at_100 if v is not None]
+    at_100 = [p for p in doc.get("phases", []) if p.get("sessions") == P99_AT_OPEN]
+    p99s = [v for p in at_100 if (v := _dig(p, ("stop_latency_ms", "p99"))) is not None]
+    all_measured = all(
+        set((p.get("stop_classes") or {"measured": 1}).keys()) == {"measured"} for p in at_100
+    )
     tp, wi = doc["throughput"].get("ratio"), doc["webhook_ingest"].get("ratio")
     return {
         "stop_latency_vs_floor": row(
@@ -147,7 +151,7 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "stop_latency_p99_at_100_open": row(
             f"<= {P99_MAX_MS:g} ms at {P99_AT_OPEN} open (30x)",
             max(p99s) if p99s else None,
-            max(p99s) <= P99_MAX_MS if p99s else None,
+            (max(p99s) <= P99_MAX_MS and all_measured) if p99s else None,
         ),
         "webhook_ingest_ratio": row(">= 0.8, like for like", wi, wi >= 0.8 if known(wi) else None),
         "hard_cap": row("never beyond", doc["beyond_hard_cap"], doc["beyond_hard_cap"] == 0),

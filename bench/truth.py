@@ -64,7 +64,8 @@ DEFINITIONS = {
         "first start to the last completion; baseline = bare workflows doing the same "
         "activities, signals and timers (mean per chargepay session) with no-op bodies, their "
         "signals delivered as signed webhook batches through the same nginx and API replicas "
-        "(batched on Monta's wall cadence, every entry signalled) as chargepay's are; their "
+        "(batched on Monta's wall cadence, every entry signalled, a refused batch sent again "
+        "with the next as Monta redelivers) as chargepay's are; their "
         "starts are client starts (no HTTP route starts a bare workflow). Run ours, bare, "
         "bare, ours and pooled per side (rounds: each pair's own ratio)"
     ),

@@ -104,6 +104,12 @@ def test_schema_has_every_required_key_and_targets_judge_it() -> None:
     floor = t["stop_latency_vs_floor"]
     assert [r["met"] for r in floor["value"]] == [True, False]
     assert floor["met"] is False
+    # a stop the hard cap beat is a miss even when the stops that came were fast
+    beaten = {**doc["phases"][0], "stop_classes": {"measured": 1, "not_budget": 1}}
+    t = targets({**doc, "phases": [beaten]})
+    assert t["stop_latency_vs_floor"]["value"][0]["stops_not_measured"] == 1
+    assert t["stop_latency_vs_floor"]["met"] is False
+    assert t["stop_latency_p99_at_100_open"]["met"] is False
     assert t["throughput_ratio"]["met"] is True
     assert t["webhook_ingest_ratio"]["met"] is False
     assert t["monta_calls_per_session"]["met"] is False  # max 4
