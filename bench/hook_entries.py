@@ -20,8 +20,17 @@ import httpx
 
 from core.signature import HEADER, sign
 
-# Far above the emulator's own charge ids: a bench charge never names a real one.
+# Far above the emulator's own charge ids: a bench charge never names a real one. Each use
+# in a run (a phase's floor and ingest, the throughput's bare side) takes its own block.
 FIRST_BENCH_CHARGE = 900_000_000
+BLOCK = 1_000_000
+
+
+def block(index: int) -> int:
+    """The first charge id of block `index` (0 .. 99)."""
+    return FIRST_BENCH_CHARGE + index * BLOCK
+
+
 KWH_LIMIT = Decimal("100")
 NEAR_CAP_KWH = Decimal("95")  # above any near-cap ratio the settings allow below 0.95
 

@@ -20,7 +20,10 @@ from bench.probes import STARTUP_S, Probe, spawn_probe
 _STOP = re.compile(r"/charges/(\d+)/stop$")
 
 
-async def start(ctx: BenchContext, rate: float, pad: int, template: Mapping[str, Any]) -> Probe:
+async def start(
+    ctx: BenchContext, rate: float, pad: int, template: Mapping[str, Any], first_id: int
+) -> Probe:
+    """`first_id`: the probe's first charge id, apart from every other probe's of the run."""
     log_dir = ctx.stack.config.log_dir
     log_dir.mkdir(parents=True, exist_ok=True)
     config = log_dir / f"hookfloor-{id(template):x}.json"
@@ -34,6 +37,7 @@ async def start(ctx: BenchContext, rate: float, pad: int, template: Mapping[str,
                 "operator": BENCH_OPERATOR,
                 "template": dict(template),
                 "pad": pad,
+                "first_id": first_id,
             }
         )
     )
@@ -49,30 +53,34 @@ def read(out: Path) -> dict[str, Any]:
     return json.loads(out.read_text()) if out.exists() else {"posts": []}
 
 
-def stop_arrivals(requests: Sequence[Mapping[str, Any]]) -> dict[int, float]:
-    """Charge id -> the first stop request's arrival, from the emulator's request log."""
-    first: dict[int, float] = {}
+def stop_arrivals(requests: Sequence[Mapping[str, Any]]) -> dict[int, list[float]]:
+    """Charge id -> the arrivals of its stop requests, from the emulator's request log."""
+    found: dict[int, list[float]] = {}
     for r in requests:
         m = _STOP.search(str(r.get("path", "")))
         if m:
-            cid = int(m.group(1))
-            first[cid] = min(first.get(cid, float("inf")), float(r["t"]))
-    return first
+            found.setdefault(int(m.group(1)), []).append(float(r["t"]))
+    return found
 
 
-def latencies(posts: Sequence[Mapping[str, Any]], arrivals: Mapping[int, float]) -> dict[str, Any]:
-    """{latencies_ms, posts, not_200, not_signalled, no_stop}: each signalled POST's stop."""
+def latencies(
+    posts: Sequence[Mapping[str, Any]], arrivals: Mapping[int, Sequence[float]]
+) -> dict[str, Any]:
+    """{latencies_ms, posts, not_200, not_signalled, no_stop}: each signalled POST's stop,
+    the first to arrive after the POST left (another run's stop of the same id is not it)."""
     out: list[float] = []
     not_200 = not_signalled = no_stop = 0
     for p in posts:
+        sent = float(p["t_post"])
+        after = [t for t in arrivals.get(int(p["charge_id"]), []) if t >= sent]
         if p["status"] != 200:
             not_200 += 1
         elif int(p["signalled"]) < 1:
             not_signalled += 1
-        elif (t := arrivals.get(int(p["charge_id"]))) is None:
+        elif not after:
             no_stop += 1
         else:
-            out.append((t - float(p["t_post"])) * 1000)
+            out.append((min(after) - sent) * 1000)
     return {
         "latencies_ms": out,
         "posts": len(posts),

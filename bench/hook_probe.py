@@ -42,6 +42,7 @@ class HookFloorArgs:
     template: dict[str, Any]
     rate: float
     pad: int
+    first_id: int
 
 
 @dataclass
@@ -77,7 +78,7 @@ async def _post(http: httpx.AsyncClient, a: HookFloorArgs, body: bytes, row: Pos
 async def _post_loop(
     http: httpx.AsyncClient, a: HookFloorArgs, ids: list[str], stop: asyncio.Event
 ) -> list[Posted]:
-    loop, charges = _Loop(), hook_entries.charge_ids()
+    loop, charges = _Loop(), hook_entries.charge_ids(a.first_id)
     while not stop.is_set():
         cid, wid = next(charges), ids[len(loop.posts) % len(ids)]
         t = time.time()
@@ -144,4 +145,5 @@ def read_args(queue: str, config_path: str, rate: float) -> HookFloorArgs:
         template=c["template"],
         rate=rate,
         pad=int(c["pad"]),
+        first_id=int(c["first_id"]),
     )

@@ -71,9 +71,11 @@ class Feed:
     next step. A charge belongs to one lane, so its readings reach the API in order (an
     older one after a newer would be dropped as stale, not signalled)."""
 
-    def __init__(self, template: Mapping[str, Any], ids: Sequence[str], lanes: int) -> None:
+    def __init__(
+        self, template: Mapping[str, Any], ids: Sequence[str], lanes: int, first_id: int
+    ) -> None:
         self.template, self.ids, self.lanes = template, list(ids), lanes
-        charge_ids = hook_entries.charge_ids(hook_entries.FIRST_BENCH_CHARGE // 2)
+        charge_ids = hook_entries.charge_ids(first_id)
         self.charge_ids = [next(charge_ids) for _ in self.ids]
         self.steps = [itertools.count(1) for _ in range(lanes)]
 
@@ -146,7 +148,12 @@ def _leg(seconds: float, sent: int, signalled: int) -> dict[str, Any]:
 
 
 async def measure(
-    ctx: BenchContext, sinks: int, in_flight: int, leg_s: float, legs: Sequence[str] = LEGS
+    ctx: BenchContext,
+    sinks: int,
+    in_flight: int,
+    leg_s: float,
+    legs: Sequence[str] = LEGS,
+    first_id: int = hook_entries.FIRST_BENCH_CHARGE,
 ) -> dict[str, Any]:
     template = await a_charge(ctx)
     if template is None:
@@ -159,7 +166,7 @@ async def measure(
             await ctx.temporal.start_workflow(HOOK_SINK, 0, id=wid, task_queue=probe.queue)
             for wid in ids
         ]
-        feed = Feed(template, ids, in_flight)
+        feed = Feed(template, ids, in_flight, first_id)
         # The API signals each batch's entries at once, through its gate: at most this many
         # signals in flight on the webhook side, and so on the raw side.
         concurrency = in_flight * min(feed.per_lane, BATCH_SIZE, ctx.signal_concurrency)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import bursts, calls, hook_floor, signal_reasons, stop_path, truth
+from bench import bursts, calls, hook_entries, hook_floor, signal_reasons, stop_path, truth
 from bench.context import CHARGEPAY_CLIENT_ID, BenchContext, api_metrics_urls
 from bench.ingest import a_charge
 from bench.ingest import measure as measure_ingest
@@ -157,6 +157,7 @@ async def run_open_phase(
             min(len(started) or 1, plan.ingest_sinks),
             plan.ingest_batches_in_flight,
             plan.ingest_leg_s,
+            first_id=hook_entries.block(2 * index + 1),
         )
         probe_end = await signal_reasons.read_all(ctx.http, metrics)
     template = await a_charge(ctx)
@@ -165,7 +166,8 @@ async def run_open_phase(
     del so_far
     floor = None
     if template is not None:
-        floor = await hook_floor.start(ctx, plan.floor_rate, pad, template)
+        first_id = hook_entries.block(2 * index)  # the phase's ingest takes 2 * index + 1
+        floor = await hook_floor.start(ctx, plan.floor_rate, pad, template, first_id)
     extra = [floor.proc] if floor is not None else []
     cpu = CpuWindow.open(stack_pids(ctx, extra))
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)

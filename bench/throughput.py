@@ -26,7 +26,7 @@ from bench import server_requests
 from bench.bare import BARE_SESSION, BareShape
 from bench.context import BENCH_OPERATOR, BenchContext
 from bench.hook_batcher import HookBatcher
-from bench.hook_entries import FIRST_BENCH_CHARGE
+from bench.hook_entries import block
 from bench.ingest import a_charge
 from bench.load import Planned, Started, history_rows, start_session, wait_result
 from bench.machine import busy_share, cpu_by_process, cpu_spent, cpu_times
@@ -257,11 +257,10 @@ async def measure(
     template = await a_charge(ctx)
     if template is None:
         raise RuntimeError("the emulator served no charge to model the bare side's entries on")
-    # Charge ids apart from the floor's and the ingest's (bench/hook_entries.py).
-    base = FIRST_BENCH_CHARGE + 100_000_000
+    # Charge ids apart from the phases' floors and ingests (bench/hook_entries.py).
     bare = [
-        await baseline(ctx, plan, shape, template, base),
-        await baseline(ctx, plan, shape, template, base + 50_000_000),
+        await baseline(ctx, plan, shape, template, block(98)),
+        await baseline(ctx, plan, shape, template, block(99)),
     ]
     second, _ = await ours(ctx, plan, dc, config, index + 1)
     ours_all, bare_all = pooled([first, second]), pooled(bare)
