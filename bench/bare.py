@@ -1,29 +1,25 @@
 """Bare workflows the benchmark compares chargepay with (same server, no-op bodies).
 
 BareSession repeats a chargepay session's shape (activities per queue, signals, timers)
-with no-op activities; FloorProbe waits for a client signal and starts one activity of the
-kind chargepay stops with: a local activity on the session worker (workflows/session_calls
-`stop_charge`), or with `local=False` a regular activity on another task queue (chargepay's
-fallback to the operator's Monta queue).
+with no-op activities. The stop-latency floor's and the ingest's bare workflows are in
+bench/hook_bare.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.common import RetryPolicy
 
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import SIGNAL_CHARGE_UPDATED, ChargeSnapshot
+
 NOOP = "bench_noop"
-FLOOR_MARK = "bench_floor_mark"
 BARE_SESSION = "BenchBareSession"
-FLOOR_PROBE = "BenchFloorProbe"
 POKE = "poke"
-GO = "go"
-LATENCIES = "latencies"
 CALL_TIMEOUT = timedelta(seconds=30)
 ONCE = RetryPolicy(maximum_attempts=1)
 LONG = timedelta(minutes=5)
@@ -43,12 +39,6 @@ async def noop(_: int) -> int:
     return 0
 
 
-@activity.defn(name=FLOOR_MARK)
-async def floor_mark(sent_at: float) -> float:
-    """Milliseconds from the client's signal send to this activity's start (one clock)."""
-    return (time.time() - sent_at) * 1000
-
-
 @workflow.defn(name=BARE_SESSION)
 class BareSession:
     def __init__(self) -> None:
@@ -56,6 +46,11 @@ class BareSession:
 
     @workflow.signal(name=POKE)
     def poke(self, _: int) -> None:
+        self.signals += 1
+
+    @workflow.signal(name=SIGNAL_CHARGE_UPDATED)
+    def charge_updated(self, _: ChargeSnapshot) -> None:
+        """The throughput baseline's signals, delivered through the API as a session's."""
         self.signals += 1
 
     @workflow.run
@@ -78,44 +73,3 @@ class BareSession:
             await workflow.sleep(timedelta(milliseconds=1))
         await workflow.wait_condition(lambda: self.signals >= shape.signals, timeout=LONG)
         return self.signals
-
-
-@workflow.defn(name=FLOOR_PROBE)
-class FloorProbe:
-    def __init__(self) -> None:
-        self.pending: list[float] = []
-        self.measured: list[float] = []
-        self.done = False
-
-    @workflow.signal(name=GO)
-    def go(self, sent_at: float) -> None:
-        self.pending.append(sent_at)
-
-    @workflow.signal(name="finish")
-    def finish(self) -> None:
-        self.done = True
-
-    @workflow.query(name=LATENCIES)
-    def latencies(self) -> list[float]:
-        return self.measured
-
-    @workflow.run
-    async def run(self, side_queue: str, local: bool = True) -> list[float]:
-        while True:
-            await workflow.wait_condition(lambda: bool(self.pending) or self.done)
-            if not self.pending:
-                return self.measured
-            sent = self.pending.pop(0)
-            if local:
-                ms: float = await workflow.execute_local_activity(
-                    FLOOR_MARK, sent, start_to_close_timeout=CALL_TIMEOUT, retry_policy=ONCE
-                )
-            else:
-                ms = await workflow.execute_activity(
-                    FLOOR_MARK,
-                    sent,
-                    task_queue=side_queue,
-                    start_to_close_timeout=CALL_TIMEOUT,
-                    retry_policy=ONCE,
-                )
-            self.measured.append(ms)

@@ -1,5 +1,6 @@
-"""One open-sessions phase: start N sessions, measure ingest and the floor while they charge,
-wait until all are final, then read the ground truth and replay its bursts of stops."""
+"""One open-sessions phase: start N sessions, measure ingest and the stop-latency floor
+(through the HTTP front) while they charge, wait until all are final, then read the
+ground truth."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import bursts, calls, signal_reasons, stop_path, truth
-from bench.context import CHARGEPAY_CLIENT_ID, BenchContext
+from bench import bursts, calls, hook_entries, hook_floor, signal_reasons, stop_path, truth
+from bench.context import CHARGEPAY_CLIENT_ID, BenchContext, api_metrics_urls
+from bench.ingest import a_charge
 from bench.ingest import measure as measure_ingest
 from bench.load import (
     Planned,
@@ -23,15 +25,17 @@ from bench.load import (
     running_count,
     start_session,
 )
-from bench.machine import total_rss_mb
+from bench.machine import load_average, total_rss_mb
+from bench.phase_cpu import CpuWindow
 from bench.plan import OpenPhase, Plan
-from bench.probes import burst_floor, start_probe, stop_floor
 from bench.shape import EventRow
+from bench.throughput import stack_pids
 from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
 from workflows.contracts import SessionConfig, SessionStatus
 
 SAMPLE_S = 1.0
 RESULT_CONCURRENCY = 16
+MONTA_BATCH_SIZE = 100
 
 
 @dataclass
@@ -105,6 +109,24 @@ async def wait_all_final(ctx: BenchContext, terminal: str, timeout_s: float) -> 
     return False
 
 
+def floor_pad(mean_batch_entries: float | None) -> int:
+    """Older readings in each floor POST beside its fresh one, so it is as large as the
+    phase's Monta batches were on average so far (the API parses every entry)."""
+    if mean_batch_entries is None:
+        return 0
+    return max(0, min(MONTA_BATCH_SIZE, round(mean_batch_entries)) - 1)
+
+
+def batch_entries(batches: list[dict[str, Any]], t0: float, t1: float) -> dict[str, Any]:
+    """Entries per Monta webhook batch in the phase window (emulator truth)."""
+    sizes = [int(b["entries"]) for b in batches if t0 <= float(b["t"]) <= t1]
+    return {
+        "mean": round(sum(sizes) / len(sizes), 1) if sizes else None,
+        "max": max(sizes, default=None),
+        "batches": len(sizes),
+    }
+
+
 async def run_open_phase(
     ctx: BenchContext, plan: Plan, phase: OpenPhase, index: int, kinds: dict[str, PointKind]
 ) -> dict[str, Any]:
@@ -113,11 +135,12 @@ async def run_open_phase(
     key = ctx.key_for(terminal, [p.point_id for p in planned])
     pids = worker_pids(ctx)
     rss_before = total_rss_mb(pids) or 0.0
+    load_start = load_average()
     stop_sampling = asyncio.Event()
     sampler = Sampler(pids, terminal)
     sampling = asyncio.create_task(sampler.run(ctx, stop_sampling))
-    api_metrics_url = ctx.stack.api_metrics_url
-    signals_t0 = await signal_reasons.read(ctx.http, api_metrics_url)
+    metrics = api_metrics_urls(ctx)
+    signals_t0 = await signal_reasons.read_all(ctx.http, metrics)
     t0 = time.time()
     results = await gather_bounded(
         plan.start_concurrency,
@@ -126,20 +149,36 @@ async def run_open_phase(
     t_started = time.time()
     started = [r for r in results if isinstance(r, Started)]
     failed = [r for r in results if isinstance(r, StartFailed)]
-    # Ingest is measured on the sessions the history sample leaves out, so the sample's
-    # histories hold only what chargepay itself signalled.
-    ids = {s.session_id for s in (started[plan.history_sample :] or started)}
-    probe_start = await signal_reasons.read(ctx.http, api_metrics_url)
-    ingest = await measure_ingest(ctx, ids, plan.ingest_entries, plan.ingest_batches_in_flight)
-    probe_end = await signal_reasons.read(ctx.http, api_metrics_url)
-    floor = await start_probe(ctx, "floor", plan.floor_rate)
+    ingest: dict[str, Any] | None = None
+    probe_start = probe_end = await signal_reasons.read_all(ctx.http, metrics)
+    if phase.ingest:
+        ingest = await measure_ingest(
+            ctx,
+            min(len(started) or 1, plan.ingest_sinks),
+            plan.ingest_batches_in_flight,
+            plan.ingest_leg_s,
+            first_id=hook_entries.block(2 * index + 1),
+        )
+        probe_end = await signal_reasons.read_all(ctx.http, metrics)
+    template = await a_charge(ctx)
+    so_far = await ctx.monta_truth()
+    pad = floor_pad(batch_entries(so_far.get("webhook_batches", []), t0, time.time())["mean"])
+    del so_far
+    floor = None
+    if template is not None:
+        first_id = hook_entries.block(2 * index)  # the phase's ingest takes 2 * index + 1
+        floor = await hook_floor.start(ctx, plan.floor_rate, pad, template, first_id)
+    extra = [floor.proc] if floor is not None else []
+    cpu = CpuWindow.open(stack_pids(ctx, extra))
     all_final = await wait_all_final(ctx, terminal, plan.phase_timeout_s)
-    floor_ms = await stop_floor(floor)
+    cpu_figures = cpu.close()
+    if floor is not None:
+        await asyncio.to_thread(floor.stop)
     stop_sampling.set()
     await sampling
     t1 = time.time()
-    signals_end = await signal_reasons.read(ctx.http, api_metrics_url)
-    signals = signal_reasons.spent([(signals_t0, probe_start), (probe_end, signals_end)])
+    signals_end = await signal_reasons.read_all(ctx.http, metrics)
+    load_end = load_average()
     statuses = await gather_bounded(
         RESULT_CONCURRENCY, [partial(final_status, ctx, s.session_id) for s in started]
     )
@@ -148,17 +187,22 @@ async def run_open_phase(
         [partial(history_rows, ctx, s.session_id) for s in started[: plan.history_sample]],
     )
     monta, acquirer = await ctx.monta_truth(), await ctx.acquirer_truth()
+    floor_raw = hook_floor.read(floor.out) if floor is not None else {"posts": []}
+    floor_fig = hook_floor.latencies(
+        floor_raw["posts"], hook_floor.stop_arrivals(monta["requests"])
+    )
+    # The floor's POSTs are signalled as `first` (fresh charges): not the sessions' cost.
+    floor_signals = sum(int(p["signalled"]) for p in floor_raw["posts"])
+    signals = signal_reasons.spent([(signals_t0, probe_start), (probe_end, signals_end)])
+    signals = signal_reasons.without(signals, "first", floor_signals)
     budgets = {
         st.session_id: st.kwh_budget
         for st in statuses
         if st is not None and st.reason == "kwh_budget" and st.kwh_budget is not None
     }
-    # The same bursts of stops on bare workflows (bench/bursts.py); the sessions are over by
-    # now, so nothing else loads the server: if anything, a lower floor than under load.
     crossings = bursts.batches(
         bursts.crossing_times(monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale)
     )
-    burst_floor_ms = await burst_floor(ctx, bursts.schedule(crossings))
     traces: list[stop_path.Trace] = []
     paths = await stop_path.measure(
         ctx.temporal, monta["charges"], budgets, ctx.stop_latency_s, plan.time_scale, traces
@@ -170,14 +214,21 @@ async def run_open_phase(
         "t0": t0,
         "t_started": t_started,
         "t1": t1,
+        "loadavg": {"start": load_start, "end": load_end},
+        "cpu": cpu_figures,
         "all_final": all_final,
         "started": started,
         "start_failed": failed,
         "statuses": statuses,
         "histories": histories,
-        "ingest": ingest if phase.ingest else None,
-        "floor_ms": floor_ms,
-        "burst_floor_ms": burst_floor_ms,
+        "ingest": ingest,
+        "floor_ms": floor_fig.pop("latencies_ms"),
+        "floor_probe": {
+            **floor_fig,
+            "rate_per_s": plan.floor_rate,
+            "entries_per_post": pad + 1,
+        },
+        "monta_batch_entries": batch_entries(monta.get("webhook_batches", []), t0, t1),
         "stop_bursts": bursts.summary(crossings),
         "signal_reasons": signals,
         "rss_before_mb": rss_before,

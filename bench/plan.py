@@ -25,18 +25,19 @@ class Plan:
     meter_interval_s: float = 30.0  # emulated seconds between Monta meter readings
     webhook_interval_s: float = 2.0  # Monta's batch cadence, emulated seconds
     open_phases: tuple[OpenPhase, ...] = ()
-    headline_sessions: int = 100  # the figures at the top of latest.json are at this load
     throughput_sessions: int = 120
     throughput_concurrency: int = 40
     throughput_kwh: Decimal = Decimal("1.2")  # DC, short charges: the system is the limit
     start_concurrency: int = 16  # terminals starting sessions at once
     floor_rate: float = 5.0  # floor probe signals per second
-    ingest_entries: int = 600  # webhook entries (and raw signals) per ingest measurement
+    ingest_sinks: int = 100  # bare workflows the ingest entries name (at most the open count)
+    ingest_leg_s: float = 5.0  # each of webhook, raw, raw, webhook: >= 10 s per side
     ingest_batches_in_flight: int = 4
     history_sample: int = 20
-    # chargepay's worker processes, and as many bare-workflow worker processes on the other
-    # side (`--workers N`). One: on 2 cores a second process measured no better (README).
-    worker_processes: int = 1
+    # The production shape (deploy/): two API replicas behind nginx and two chargepay
+    # worker processes; the bare side runs as many worker processes (`--workers N`).
+    worker_processes: int = 2
+    api_processes: int = 2
     phase_timeout_s: float = 600.0  # bound on waiting for a phase's sessions to end
     session_timeout_s: float = 60.0  # bound on one throughput session
     notes: list[str] = field(default_factory=list)
@@ -59,14 +60,17 @@ MIX = {"ac": 0.5, "dc": 0.5}
 
 
 def quick() -> Plan:
-    """100 open sessions (half AC, half DC), one-hour charges at 60x: under 5 min on 2 cores."""
+    """100 open sessions (half AC, half DC), one-hour charges at 30x, the scale the issue
+    judges stop p99 at: under 10 min on 2 cores."""
     return Plan(
         mode="quick",
-        time_scale=60.0,
+        time_scale=30.0,
         open_phases=(OpenPhase("open-100-mix", 100, MIX),),
-        throughput_sessions=300,
+        # Two passes of 100 at once per loop: the 10-minute bound holds on a shared machine
+        # whose other users double the run's wall time.
+        throughput_sessions=200,
         throughput_concurrency=100,
-        phase_timeout_s=150.0,
+        phase_timeout_s=240.0,
     )
 
 
@@ -83,6 +87,21 @@ def full() -> Plan:
         open_phases=phases,
         throughput_sessions=600,
         throughput_concurrency=200,
-        ingest_entries=1000,
         phase_timeout_s=900.0,
+    )
+
+
+def tiny() -> Plan:
+    """A few sessions through every part of a run, for the harness's own test: no figure of
+    it means anything."""
+    return Plan(
+        mode="tiny",
+        time_scale=60.0,
+        open_phases=(OpenPhase("open-4-mix", 4, MIX, charge_minutes=20.0),),
+        throughput_sessions=6,
+        throughput_concurrency=3,
+        ingest_sinks=4,
+        ingest_leg_s=1.0,
+        history_sample=2,
+        phase_timeout_s=120.0,
     )

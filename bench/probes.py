@@ -1,12 +1,10 @@
-"""Run bench.probe in its own process (floor probes, bare-workflow worker) and collect it."""
+"""Run bench.probe in its own process (bare-workflow worker, the floor probe)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +26,7 @@ class Probe:
         self.proc.stop(timeout_s=60.0)
 
 
-def _spawn(
+def spawn_probe(
     ctx: BenchContext, mode: str, queues: tuple[str, str] | None, *extra: str
 ) -> tuple[Proc, str, str, Path]:
     run = uuid.uuid4().hex[:8]
@@ -47,37 +45,7 @@ async def start_probe(
     ctx: BenchContext, mode: str, rate: float = 5.0, queues: tuple[str, str] | None = None
 ) -> Probe:
     """`queues` (main, side) joins another probe's task queues instead of new ones."""
-    proc, queue, side, out = _spawn(ctx, mode, queues, "--rate", str(rate))
+    proc, queue, side, out = spawn_probe(ctx, mode, queues, "--rate", str(rate))
     await asyncio.sleep(STARTUP_S)
     proc.check_alive()
     return Probe(proc, queue, side, out)
-
-
-async def burst_floor(ctx: BenchContext, plan: Sequence[tuple[float, int]]) -> list[float]:
-    """Replay crossing batches on bare workflows (bench.probe `burst`); its latencies."""
-    if not plan:
-        return []
-    sched = ctx.stack.config.log_dir / f"burst-{uuid.uuid4().hex[:8]}.json"
-    sched.write_text(json.dumps(plan))
-    proc, _, _, out = _spawn(ctx, "burst", None, "--schedule", str(sched))
-    assert proc.popen is not None
-    popen = proc.popen
-    try:
-        code = await asyncio.wait_for(asyncio.to_thread(popen.wait), BURST_TIMEOUT_S)
-    except TimeoutError:
-        proc.kill()
-        raise
-    if code != 0:
-        tail = proc.log_path.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"{proc.name} exited with {code}:\n{tail}")
-    return _latencies(out)
-
-
-async def stop_floor(probe: Probe) -> list[float]:
-    await asyncio.to_thread(probe.stop)
-    return _latencies(probe.out)
-
-
-def _latencies(out: Path) -> list[float]:
-    data = json.loads(out.read_text()) if out.exists() else {}
-    return [float(x) for x in data.get("latencies_ms", [])]

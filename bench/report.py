@@ -16,8 +16,11 @@ REQUIRED_KEYS = (
     "git_sha",
     "sessions",
     "stop_latency_ms",
+    "stop_latency_from_meter_ms",
     "stop_latency_floor_ms",
+    "stop_latency_vs_floor",
     "overshoot_kwh",
+    "beyond_hard_cap",
     "budget_used_ratio",
     "uncollected_minor_total",
     "throughput",
@@ -26,13 +29,16 @@ REQUIRED_KEYS = (
     "monta_429",
     "worker_rss_mb_per_1000_open",
     "history_events_per_session",
+    "cpu_ms_per_session",
+    "view_signals_per_session",
+    "phases",
+    "definitions",
 )
 
 
 def load_figures(
     outcomes: Sequence[Outcome],
     floor_ms: Sequence[float],
-    burst_floor_ms: Sequence[float],
     calls: Sequence[Mapping[str, Any]],
     monta_429: int,
     history_events: Sequence[int],
@@ -40,6 +46,9 @@ def load_figures(
 ) -> dict[str, Any]:
     """The per-load figures of one phase (or of several merged: same load, same run)."""
     measured = [o.stop_latency_ms for o in outcomes if o.stop_latency_ms is not None]
+    from_meter = [
+        o.stop_latency_from_meter_ms for o in outcomes if o.stop_latency_from_meter_ms is not None
+    ]
     classes: dict[str, int] = {}
     for o in outcomes:
         classes[o.stop_class] = classes.get(o.stop_class, 0) + 1
@@ -49,14 +58,15 @@ def load_figures(
     total_calls = sum(int(c["total"]) for c in calls)
     own_calls = sum(int(c.get("own", 0)) for c in calls)
     sessions = len(outcomes)
-    floor, burst = latency_summary(floor_ms), latency_summary(burst_floor_ms)
+    stop, floor = latency_summary([m for m in measured if m >= 0]), latency_summary(floor_ms)
     return {
         "sessions": sessions,
-        "stop_latency_ms": latency_summary([m for m in measured if m >= 0]),
+        "stop_latency_ms": stop,
+        "stop_latency_from_meter_ms": latency_summary(from_meter),
         "stop_classes": classes,
         "stop_reaction_ms": latency_summary(reaction),
-        "stop_latency_floor_ms": {k: floor[k] for k in ("p50", "p99", "n")},
-        "stop_latency_burst_floor_ms": {k: burst[k] for k in ("p50", "p99", "n")},
+        "stop_latency_floor_ms": floor,
+        "stop_latency_vs_floor": ratio(stop["p99"], floor["p99"], digits=2),
         "overshoot_kwh": mean_max(overshoot),
         "beyond_hard_cap": sum(1 for o in outcomes if o.beyond_hard_cap),
         "budget_used_ratio": mean_min(used),
@@ -81,9 +91,39 @@ def rss_per_1000(before_mb: float, peak: tuple[int, float] | None) -> float | No
     return round((rss - before_mb) / open_n * 1000, 1)
 
 
+FLOOR_RATIO_MAX = 1.25
+FLOOR_RATIO_UP_TO_OPEN = 1000  # the issue judges the floor ratio at every load up to this
+P99_MAX_MS = 150.0
+P99_AT_OPEN = 100
+
+
+def floor_rows(phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The floor ratio of each phase: the target holds only if it holds at every load."""
+    rows = []
+    for p in phases:
+        if (p.get("sessions") or 0) > FLOOR_RATIO_UP_TO_OPEN:
+            continue
+        r = p.get("stop_latency_vs_floor")
+        classes = p.get("stop_classes") or {}
+        # A stop Monta's hard cap beat (or that never came) is a miss, not a sample left
+        # out: the p99 of the stops that did come would flatter the phase.
+        late = sum(n for c, n in classes.items() if c != "measured")
+        rows.append(
+            {
+                "phase": p.get("name"),
+                "open": p.get("sessions"),
+                "stop_p99_ms": _dig(p, ("stop_latency_ms", "p99")),
+                "floor_p99_ms": _dig(p, ("stop_latency_floor_ms", "p99")),
+                "ratio": r,
+                "stops_not_measured": late,
+                "met": None if r is None else (r <= FLOOR_RATIO_MAX and late == 0),
+            }
+        )
+    return rows
+
+
 def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The issue's floor targets, each {target, value, met}."""
-    lat, floor = doc["stop_latency_ms"], doc["stop_latency_floor_ms"]
+    """The issue's targets, each {target, value, met}; None = not measured in this run."""
     calls = doc["monta_calls_per_session"]
     hist = doc["history_events_per_session"]
 
@@ -93,28 +133,36 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     def known(*values: Any) -> bool:
         return all(v is not None for v in values)
 
-    p99, f99 = lat.get("p99"), floor.get("p99")
-    vs_floor = ratio(p99, f99, digits=2)
-    vs_burst = ratio(p99, doc.get("stop_latency_burst_floor_ms", {}).get("p99"), digits=2)
+    floors = floor_rows(doc.get("phases", []))
+    floor_met = [r["met"] for r in floors]
+    at_100 = [p for p in doc.get("phases", []) if p.get("sessions") == P99_AT_OPEN]
+    p99s = [v for p in at_100 if (v := _dig(p, ("stop_latency_ms", "p99"))) is not None]
+    all_measured = all(
+        set((p.get("stop_classes") or {"measured": 1}).keys()) == {"measured"} for p in at_100
+    )
     tp, wi = doc["throughput"].get("ratio"), doc["webhook_ingest"].get("ratio")
     return {
-        "stop_latency_p99": row("< 150 ms", p99, p99 < 150 if known(p99) else None),
         "stop_latency_vs_floor": row(
-            "p99 <= 1.25 x floor p99", vs_floor, vs_floor <= 1.25 if vs_floor is not None else None
+            f"p99 <= {FLOOR_RATIO_MAX} x floor p99 at every load up to "
+            f"{FLOOR_RATIO_UP_TO_OPEN} open",
+            floors,
+            (all(floor_met) if floor_met and None not in floor_met else None),
         ),
-        # Not the issue's target: the same ratio against bare workflows given the phase's
-        # bursts of stops (bench/bursts.py), to tell queueing raw Temporal shares from ours.
-        "stop_latency_vs_burst_floor": row(
-            "p99 <= 1.25 x same-burst floor p99 (ours, informative)",
-            vs_burst,
-            vs_burst <= 1.25 if vs_burst is not None else None,
+        "stop_latency_p99_at_100_open": row(
+            f"<= {P99_MAX_MS:g} ms at {P99_AT_OPEN} open (30x)",
+            max(p99s) if p99s else None,
+            (max(p99s) <= P99_MAX_MS and all_measured) if p99s else None,
         ),
+        "webhook_ingest_ratio": row(">= 0.8, like for like", wi, wi >= 0.8 if known(wi) else None),
         "hard_cap": row("never beyond", doc["beyond_hard_cap"], doc["beyond_hard_cap"] == 0),
         "uncollected": row(
             "0", doc["uncollected_minor_total"], doc["uncollected_minor_total"] == 0
         ),
-        "throughput_ratio": row(">= 0.8", tp, tp >= 0.8 if known(tp) else None),
-        "webhook_ingest_ratio": row(">= 0.8", wi, wi >= 0.8 if known(wi) else None),
+        "throughput_ratio": row(
+            ">= 0.8 (earlier target; bare signals through the same HTTP front)",
+            tp,
+            tp >= 0.8 if known(tp) else None,
+        ),
         "monta_calls_per_session": row(
             "<= 3", calls, calls["max"] <= 3 if known(calls["max"]) else None
         ),
@@ -145,7 +193,8 @@ TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("stop max ms", ("stop_latency_ms", "max")),
     ("floor p50 ms", ("stop_latency_floor_ms", "p50")),
     ("floor p99 ms", ("stop_latency_floor_ms", "p99")),
-    ("burst floor p99 ms", ("stop_latency_burst_floor_ms", "p99")),
+    ("p99 / floor p99", ("stop_latency_vs_floor",)),
+    ("from meter p99 ms", ("stop_latency_from_meter_ms", "p99")),
     ("burst max", ("stop_bursts", "size_max")),
     ("overshoot mean kWh", ("overshoot_kwh", "mean")),
     ("overshoot max kWh", ("overshoot_kwh", "max")),
@@ -156,7 +205,9 @@ TABLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("429", ("monta_429",)),
     ("RSS MB/1000", ("worker_rss_mb_per_1000_open",)),
     ("history mean", ("history_events_per_session", "mean")),
-    ("ingest ratio", ("webhook_ingest", "ratio")),
+    ("load 1m start/end", ("loadavg_1m",)),
+    ("cores busy", ("cpu", "machine_cores_busy")),
+    ("of which others'", ("cpu", "other_cores")),
 )
 
 
@@ -192,7 +243,7 @@ def markdown(doc: Mapping[str, Any]) -> str:
         f"{_cell(tp.get('ours', {}).get('cpu_busy'))} vs "
         f"{_cell(tp.get('baseline', {}).get('cpu_busy'))}; ours, bare, bare, ours: pair ratios "
         f"{', '.join(_cell(r.get('ratio')) for r in tp.get('rounds', [])) or 'n/a'}). Webhook "
-        f"ingest: {_cell(doc['webhook_ingest'].get('entries_per_s'))} entries/s vs raw "
+        f"ingest: {_cell(doc['webhook_ingest'].get('api_signals_per_s'))} API signals/s vs raw "
         f"signals {_cell(doc['webhook_ingest'].get('raw_signals_per_s'))}/s (ratio "
         f"{_cell(doc['webhook_ingest'].get('ratio'))}).",
         *_cpu_lines(tp),
@@ -203,7 +254,8 @@ def markdown(doc: Mapping[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for name, t in doc["targets"].items():
-        value = json.dumps(t["value"]) if isinstance(t["value"], dict) else _cell(t["value"])
+        v = t["value"]
+        value = json.dumps(v) if isinstance(v, dict | list) else _cell(v)
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append(f"| {name} | {t['target']} | {value} | {met} |")
     return "\n".join(lines) + "\n"

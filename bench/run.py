@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import report, signal_reasons, stop_path, throughput
+from bench import ingest, report, signal_reasons, stop_path, throughput
 from bench.context import BenchContext
 from bench.load import Started
 from bench.machine import git_dirty, git_sha, load_average, machine
@@ -25,6 +25,7 @@ from bench.truth import DEFINITIONS, Outcome
 from bench.world import point_kinds, write_seed
 from devstack.procs import free_port
 from devstack.stack import Stack, StackConfig, StackPorts
+from settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WARMUP_SESSIONS = 4
@@ -42,6 +43,11 @@ def stack_config(plan: Plan, work: Path) -> StackConfig:
         time_scale=plan.time_scale,
         headless_ui=True,
         worker_processes=plan.worker_processes,
+        api_processes=plan.api_processes,
+        ingress=True,
+        # The bench's terminals start a phase's sessions from one key at once: the per-key
+        # limit is the ingress test's subject (tests/deploy/test_ingress_stack.py), not this.
+        ingress_rate="1000r/s",
         temporal_metrics_port=free_port(),
         env={"CHARGEPAY_API_START_WAIT_S": "30", "CHARGEPAY_API_RETENTION_CHECK": "off"},
         monta_env={
@@ -60,7 +66,6 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     load = report.load_figures(
         figs["outcomes"],
         raw["floor_ms"],
-        raw["burst_floor_ms"],
         [figs["calls"]],
         figs["monta_429"],
         figs["history_events"],
@@ -75,6 +80,9 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "start_failed": len(raw["start_failed"]),
         "start_answer_ms": latency_summary(answers),
         "start_seconds": round(raw["t_started"] - raw["t0"], 2),
+        "loadavg": raw["loadavg"],
+        "cpu": raw["cpu"],
+        "loadavg_1m": "/".join(str((raw["loadavg"][k] or [None])[0]) for k in ("start", "end")),
         "wall_seconds": round(raw["t1"] - raw["t0"], 2),
         "all_final": raw["all_final"],
         "states": figs["states"],
@@ -83,6 +91,8 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "webhook_ingest": raw["ingest"] or {},
         "history_by_type": figs["history_by_type"],
         "stop_bursts": raw["stop_bursts"],
+        "floor_probe": raw["floor_probe"],
+        "monta_batch_entries": raw["monta_batch_entries"],
         "webhook_signals_per_session": signal_reasons.per_session(
             raw["signal_reasons"], len(started)
         ),
@@ -94,8 +104,10 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def headline(plan: Plan, kept: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
-    """The top-level figures: every phase at the headline load, merged."""
+def headline(
+    kept: list[tuple[dict[str, Any], dict[str, Any]]], env: dict[str, str]
+) -> dict[str, Any]:
+    """The top-level figures: every phase pooled (each phase's own are under `phases`)."""
     outcomes: list[Outcome] = [o for _, f in kept for o in f["outcomes"]]
     rss = [
         r
@@ -105,16 +117,28 @@ def headline(plan: Plan, kept: list[tuple[dict[str, Any], dict[str, Any]]]) -> d
     load = report.load_figures(
         outcomes,
         [ms for raw, _ in kept for ms in raw["floor_ms"]],
-        [ms for raw, _ in kept for ms in raw["burst_floor_ms"]],
         [f["calls"] for _, f in kept],
         sum(f["monta_429"] for _, f in kept),
         [n for _, f in kept for n in f["history_events"]],
         round(sum(rss) / len(rss), 1) if rss else None,
     )
-    ingest = next((raw["ingest"] for raw, _ in kept if raw["ingest"]), None) or {}
-    return {**load, "webhook_ingest": {k: ingest.get(k) for k in (
-        "entries_per_s", "raw_signals_per_s", "ratio", "open_sessions", "signal_concurrency"
-    )}}  # fmt: skip
+    sessions = sum(len(raw["started"]) for raw, _ in kept)
+    reasons = signal_reasons.spent([({}, raw["signal_reasons"]) for raw, _ in kept])
+    per = signal_reasons.per_session(reasons, sessions)
+    return {
+        **load,
+        "view_signals_per_session": {
+            "total": round(sum(per.values()), 2),
+            "by_reason": per,
+            "view_max_lag_s": view_max_lag_s(env),
+        },
+    }
+
+
+def view_max_lag_s(env: dict[str, str]) -> float:
+    """CHARGEPAY_VIEW_MAX_LAG_S as the stack's processes read it (emulated seconds)."""
+    default = Settings.model_fields["view_max_lag_s"].default
+    return float(env.get("CHARGEPAY_VIEW_MAX_LAG_S", default))
 
 
 async def warm_up(ctx: BenchContext, plan: Plan) -> None:
@@ -132,7 +156,7 @@ async def warm_up(ctx: BenchContext, plan: Plan) -> None:
 async def run_phases(ctx: BenchContext, plan: Plan) -> dict[str, Any]:
     kinds = point_kinds()
     await warm_up(ctx, plan)
-    phases, kept = [], []
+    phases, kept, ingests = [], [], []
     for i, phase in enumerate(plan.open_phases, start=1):
         print(f"[bench] phase {phase.name}: {phase.sessions} sessions", flush=True)
         raw = await run_open_phase(ctx, plan, phase, i, kinds)
@@ -140,22 +164,34 @@ async def run_phases(ctx: BenchContext, plan: Plan) -> dict[str, Any]:
         summary = _phase_summary(raw, figs)
         print(f"[bench]   {_brief(summary)}", flush=True)
         phases.append(summary)
-        if phase.sessions == plan.headline_sessions:
-            kept.append((raw, figs))
+        if raw["ingest"]:
+            ingests.append(raw["ingest"])
+        kept.append((raw, figs))  # the headline pools every phase
     print("[bench] throughput vs bare workflows", flush=True)
     tp = await throughput.measure(
         ctx, plan, kinds["dc"], session_config(ctx, plan), len(plan.open_phases) + 1
     )
-    return {**headline(plan, kept), "throughput": tp, "phases": phases}
+    return {
+        **headline(kept, ctx.env),
+        "webhook_ingest": ingest.pooled(ingests),
+        "throughput": tp,
+        "cpu_ms_per_session": {
+            "ours": tp["ours"]["cpu_ms_per_session"],
+            "bare": tp["baseline"]["cpu_ms_per_session"],
+        },
+        "phases": phases,
+    }
 
 
 def _brief(s: dict[str, Any]) -> str:
     return (
         f"stop p99 {s['stop_latency_ms']['p99']} ms (floor p99 "
-        f"{s['stop_latency_floor_ms']['p99']}, same bursts "
-        f"{s['stop_latency_burst_floor_ms']['p99']}), "
+        f"{s['stop_latency_floor_ms']['p99']}, ratio {s['stop_latency_vs_floor']}), "
+        f"ingest ratio {s['webhook_ingest'].get('ratio')}, load {s['loadavg_1m']}, "
         f"overshoot max {s['overshoot_kwh']['max']} kWh, "
-        f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}"
+        f"calls {s['monta_calls_per_session']['mean']}, states {s['states']}, "
+        f"stops {s['stop_classes']}, beyond hard cap {s['beyond_hard_cap']}, "
+        f"cores busy {s['cpu'].get('machine_cores_busy')} (others' {s['cpu'].get('other_cores')})"
     )
 
 

@@ -1,9 +1,11 @@
 """Why the API signalled the sessions of a phase: `chargepay_webhook_signals_total{reason}`
 (reasons: api/webhooks/coalesce.py) from the API's `/metrics`, read before and after the phase.
 
-The ingest probe's stale snapshots go through the same route, so the seconds it runs are
-left out (`spent` sums only the windows around it); the sessions' own signals in those
-seconds are missed with it. The watcher's backstop signals do not pass the API: not here.
+The ingest probe's entries go through the same route, so the seconds it runs are left out
+(`spent` sums only the windows around it; the sessions' own signals in those seconds are
+missed with it), and the floor probe's signals (`first`, counted by the probe) are taken
+off (`without`). With several API replicas, each one's counters are read and summed.
+The watcher's backstop signals do not pass the API: not here.
 """
 
 from __future__ import annotations
@@ -35,6 +37,23 @@ async def read(http: httpx.AsyncClient, api_metrics_url: str) -> Counts:
     resp = await http.get(api_metrics_url)
     resp.raise_for_status()
     return parse(resp.text)
+
+
+async def read_all(http: httpx.AsyncClient, urls: Sequence[str]) -> Counts:
+    """Summed over the API replicas: each counts only the signals it sent."""
+    out: Counts = {}
+    for url in urls:
+        for reason, n in (await read(http, url)).items():
+            out[reason] = out.get(reason, 0.0) + n
+    return out
+
+
+def without(counts: Mapping[str, float], reason: str, n: float) -> Counts:
+    """`counts` less `n` signals of `reason` (a probe's own, counted apart)."""
+    out = dict(counts)
+    if reason in out:
+        out[reason] = max(0.0, out[reason] - n)
+    return {k: v for k, v in out.items() if v}
 
 
 def spent(windows: Sequence[tuple[Mapping[str, float], Mapping[str, float]]]) -> Counts:

@@ -19,12 +19,15 @@ import asyncio
 import itertools
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from bench import server_requests
-from bench.bare import BARE_SESSION, POKE, BareShape
-from bench.context import BenchContext
+from bench.bare import BARE_SESSION, BareShape
+from bench.context import BENCH_OPERATOR, BenchContext
+from bench.hook_batcher import HookBatcher
+from bench.hook_entries import block
+from bench.ingest import a_charge
 from bench.load import Planned, Started, history_rows, start_session, wait_result
 from bench.machine import busy_share, cpu_by_process, cpu_spent, cpu_times
 from bench.plan import Plan
@@ -44,18 +47,31 @@ def stack_pids(ctx: BenchContext, extra: Sequence[Proc] = ()) -> dict[str, int]:
     return {name: p.popen.pid for name, p in procs.items() if p.popen is not None}
 
 
-CPU_GROUPS = {"temporal": "temporal", "api": "api", "bench": "bench"}
+def role_of(name: str) -> str:
+    """A process's role by its stack name: `api`, `api-2`, ... are all the API."""
+    if name == "bench":
+        return "driver"
+    if name in ("temporal", "nginx"):
+        return name
+    if name == "api" or name.startswith("api-"):
+        return "api"
+    if "emulator" in name:
+        return "emulators"
+    if name == "dev-codec":
+        return "other"
+    return "workers"  # worker, worker-2, ... and the bare side's probe workers
 
 
 def cpu_ms_per_session(cpu_s: dict[str, float], completed: int) -> dict[str, float] | None:
     """CPU milliseconds per completed session by role: the Temporal server, the workers
-    (chargepay's or the bare ones), the API, the emulators (Monta's and the acquirer's,
-    stand-ins for services that run elsewhere in production) and the load driver."""
+    (chargepay's or the bare ones), the API replicas, nginx, the emulators (Monta's and the
+    acquirer's, stand-ins for services that run elsewhere in production) and the load
+    driver."""
     if not completed:
         return None
     groups: dict[str, float] = {}
     for name, seconds in cpu_s.items():
-        role = CPU_GROUPS.get(name) or ("emulators" if "emulator" in name else "workers")
+        role = role_of(name)
         groups[role] = groups.get(role, 0.0) + seconds
     return {role: round(s * 1000 / completed, 1) for role, s in sorted(groups.items())}
 
@@ -152,7 +168,11 @@ async def ours(
     return figures, ids
 
 
-async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any]:
+async def baseline(
+    ctx: BenchContext, plan: Plan, shape: Shape, template: Mapping[str, Any], first_id: int
+) -> dict[str, Any]:
+    """Bare sessions whose signals go through the same HTTP front as a session's (signed
+    webhook batches on Monta's wall cadence, through nginx and the API replicas)."""
     # As many bare worker processes as chargepay runs, polling the same queues.
     probe = await start_probe(ctx, "worker")
     more = [
@@ -168,21 +188,33 @@ async def baseline(ctx: BenchContext, plan: Plan, shape: Shape) -> dict[str, Any
         timers_fired=shape.timers_fired,
         side_queue=probe.side_queue,
     )
+    interval = plan.describe()["webhook_interval_wall_s"]
+    batcher = HookBatcher(ctx, template, interval, first_id)
 
     async def one(slot: int, i: int) -> bool:
+        wid = f"session-{BENCH_OPERATOR}-benchbare-{run}-{i}"
         handle = await ctx.temporal.start_workflow(
-            BARE_SESSION, bare, id=f"bench-bare-{run}-{i}", task_queue=probe.queue
+            BARE_SESSION, bare, id=wid, task_queue=probe.queue
         )
-        for _ in range(bare.signals):
-            await handle.signal(POKE, 0)
+        sent = await asyncio.gather(*(batcher.send(wid) for _ in range(bare.signals)))
+        if not all(sent):
+            return False
         got = await asyncio.wait_for(handle.result(), plan.session_timeout_s)
-        return bool(got == bare.signals)
+        return bool(got >= bare.signals)  # a redelivered batch may signal an entry twice
 
     try:
         pids = stack_pids(ctx, [p.proc for p in (probe, *more)])
-        return await closed_loop(
-            plan.throughput_sessions, plan.throughput_concurrency, one, pids, server_counts(ctx)
-        )
+        async with batcher:
+            figures = await closed_loop(
+                plan.throughput_sessions,
+                plan.throughput_concurrency,
+                one,
+                pids,
+                server_counts(ctx),
+            )
+        figures["webhook_posts"] = batcher.posts
+        figures["entries_redelivered"] = batcher.redelivered
+        return figures
     finally:
         for p in (probe, *more):
             await asyncio.to_thread(p.stop)
@@ -222,9 +254,18 @@ async def measure(
     sample = ids[: plan.history_sample]
     histories = await asyncio.gather(*(history_rows(ctx, sid) for sid in sample))
     shape = mean_shape(histories, ctx.session_queue)
-    bare = [await baseline(ctx, plan, shape), await baseline(ctx, plan, shape)]
+    template = await a_charge(ctx)
+    if template is None:
+        raise RuntimeError("the emulator served no charge to model the bare side's entries on")
+    # Charge ids apart from the phases' floors and ingests (bench/hook_entries.py).
+    bare = [
+        await baseline(ctx, plan, shape, template, block(98)),
+        await baseline(ctx, plan, shape, template, block(99)),
+    ]
     second, _ = await ours(ctx, plan, dc, config, index + 1)
     ours_all, bare_all = pooled([first, second]), pooled(bare)
+    for key in ("webhook_posts", "entries_redelivered"):
+        bare_all[key] = sum(int(b.get(key, 0)) for b in bare)
     # The totals stay out of the JSON: per session, side by side, is what explains the gap.
     mine = server_requests.per_session(ours_all.pop("server_requests"), ours_all["completed"])
     theirs = server_requests.per_session(bare_all.pop("server_requests"), bare_all["completed"])

@@ -30,17 +30,26 @@ DEFINITIONS = {
         "crossing webhook (the session's own GET saw it first); not_budget = stopped for "
         "another reason (e.g. Monta's hard cap kwhLimit ended it first: chargepay was late)"
     ),
-    "stop_latency_floor_ms": (
-        "same run, same load: a bare workflow receives a client signal and starts a local "
-        "activity (a session stops with a local activity on the session worker, falling back "
-        "to the Monta queue); activity start - signal send, one clock, separate process"
+    "stop_latency_from_meter_ms": (
+        "the same sessions as stop_latency_ms, from the instant the emulator's meter read the "
+        "crossing entry's consumedKwh (its meter sample t) to the same stop arrival: adds "
+        "Monta's batching wait (up to one webhook interval) to stop_latency_ms"
     ),
-    "stop_latency_burst_floor_ms": (
-        "not the issue's: after the phase, its crossing batches (stop_bursts: the webhook "
-        "batches that carried a budget-stopped charge's threshold-crossing entry, and how many "
-        "each carried) replayed at the same offsets on bare workflows, one per stop, each "
-        "batch's signals sent at once with one send instant; measured as the floor. Nothing "
-        "else runs then, so it shows what the bursts alone cost raw Temporal"
+    "stop_latency_floor_ms": (
+        "same run, same load, same phase window, no chargepay logic: the bench POSTs a signed "
+        "webhook batch (as many entries as the phase's Monta batches had carried on average "
+        "when the probe started, all readings of one fresh charge of its own, so the API "
+        "must signal it: floor_probe.entries_per_post beside monta_batch_entries) to the "
+        "same nginx, which "
+        "hands it to one of the same API replicas; the API verifies, parses, coalesces and "
+        "signals a bare workflow (bench/hook_bare.py HookFloor, on its own worker process "
+        "with the same worker options) whose signal handler starts a local activity that "
+        "sends one HTTP stop request to the same Monta emulator. Latency = the stop's "
+        "arrival in the emulator's request log - the instant the POST left; the POSTs go "
+        "out at a steady rate over the phase, not in the phase's bursts"
+    ),
+    "stop_latency_vs_floor": (
+        "per phase: stop_latency_ms p99 / stop_latency_floor_ms p99 of the same phase"
     ),
     "overshoot_kwh": "final consumedKwh (Monta truth, completed) - the session's kWh budget",
     "beyond_hard_cap": "sessions whose final consumedKwh exceeded the kwhLimit sent to Monta",
@@ -53,20 +62,46 @@ DEFINITIONS = {
     "throughput": (
         "closed loop, same concurrency and count: completed sessions / wall seconds from the "
         "first start to the last completion; baseline = bare workflows doing the same "
-        "activities, signals and timers (mean per chargepay session) with no-op bodies; run "
-        "ours, bare, bare, ours and pooled per side (rounds: each pair's own ratio)"
+        "activities, signals and timers (mean per chargepay session) with no-op bodies, their "
+        "signals delivered as signed webhook batches through the same nginx and API replicas "
+        "(batched on Monta's wall cadence, every entry signalled, a refused batch sent again "
+        "with the next as Monta redelivers) as chargepay's are; their "
+        "starts are client starts (no HTTP route starts a bare workflow). Run ours, bare, "
+        "bare, ours and pooled per side (rounds: each pair's own ratio)"
+    ),
+    "cpu_ms_per_session": (
+        "throughput run, per completed session and side: CPU ms of every process by role "
+        "(/proc utime+stime, children included): workers (chargepay's, or the bare ones), "
+        "api (every replica), nginx, temporal (dev server), emulators (Monta, acquirer: "
+        "stand-ins for services that run elsewhere), driver (the bench process)"
     ),
     "webhook_ingest": (
-        "entries/s accepted by POST /v1/webhooks/monta/<op> (signed batches, one entry per "
-        "open session, stale snapshots so merging is a no-op; accepted = signalled + "
-        "coalesced (verified, judged redundant, not signalled) + finished; webhook.signalled "
-        "says how many became signals) vs plain client signals/s of the same snapshots to "
-        "the same workflows, same concurrency as the API's signal gate"
+        "every entry must be signalled: fresh, newer readings near the cap of charges of "
+        "bare sink workflows (session-<op>-benchsink-*, bench/hook_bare.py HookSink) POSTed "
+        "as signed batches through nginx to the API replicas (api_signals_per_s = signals "
+        "the API acknowledged / seconds) vs the same snapshots sent as client signals to "
+        "the same workflows with as many in flight as the API's gates allow "
+        "(raw_signals_per_s); legs webhook, raw, raw, webhook pooled per side, each side "
+        ">= 10 s; phases pooled; entries_signalled_share says how many entries were signalled"
     ),
     "webhook_signals_per_session": (
-        "per phase: the API's chargepay_webhook_signals_total by reason (why a snapshot was "
-        "news: api/webhooks/coalesce.py) over the phase, divided by its sessions; the seconds "
-        "of the ingest probe are left out, and the watcher's backstop signals are not in it"
+        "per phase: the API replicas' chargepay_webhook_signals_total by reason (why a "
+        "snapshot was news: api/webhooks/coalesce.py; 'interval' = the view would lag Monta "
+        "by CHARGEPAY_VIEW_MAX_LAG_S) over the phase, summed over replicas, divided by its "
+        "sessions; the ingest probe's seconds are left out and the floor probe's signals "
+        "(all 'first') subtracted; the watcher's backstop signals are not in it"
+    ),
+    "view_signals_per_session": (
+        "the headline phases' webhook_signals_per_session pooled: the signal cost per session "
+        "of keeping each session's view within CHARGEPAY_VIEW_MAX_LAG_S (view_max_lag_s, "
+        "emulated seconds) of Monta, total and by reason"
+    ),
+    "loadavg": "os.getloadavg() (1, 5, 15 min) at the phase's start and end: other users",
+    "cpu": (
+        "per phase, from the floor probe's start (after the ingest) until every session was "
+        "final: machine_cores_busy (from /proc/stat), cores_by_role (each of the run's "
+        "processes with its children, CPU s / wall s, by role as cpu_ms_per_session, the "
+        "floor probe apart) and other_cores = the rest: other users of the shared machine"
     ),
     "monta_calls_per_session": (
         "requests by chargepay's credential in the phase window / sessions (mean); max = the "
@@ -76,7 +111,9 @@ DEFINITIONS = {
         " tariff reads) / sessions"
     ),
     "worker_rss_mb_per_1000_open": (
-        "(worker VmRSS at the phase's peak open sessions - VmRSS before the phase) / open * 1000"
+        "(worker VmRSS summed over the worker processes at the phase's peak open sessions - "
+        "the same before the phase) / open * 1000; informative only: a heap that grows from "
+        "phase to phase, not the issue's slope (rss_mb_per_1000_open, full run, not built)"
     ),
     "history_events_per_session": "fetch_history() length of the session's last run (sample)",
 }
@@ -100,6 +137,7 @@ class Outcome:
     kind: str
     stop_class: str  # measured | early | no_stop | no_crossing | not_budget
     stop_latency_ms: float | None
+    stop_latency_from_meter_ms: float | None  # from the crossing reading's meter instant
     reaction_ms: float | None  # stop - last 2xx delivery before it
     overshoot_kwh: float | None
     beyond_hard_cap: bool
@@ -150,23 +188,33 @@ def price_minor(charge: Mapping[str, Any], money_unit: str = "major") -> int:
     return from_monta_amount(str(charge["price"]), currency_decimals(cur), unit)
 
 
+def meter_time(charge: Mapping[str, Any], kwh: float) -> float | None:
+    """When the emulator's meter first read `kwh` (the reading a delivery carried)."""
+    for m in charge.get("meter", []):
+        if abs(float(m["kwh"]) - kwh) <= KWH_MATCH:
+            return float(m["t"])
+    return None
+
+
 def _stop_latency(
     charge: Mapping[str, Any], facts: SessionFacts, latency_s: float, time_scale: float
-) -> tuple[str, float | None, float | None]:
+) -> tuple[str, float | None, float | None, float | None]:
     stops = sorted(float(t) for t in charge.get("stop_requests", []))
     last_before = None
     if stops:
         before = [float(d["t"]) for d in delivered(charge) if float(d["t"]) <= stops[0]]
         last_before = (stops[0] - before[-1]) * 1000 if before else None
     if facts.reason != "kwh_budget" or facts.kwh_budget is None:
-        return "not_budget", None, last_before
+        return "not_budget", None, None, last_before
     if not stops:
-        return "no_stop", None, None
+        return "no_stop", None, None, None
     cross = crossing_delivery(charge, facts.kwh_budget, latency_s, time_scale)
     if cross is None:
-        return "no_crossing", None, last_before
+        return "no_crossing", None, None, last_before
     ms = (stops[0] - float(cross["t"])) * 1000
-    return ("measured" if ms >= 0 else "early"), ms, last_before
+    read_at = meter_time(charge, float(cross["consumedKwh"]))
+    from_meter = None if read_at is None else (stops[0] - read_at) * 1000
+    return ("measured" if ms >= 0 else "early"), ms, from_meter, last_before
 
 
 def outcome(
@@ -178,7 +226,9 @@ def outcome(
     time_scale: float,
     money_unit: str = "major",
 ) -> Outcome:
-    stop_class, latency_ms, reaction_ms = _stop_latency(charge, facts, latency_s, time_scale)
+    stop_class, latency_ms, from_meter, reaction_ms = _stop_latency(
+        charge, facts, latency_s, time_scale
+    )
     final = float(charge["consumedKwh"])
     budget = facts.kwh_budget
     limit = charge.get("kwhLimit")
@@ -190,6 +240,7 @@ def outcome(
         kind=facts.kind,
         stop_class=stop_class,
         stop_latency_ms=latency_ms,
+        stop_latency_from_meter_ms=from_meter if stop_class == "measured" else None,
         reaction_ms=reaction_ms,
         overshoot_kwh=None if budget is None else final - float(budget),
         beyond_hard_cap=limit is not None and final > float(limit) + KWH_MATCH,

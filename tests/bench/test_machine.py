@@ -67,7 +67,7 @@ def test_cpu_per_session_groups_processes_by_role() -> None:
     }
     assert cpu_ms_per_session(spent, 100) == {
         "api": 4.0,
-        "bench": 3.0,
+        "driver": 3.0,
         "emulators": 3.0,
         "temporal": 30.0,
         "workers": 15.0,
