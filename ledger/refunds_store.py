@@ -6,11 +6,12 @@ it, and the number is taken in the insert's transaction (no gap, as for receipts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ledger.db import aware, reading
@@ -74,14 +75,18 @@ def record_refund(engine: Engine, refund: RefundRecord) -> CreditNote:
         return found
 
 
-def credit_notes(engine: Engine, session_id: str) -> list[CreditNote]:
+def _session_rows(engine: Engine, session_id: str) -> Sequence[Row[Any]]:
+    """A session's refund rows, in credit-note order (oldest first)."""
     with reading(engine) as conn:
-        rows = conn.execute(
+        return conn.execute(
             select(refunds)
             .where(refunds.c.session_id == session_id)
             .order_by(refunds.c.credit_note_number)
         ).all()
-    return [_note(row) for row in rows]
+
+
+def credit_notes(engine: Engine, session_id: str) -> list[CreditNote]:
+    return [_note(row) for row in _session_rows(engine, session_id)]
 
 
 def refunded_minor(engine: Engine, session_id: str) -> int:
@@ -101,12 +106,7 @@ def _record(values: dict[str, Any]) -> RefundRecord:
 def refunds_of(engine: Engine, session_id: str) -> list[tuple[RefundRecord, int]]:
     """Every refund of a session with its credit note number, oldest first (a new refunds
     workflow run starts from them)."""
-    with reading(engine) as conn:
-        rows = conn.execute(
-            select(refunds)
-            .where(refunds.c.session_id == session_id)
-            .order_by(refunds.c.credit_note_number)
-        ).all()
+    rows = _session_rows(engine, session_id)
     fields = RefundRecord.__dataclass_fields__
     return [
         (
