@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import pytest
 
-from tests.api.stack import RunningStack
+from tests.api.stack import RunningStack, hold_start_body
 from tests.api.support import auth, charge_entry, signed_batch
 from workflows.contracts import MONTA_GET_TARIFF, MONTA_STOP_CHARGE
 
 pytestmark = pytest.mark.timeout(600)
 
 
-def _tx() -> str:
-    return f"it_{uuid.uuid4().hex[:10]}"
-
-
 def _body(hold: str, cp: int, amount: int = 1500, **extra: Any) -> dict[str, Any]:
-    return {
-        "terminal_transaction_id": _tx(),
-        "charge_point_id": cp,
-        "amount": {"amount_minor": amount, "currency": "EUR"},
-        "card_brand": "VISA",
-        "card_last4": "4242",
-        "authorization_ref": hold,
-        **extra,
-    }
+    """A card-present start with the card's brand and last four, as a terminal sends them."""
+    return hold_start_body(
+        hold, cp, amount, **{"card_brand": "VISA", "card_last4": "4242", **extra}
+    )
 
 
 def _hold_truth(s: RunningStack, ref: str) -> Any:
