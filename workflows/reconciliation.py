@@ -18,7 +18,10 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
+    from workflows import reconciliation_holds as h
     from workflows import reconciliation_logic as r
+    from workflows import reconciliation_models as models
+    from workflows import reconciliation_refunds as rf
     from workflows import watcher_logic as w
     from workflows.retry_policies import MONTA_RETRY
 
@@ -27,14 +30,14 @@ TIMEOUT = timedelta(minutes=2)
 MAX_PAGES = 1000
 
 
-@workflow.defn(name=r.RECONCILIATION_WORKFLOW)
+@workflow.defn(name=models.RECONCILIATION_WORKFLOW)
 class ReconciliationWorkflow:
     def __init__(self) -> None:
         self.monta_requests = 0
 
     @workflow.run
-    async def run(self, inp: r.ReconcileInput) -> r.ReconcileReport:
-        inp = r.ReconcileInput.model_validate(inp)
+    async def run(self, inp: models.ReconcileInput) -> models.ReconcileReport:
+        inp = models.ReconcileInput.model_validate(inp)
         now = workflow.now()
         to = inp.window_to or now
         start = inp.window_from or to - timedelta(seconds=inp.window_s / inp.time_scale)
@@ -43,31 +46,31 @@ class ReconciliationWorkflow:
         wallet = await self._wallet(inp, start, to)
         # Sessions that own a charge of the window started before it: look a window back.
         sessions = await self._call(
-            r.RECONCILE_SESSIONS,
-            r.SessionsInput(
+            models.RECONCILE_SESSIONS,
+            models.SessionsInput(
                 operator=inp.operator,
                 started_after=start - (to - start),
                 ids=sorted({ch.partner_external_id or "" for ch in charges}),
             ),
-            list[r.SessionOutcome],
+            list[models.SessionOutcome],
             "sessions' outcomes",
         )
         for sid in r.sessions_missing_charges(sessions, charges, start):
             charges += await self._charges(inp, start, to, partner_external_id=sid)
         holds = await self._call(
-            r.RECONCILE_HOLDS,
-            r.HoldsInput(created_after=start - (to - start)),
-            list[r.HoldRecord],
+            models.RECONCILE_HOLDS,
+            models.HoldsInput(created_after=start - (to - start)),
+            list[models.HoldRecord],
             "acquirer holds",
         )
         hold_grace = timedelta(seconds=inp.hold_grace_s / inp.time_scale)
         live = await self._live_holds(holds, hold_grace)
         ledger_refunded = None
-        if refunded := r.refunded_holds(holds):  # only then: refunds are the ledger's to say
+        if refunded := rf.refunded_holds(holds):  # only then: refunds are the ledger's to say
             ledger_refunded = await self._call(
-                r.RECONCILE_LEDGER_REFUNDS, refunded, dict[str, int], "the ledger's refunds"
+                models.RECONCILE_LEDGER_REFUNDS, refunded, dict[str, int], "the ledger's refunds"
             )
-        facts = r.Facts(
+        facts = models.Facts(
             charges=w.newest_per_charge(charges),
             wallet=wallet,
             sessions=sessions,
@@ -79,7 +82,7 @@ class ReconciliationWorkflow:
             ledger_refunded=ledger_refunded,
         )
         mismatches = [await self._act_on(m, inp) for m in r.find_mismatches(facts)]
-        report = r.ReconcileReport(
+        report = models.ReconcileReport(
             operator=inp.operator,
             window_from=start,
             window_to=to,
@@ -92,7 +95,7 @@ class ReconciliationWorkflow:
             mismatches=mismatches,
         )
         files = await self._call(
-            r.RECONCILE_WRITE_REPORT,
+            models.RECONCILE_WRITE_REPORT,
             report,
             list[str],
             "write the JSON and CSV report",
@@ -102,30 +105,32 @@ class ReconciliationWorkflow:
         workflow.set_current_details(r.summary_markdown(report))
         return report
 
-    async def _live_holds(self, holds: list[r.HoldRecord], hold_grace: timedelta) -> r.LiveHolds:
+    async def _live_holds(
+        self, holds: list[models.HoldRecord], hold_grace: timedelta
+    ) -> models.LiveHolds:
         """Holds owned by running sessions of every operator. Nothing to protect without
         holds (e.g. Stripe cannot list them)."""
         if not holds:
-            return r.LiveHolds()
-        live: r.LiveHolds = await self._call(
-            r.RECONCILE_LIVE_HOLDS,
-            r.LiveHoldsInput(unbound_started_before=workflow.now() - hold_grace),
-            r.LiveHolds,
+            return models.LiveHolds()
+        live: models.LiveHolds = await self._call(
+            models.RECONCILE_LIVE_HOLDS,
+            models.LiveHoldsInput(unbound_started_before=workflow.now() - hold_grace),
+            models.LiveHolds,
             "holds of every operator's running sessions",
         )
         return live
 
-    async def _act_on(self, m: r.Mismatch, inp: r.ReconcileInput) -> r.Mismatch:
+    async def _act_on(self, m: models.Mismatch, inp: models.ReconcileInput) -> models.Mismatch:
         if m.kind != "hold_open_after_session_end" or m.authorization_id is None:
             return m
         if not inp.auto_void:
             return m.model_copy(update={"action": "report_only"})
-        if not r.needs_void(m):
+        if not h.needs_void(m):
             return m  # deferred: a running session might own it
         try:
             await self._call(
-                r.RECONCILE_VOID_HOLD,
-                r.VoidHoldInput(
+                models.RECONCILE_VOID_HOLD,
+                models.VoidHoldInput(
                     authorization_id=m.authorization_id,
                     idempotency_key=f"reconcile/{m.authorization_id}/void",
                 ),
@@ -137,7 +142,11 @@ class ReconciliationWorkflow:
         return m.model_copy(update={"action": "voided"})
 
     async def _charges(
-        self, inp: r.ReconcileInput, start: Any, to: Any, partner_external_id: str | None = None
+        self,
+        inp: models.ReconcileInput,
+        start: Any,
+        to: Any,
+        partner_external_id: str | None = None,
     ) -> list[c.ChargeSnapshot]:
         out: list[c.ChargeSnapshot] = []
         for page_no in range(MAX_PAGES):
@@ -159,22 +168,24 @@ class ReconciliationWorkflow:
         return out
 
     async def _wallet(
-        self, inp: r.ReconcileInput, start: Any, to: Any
+        self, inp: models.ReconcileInput, start: Any, to: Any
     ) -> list[c.WalletTransactionSummary]:
         out: list[c.WalletTransactionSummary] = []
         for page_no in range(MAX_PAGES):
             page = await self._monta(
                 inp,
-                r.MONTA_WALLET_PAGE,
-                r.WalletPageInput(operator=inp.operator, from_date=start, to_date=to, page=page_no),
-                r.WalletPage,
+                models.MONTA_WALLET_PAGE,
+                models.WalletPageInput(
+                    operator=inp.operator, from_date=start, to_date=to, page=page_no
+                ),
+                models.WalletPage,
             )
             out += page.transactions
             if page.is_last:
                 break
         return out
 
-    async def _monta(self, inp: r.ReconcileInput, name: str, arg: Any, rtype: type[T]) -> T:
+    async def _monta(self, inp: models.ReconcileInput, name: str, arg: Any, rtype: type[T]) -> T:
         self.monta_requests += 1
         result: T = await workflow.execute_activity(
             name,

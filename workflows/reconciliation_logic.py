@@ -13,81 +13,17 @@ from datetime import datetime
 
 from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
 from workflows.reconciliation_holds import (
-    NOTHING_TO_COLLECT,
-    capture_outstanding,
     hold_checks,
-    needs_void,
-    orphan_holds,
-    verifying_deferral,
-    void_deferral,
 )
 from workflows.reconciliation_models import (
     KINDS,
-    MONTA_WALLET_PAGE,
-    RECONCILE_HOLDS,
-    RECONCILE_LEDGER_REFUNDS,
-    RECONCILE_LIVE_HOLDS,
-    RECONCILE_SESSIONS,
-    RECONCILE_VOID_HOLD,
-    RECONCILE_WRITE_REPORT,
-    RECONCILIATION_WORKFLOW,
-    STATE_UNANSWERED,
     Facts,
     HoldRecord,
-    HoldsInput,
-    LiveHolds,
-    LiveHoldsInput,
     Mismatch,
-    MismatchKind,
-    ReconcileInput,
     ReconcileReport,
     SessionOutcome,
-    SessionsInput,
-    VoidHoldInput,
-    WalletPage,
-    WalletPageInput,
 )
-from workflows.reconciliation_refunds import refund_checks, refunded_holds
-
-# The models and hold rules are imported from here by activities and tests.
-__all__ = [
-    "CSV_FIELDS",
-    "KINDS",
-    "MONTA_WALLET_PAGE",
-    "NOTHING_TO_COLLECT",
-    "RECONCILE_HOLDS",
-    "RECONCILE_LEDGER_REFUNDS",
-    "RECONCILE_LIVE_HOLDS",
-    "RECONCILE_SESSIONS",
-    "RECONCILE_VOID_HOLD",
-    "RECONCILE_WRITE_REPORT",
-    "RECONCILIATION_WORKFLOW",
-    "STATE_UNANSWERED",
-    "Facts",
-    "HoldRecord",
-    "HoldsInput",
-    "LiveHolds",
-    "LiveHoldsInput",
-    "Mismatch",
-    "MismatchKind",
-    "ReconcileInput",
-    "ReconcileReport",
-    "SessionOutcome",
-    "SessionsInput",
-    "VoidHoldInput",
-    "WalletPage",
-    "WalletPageInput",
-    "capture_outstanding",
-    "find_mismatches",
-    "hold_checks",
-    "needs_void",
-    "orphan_holds",
-    "refunded_holds",
-    "sessions_missing_charges",
-    "summary_markdown",
-    "verifying_deferral",
-    "void_deferral",
-]
+from workflows.reconciliation_refunds import refund_checks
 
 
 # ---------------------------------------------------------------- the checks

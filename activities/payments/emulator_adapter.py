@@ -26,7 +26,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
-from workflows.reconciliation_logic import HoldRecord
+from workflows.reconciliation_models import HoldRecord
 
 CAPABILITIES = Capabilities(
     adapter="emulator",

@@ -37,7 +37,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
-from workflows.reconciliation_logic import HoldRecord
+from workflows.reconciliation_models import HoldRecord
 
 __all__ = [
     "AlreadyCaptured",

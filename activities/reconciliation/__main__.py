@@ -21,7 +21,8 @@ from codec.converter import build_data_converter
 from core.operators import load_operators
 from settings import get_settings
 from workflows.reconciliation import ReconciliationWorkflow
-from workflows.reconciliation_logic import ReconcileReport, summary_markdown
+from workflows.reconciliation_logic import summary_markdown
+from workflows.reconciliation_models import ReconcileReport
 
 
 def _instant(value: str) -> datetime:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from ledger.refunds_store import refunded_by_authorization
-from workflows.reconciliation_logic import RECONCILE_LEDGER_REFUNDS
+from workflows.reconciliation_models import RECONCILE_LEDGER_REFUNDS
 
 
 class LedgerReads:

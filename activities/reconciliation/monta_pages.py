@@ -17,11 +17,7 @@ from activities.monta.convert import snapshot_from_charge, summary_from_transact
 from activities.monta.error_mapping import monta_errors
 from activities.monta.models import Page, WalletTransaction
 from core.money import MoneyUnit
-from workflows.reconciliation_logic import (
-    MONTA_WALLET_PAGE,
-    WalletPage,
-    WalletPageInput,
-)
+from workflows.reconciliation_models import MONTA_WALLET_PAGE, WalletPage, WalletPageInput
 from workflows.watcher_logic import MONTA_CHARGES_PAGE, ChargesPage, ChargesPageInput
 
 

@@ -12,7 +12,7 @@ from activities.payments.activities import to_application_error
 from activities.payments.errors import PaymentError
 from activities.payments.protocol import HoldLister, PaymentGateway
 from workflows.contracts import VoidInput, VoidResult
-from workflows.reconciliation_logic import (
+from workflows.reconciliation_models import (
     RECONCILE_HOLDS,
     RECONCILE_VOID_HOLD,
     HoldRecord,

@@ -10,7 +10,8 @@ from pathlib import Path
 from temporalio import activity
 
 from observability import metrics as m
-from workflows.reconciliation_logic import CSV_FIELDS, RECONCILE_WRITE_REPORT, ReconcileReport
+from workflows.reconciliation_logic import CSV_FIELDS
+from workflows.reconciliation_models import RECONCILE_WRITE_REPORT, ReconcileReport
 
 
 def report_stem(report: ReconcileReport) -> str:

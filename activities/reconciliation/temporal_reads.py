@@ -26,7 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.contracts import SessionStatus
-from workflows.reconciliation_logic import (
+from workflows.reconciliation_models import (
     RECONCILE_LIVE_HOLDS,
     RECONCILE_SESSIONS,
     STATE_UNANSWERED,

@@ -34,7 +34,7 @@ from activities.reconciliation.temporal_reads import TemporalReads
 from core.operators import Operator
 from settings import Settings
 from workflows.reconciliation import ReconciliationWorkflow
-from workflows.reconciliation_logic import ReconcileInput
+from workflows.reconciliation_models import ReconcileInput
 from workflows.watcher import MontaWatcherWorkflow
 from workflows.watcher_logic import WatcherConfig, watcher_workflow_id
 

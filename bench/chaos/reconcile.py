@@ -16,7 +16,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.exceptions import TimeoutError as TimeoutFailure
 
-from workflows.reconciliation_logic import RECONCILIATION_WORKFLOW, ReconcileInput, ReconcileReport
+from workflows.reconciliation_models import RECONCILIATION_WORKFLOW, ReconcileInput, ReconcileReport
 
 # Long enough for a few hundred sessions; a worker without the workflow never answers.
 TIMEOUT = timedelta(seconds=60)

@@ -24,7 +24,7 @@ from tests.api.stack import RunningStack, running_stack
 from tests.api.support import auth
 from tests.support.acquirer import fault_rule
 from workflows.reconciliation import ReconciliationWorkflow
-from workflows.reconciliation_logic import ReconcileInput
+from workflows.reconciliation_models import ReconcileInput
 
 pytestmark = pytest.mark.timeout(600)
 

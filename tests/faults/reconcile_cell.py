@@ -17,7 +17,7 @@ from tests.faults.cells import Cell
 from tests.faults.lanes import SCALE, LaneStack
 from tests.faults.observation import Observation
 from workflows.reconciliation import ReconciliationWorkflow
-from workflows.reconciliation_logic import ReconcileInput
+from workflows.reconciliation_models import ReconcileInput
 
 OPERATOR = "alpha"
 RUN_BOUND_S = 60.0  # guards a broken run; a run that retries longer is reported so

@@ -14,7 +14,7 @@ from activities.reconciliation.wiring import reconcile_input
 from core.operators import Operator
 from settings import Settings
 from workflows.reconciliation import ReconciliationWorkflow
-from workflows.reconciliation_logic import ReconcileReport
+from workflows.reconciliation_models import ReconcileReport
 
 
 async def reconcile(

@@ -21,7 +21,7 @@ from tests.support.monta_emulator import monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings, start_paid_session
 from workflows import contracts as c
 from workflows.contracts import SessionStatus
-from workflows.reconciliation_logic import ReconcileReport
+from workflows.reconciliation_models import ReconcileReport
 
 SCALE = 60.0
 pytestmark = pytest.mark.timeout(240)

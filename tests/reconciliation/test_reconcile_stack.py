@@ -32,7 +32,7 @@ from tests.support.monta_emulator import MontaEmulator, monta_emulator
 from tests.watcher.inproc import chargepay_workers, make_operator, make_settings, start_paid_session
 from workflows import search_attributes as sa
 from workflows.contracts import SessionStatus
-from workflows.reconciliation_logic import KINDS, ReconcileReport
+from workflows.reconciliation_models import KINDS, ReconcileReport
 
 SCALE = 120.0
 pytestmark = pytest.mark.timeout(240)

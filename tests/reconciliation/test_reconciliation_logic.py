@@ -10,17 +10,18 @@ import pytest
 
 from core.money import Money
 from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
+from workflows.reconciliation_holds import needs_void, orphan_holds
 from workflows.reconciliation_logic import (
+    find_mismatches,
+    sessions_missing_charges,
+    summary_markdown,
+)
+from workflows.reconciliation_models import (
     Facts,
     HoldRecord,
     LiveHolds,
     ReconcileReport,
     SessionOutcome,
-    find_mismatches,
-    needs_void,
-    orphan_holds,
-    sessions_missing_charges,
-    summary_markdown,
 )
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)

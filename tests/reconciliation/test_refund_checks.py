@@ -18,13 +18,9 @@ from ledger.refunds_store import record_refund, refunded_by_authorization
 from receipts.build import build_receipt
 from tests.ledger.samples import operator, receipt_input
 from tests.ledger.test_refunds_store import _refund
-from workflows.reconciliation_logic import (
-    Facts,
-    HoldRecord,
-    LiveHolds,
-    find_mismatches,
-    refunded_holds,
-)
+from workflows.reconciliation_logic import find_mismatches
+from workflows.reconciliation_models import Facts, HoldRecord, LiveHolds
+from workflows.reconciliation_refunds import refunded_holds
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
