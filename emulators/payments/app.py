@@ -183,6 +183,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         status: str | None = None, created_after: str | None = None, limit: int = 1000
     ) -> dict[str, Any]:
         """Holds, oldest first, for reconciliation (like Stripe's list with `created[gte]`)."""
+        rule = await before_commit("list")
         since = _instant(created_after)
         holds = [
             acq.ledger.get(h.id)
@@ -190,6 +191,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
             if since is None or h.created_at >= since
         ]
         found = [h.public() for h in holds if status is None or h.status == status]
+        await after_commit(rule)
         return {"data": found[: max(1, min(limit, 1000))], "has_more": len(found) > limit}
 
     @app.get("/v1/authorizations/{hold_id}")

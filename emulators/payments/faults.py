@@ -8,11 +8,12 @@ unlimited). Delays are wall-clock seconds (network time is not scaled by TIME_SC
 from __future__ import annotations
 
 import random
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Operation = Literal["verify", "authorize", "capture", "void", "increment", "refund", "*"]
+# `list` is reconciliation's read of every hold (GET /v1/authorizations).
+Operation = Literal["verify", "authorize", "capture", "void", "increment", "refund", "list", "*"]
 FaultKind = Literal[
     "timeout_before_commit",
     "timeout_after_commit",
@@ -94,7 +95,7 @@ class FaultInjector:
         self._rng = random.Random(config.seed)
         self.fired = [0] * len(config.rules)
         self.matched = [0] * len(config.rules)
-        self.seen = {op: 0 for op in ("verify", "authorize", "capture", "void", "increment")}
+        self.seen = {op: 0 for op in get_args(Operation) if op != "*"}
 
     def pick(self, operation: str) -> FaultRule | None:
         """The first rule that fires for this call, counting it.

@@ -167,3 +167,16 @@ def test_skip_counts_calls_other_rules_took(acq: AcquirerEmulator) -> None:
     )
     assert [_authorize(acq).status_code for _ in range(4)] == [503, 201, 400, 201]
     assert [r["fired"] for r in acq.faults()["rules"]] == [1, 1]
+
+
+def test_the_hold_list_has_its_own_fault_hook(acq: AcquirerEmulator) -> None:
+    """Reconciliation's read of every hold can fail on its own, so a test can prove that a
+    failed read voids nothing."""
+    acq.place_hold("term-l", 5000, "EUR")
+    acq.set_faults([fault_rule("list", "5xx", count=1)])
+    failed = httpx.get(f"{acq.url}/v1/authorizations")
+    assert failed.status_code == 503
+    assert failed.json()["error"]["type"] == "acquirer_unavailable"
+    listed = httpx.get(f"{acq.url}/v1/authorizations")
+    assert listed.status_code == 200
+    assert len(listed.json()["data"]) == 1

@@ -267,6 +267,9 @@ CELLS: tuple[Cell, ...] = (
     Cell("reconcile_read", "monta_5xx", "watcher", "reconcile",
          Expect(state=frozenset({"open"}), charges=0, hold="open", voids=0, then_state="voided"),
          monta=(_m(FIND, "5xx"),)),
+    Cell("reconcile_read", "acquirer_5xx", "watcher", "reconcile",
+         Expect(state=frozenset({"open"}), charges=0, hold="open", voids=0, then_state="voided"),
+         acquirer=(_a("list", "5xx"),)),
     Cell("reconcile_void", "5xx", "watcher", "reconcile",
          Expect(state=frozenset({"open"}), charges=0, hold="open", voids=0, then_state="voided"),
          acquirer=(_a("void", "5xx"),)),
@@ -285,8 +288,6 @@ NOT_APPLICABLE: tuple[NotApplicable, ...] = (
     NotApplicable("watcher_read", "killed", _NO_SIDE_EFFECT),
     NotApplicable("stop_no_energy", "after_commit",
                   "a stop that lands is the plain no-energy path (the stop cells cover it)"),
-    NotApplicable("reconcile_read", "acquirer_list",
-                  "the acquirer emulator has no fault hook on GET /v1/authorizations"),
 )  # fmt: skip
 
 

@@ -12,19 +12,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
+from emulators.payments.faults import FaultKind, Operation
 from tests.support.fault_rules import rule
 from tests.support.processes import ServerProcess, python_server
 
 APPROVED_CARD = "4242424242424242"
-
-Operation = Literal["verify", "authorize", "capture", "void", "increment", "refund", "*"]
-FaultKind = Literal[
-    "timeout_before_commit", "timeout_after_commit", "timeout_then_commit", "5xx", "4xx", "slow"
-]
 
 
 def fault_rule(
