@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
 import stripe
 
 from activities.payments import errors as e
 from activities.payments import stripe_currency as sc
+from activities.payments import stripe_holds, stripe_refunds
 from activities.payments import stripe_intents as si
-from activities.payments import stripe_refunds
 from activities.payments.protocol import Capabilities
 from core.money import Money
 from workflows.contracts import (
@@ -33,6 +34,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
+from workflows.reconciliation_models import HoldRecord
 
 T = TypeVar("T")
 
@@ -43,10 +45,11 @@ CAPABILITIES = Capabilities(
     increment=True,
     idempotency="server+adapter",
     authoritative_expiry=False,
+    list_holds=True,
     notes=(
         "verify expects a PaymentIntent in requires_capture (placed by Stripe Terminal)",
-        "list_holds unsupported (Stripe's way: list PaymentIntents, status requires_capture);"
-        " reconciliation then checks sessions' own holds only",
+        "list_holds lists only intents marked chargepay's: chargepay_hold (authorize) or"
+        " chargepay_terminal (set by the terminal integration); others are never voided",
         "increment only where Stripe reports incremental_authorization available",
         "expires_at is capture_before when Stripe returns it, else created + 48 h / 7 days",
         "authorize idempotency relies on Stripe's server-side Idempotency-Key only",
@@ -201,6 +204,8 @@ class StripeGateway:
             "payment_method": request.payment_token,
             "capture_method": "manual",
             "confirm": True,
+            # Marks the intent chargepay's, so reconciliation may judge it (stripe_holds.py).
+            "metadata": {stripe_holds.HOLD_MARK: request.idempotency_key},
         }
         options: Any = {"idempotency_key": request.idempotency_key}
         created = await _call(self._intents.create_async(params, options))
@@ -273,6 +278,14 @@ class StripeGateway:
                 raise e.IncrementUnsupported(f"stripe {exc.http_status}: {exc}") from exc
             raise _map(exc) from exc
         return await self._authorization(await self._load(str(pi["id"])), card_present=True)
+
+    async def list_holds(
+        self, created_after: datetime, status: str | None = None
+    ) -> list[HoldRecord]:
+        def page(params: dict[str, Any]) -> Awaitable[Any]:
+            return _call(self._intents.list_async(cast(Any, params)))
+
+        return await stripe_holds.list_holds(page, created_after, status)
 
     async def refund(self, request: RefundInput) -> RefundResult:
         return await stripe_refunds.refund(self._client, self._load, _call, request)

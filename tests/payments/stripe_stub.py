@@ -4,8 +4,9 @@ Stripe's error bodies for 400/401/403, and the exact amounts the adapter sends.
 It runs in-process (uvicorn in a thread on 127.0.0.1), so the adapter goes through the
 real `stripe` client and real HTTP. A test seeds intents, scripts the answer to the next
 matching request, and reads back what was sent. Requests it has no script for behave like
-Stripe for a manual-capture PaymentIntent: retrieve, update metadata, create (confirmed,
-requires_capture), increment_authorization, capture (succeeded) and cancel (canceled).
+Stripe for a manual-capture PaymentIntent: retrieve, list (newest first, `created[gte]`,
+`limit`, `starting_after`), update metadata, create (confirmed, requires_capture),
+increment_authorization, capture (succeeded) and cancel (canceled).
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class StripeStub:
             pi_id = self.seed(
                 f"pi_stub_created_{self._created}", int(form["amount"]), form["currency"]
             )
+            metadata = {
+                k[len("metadata[") : -1]: v for k, v in form.items() if k[:9] == "metadata["
+            }
+            self.intents[pi_id]["metadata"].update(metadata)
             return JSONResponse(self.intents[pi_id])
         pi = self.intents.get(self._intent_id(path))
         if pi is None:
@@ -121,6 +126,18 @@ class StripeStub:
                     pi["metadata"][name[len("metadata[") : -1]] = value
         return JSONResponse(pi)
 
+    def listed(self, query: dict[str, str]) -> JSONResponse:
+        """One page of `GET /v1/payment_intents`, as Stripe pages it: newest first."""
+        since = int(query.get("created[gte]", 0))
+        newest_first = sorted(self.intents.values(), key=lambda pi: (-pi["created"], pi["id"]))
+        found = [pi for pi in newest_first if pi["created"] >= since]
+        after = query.get("starting_after")
+        if after is not None:
+            found = found[[pi["id"] for pi in found].index(after) + 1 :]
+        limit = int(query.get("limit", 10))
+        page = found[:limit]
+        return JSONResponse({"object": "list", "data": page, "has_more": len(found) > limit})
+
     def app(self) -> Starlette:
         async def handle(request: Request) -> JSONResponse:
             # the stripe client posts x-www-form-urlencoded (parsed here: no python-multipart)
@@ -128,6 +145,8 @@ class StripeStub:
             path = request.url.path
             self.sent.append(Sent(request.method, path, form, dict(request.headers)))
             script = self._pick(request.method, path)
+            if script is None and request.method == "GET" and path == "/v1/payment_intents":
+                return self.listed(dict(request.query_params))
             if script is None:
                 return self._default(request.method, path, form)
             if script.then is not None:
