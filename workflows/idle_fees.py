@@ -14,7 +14,7 @@ to what the hold has left after the energy: it is never captured above the hold.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
@@ -128,16 +128,21 @@ def idle_fee(
 
 
 def watch_limit(
-    rules: IdleRules | None, snap: ChargeSnapshot | None, time_scale: float, max_watch_s: float
+    rules: IdleRules | None,
+    snap: ChargeSnapshot | None,
+    time_scale: float,
+    max_watch_s: float,
+    release_wait_s: float,
 ) -> datetime | None:
     """How long a session billing idle fees waits for the car to leave once energy stopped:
-    until the fee reaches its cap (nothing more can be billed), at most `max_watch_s`. Only
-    while Monta waits for the unplug (`releasing`, a charger that detects it): there the
-    charge has ended, and its `completed` comes only once the car left. None otherwise (no
-    fee of chargepay's, idle time not started, or `completed` does not wait for the car)."""
+    until the fee reaches its cap (nothing more can be billed), at most `max_watch_s`, but
+    never less than `release_wait_s` after the stop (Monta's time to report an unplug that
+    already happened). Only on chargers that detect the unplug, once the charge ended
+    (`stopped`, `releasing`): Monta's `completed` then waits for the car. None otherwise (no
+    fee of chargepay's, the charge still runs, or `completed` does not wait for the car)."""
     if rules is None or rules.source != "chargepay" or rules.ends_at != "released":
         return None
-    if snap is None or snap.state != "releasing":
+    if snap is None or snap.state not in ("stopped", "releasing") or snap.stopped_at is None:
         return None
     start = idle_started(snap)
     if start is None:
@@ -148,4 +153,5 @@ def watch_limit(
             rules.per_minute_minor
         )
         real_s = min(real_s, float(to_cap_min * 60))
-    return start + timedelta(seconds=Clock(time_scale).wall_seconds(real_s))
+    clock = Clock(time_scale)
+    return max(start + clock.wall(real_s), snap.stopped_at + clock.wall(release_wait_s))

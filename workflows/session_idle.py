@@ -32,7 +32,13 @@ def idle_watch_until(data: SessionData, config: SessionConfig) -> datetime | Non
     """Where chargepay bills idle fees: the instant the session stops waiting for the car
     to leave (fee cap reached, or `idle_watch_max_s` after energy stopped)."""
     rules = session_idle_rules(data, config)
-    return watch_limit(rules, data.snapshot, config.time_scale, config.idle_watch_max_s)
+    return watch_limit(
+        rules,
+        data.snapshot,
+        config.time_scale,
+        config.idle_watch_max_s,
+        config.idle_release_wait_s,
+    )
 
 
 def stopping_deadline(data: SessionData, config: SessionConfig) -> datetime:

@@ -127,16 +127,29 @@ def test_a_running_estimate_counts_to_until_and_time_scale_applies() -> None:
 
 def test_the_idle_watch_ends_at_the_cap_or_the_max() -> None:
     idle = snap(0, "1", state="releasing", started_at=at(0), stopped_at=at(0))
-    stopped = idle.model_copy(update={"state": "stopped"})
-    assert watch_limit(_rules(), stopped, 1.0, 3600) is None  # Monta may complete any time
-    no_detection = _rules().model_copy(update={"ends_at": "completed"})
-    assert watch_limit(no_detection, idle, 1.0, 3600) is None
     # 400 net cap at 20/min after 10 min grace: nothing more to bill after 30 minutes.
-    assert watch_limit(_rules(grace=10, cap=400), idle, 1.0, 4 * 3600) == at(30 * MIN)
-    assert watch_limit(_rules(), idle, 1.0, 3600) == at(3600)
-    assert watch_limit(_rules(), idle, 60.0, 3600) == at(60)  # wall time at scale 60
-    assert watch_limit(_rules(source="monta"), idle, 1.0, 3600) is None
-    assert watch_limit(_rules(), snap(0, "1"), 1.0, 3600) is None  # still charging
+    assert watch_limit(_rules(grace=10, cap=400), idle, 1.0, 4 * 3600, 0) == at(30 * MIN)
+    assert watch_limit(_rules(), idle, 1.0, 3600, 0) == at(3600)
+    assert watch_limit(_rules(), idle, 60.0, 3600, 0) == at(60)  # wall time at scale 60
+    stopped = idle.model_copy(update={"state": "stopped"})
+    assert watch_limit(_rules(), stopped, 1.0, 3600, 0) == at(3600)
+
+
+def test_the_idle_watch_gives_monta_time_to_report_an_unplug_after_the_stop() -> None:
+    """Full at 0, cap reached at 15 min, the car left at 30 min (Monta stopped the charge):
+    the watch still waits `release_wait_s` after the stop for the unplug and `completed`."""
+    late = snap(30 * MIN, "1", state="stopped", started_at=at(0))
+    late = late.model_copy(update={"fully_charged_at": at(0), "stopped_at": at(30 * MIN)})
+    assert watch_limit(_rules(cap=300), late, 1.0, 4 * 3600, 900) == at(45 * MIN)
+
+
+def test_the_idle_watch_applies_only_while_monta_waits_for_the_car() -> None:
+    idle = snap(0, "1", state="releasing", started_at=at(0), stopped_at=at(0))
+    assert watch_limit(_rules(source="monta"), idle, 1.0, 3600, 0) is None
+    no_detection = _rules().model_copy(update={"ends_at": "completed"})
+    assert watch_limit(no_detection, idle, 1.0, 3600, 0) is None
+    paused = snap(0, "1", state="paused", started_at=at(0), fully_charged_at=at(0))
+    assert watch_limit(_rules(), paused, 1.0, 3600, 0) is None  # still a running charge
 
 
 # -- billed once ---------------------------------------------------------------------------

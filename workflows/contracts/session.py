@@ -75,6 +75,8 @@ class SessionConfig(BaseModel):
     # A session billing idle fees waits at most this long (real seconds after energy
     # stopped) for the car to leave, then captures what idle time cost by then.
     idle_watch_max_s: float = 4 * 3600.0
+    # ... but at least this long after the stop: Monta's time to report an unplug.
+    idle_release_wait_s: float = 900.0
     monta_task_queue: str = ""  # filled from the operator: monta-<operator>
     provider_slug: str = "chargepay"
     # 0: continue-as-new when Temporal suggests it; tests set a small history length.
