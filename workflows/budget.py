@@ -66,8 +66,8 @@ def gross(net_minor: Decimal, vat_rate: Decimal) -> Decimal:
 
 
 def idle_reserve_minor(tariff: Tariff, config: SessionConfig) -> int:
-    """min(idle cap, idle fee * expected idle minutes), net; cap 0 means uncapped. The fee
-    is Monta's price group's, else the operator's for the point (workflows/idle_fees.py)."""
+    """min(idle cap, idle fee * (expected idle minutes - grace)), net; cap 0 means uncapped.
+    The fee is Monta's price group's, else the operator's for the point (idle_fees.py)."""
     rules = idle_rules(tariff, config.idle_fee)
     return reserve_net_minor(rules, config.idle_reserve_minutes)
 

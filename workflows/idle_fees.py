@@ -52,11 +52,12 @@ def idle_rules(tariff: Tariff, rule: IdleFeeRule | None) -> IdleRules | None:
 
 
 def reserve_net_minor(rules: IdleRules | None, expected_minutes: int) -> int:
-    """What the budget keeps free for idle time: the fee of `expected_minutes` billable
-    minutes, at most the cap (net)."""
+    """What the budget keeps free for idle time: the fee of a car that stays plugged in
+    `expected_minutes` after energy stopped (the grace period is free), at most the cap
+    (net)."""
     if rules is None:
         return 0
-    reserve = rules.per_minute_minor * expected_minutes
+    reserve = rules.per_minute_minor * max(0, expected_minutes - rules.grace_minutes)
     return min(reserve, rules.cap_minor) if rules.cap_minor else reserve
 
 

@@ -215,6 +215,10 @@ def test_the_budget_reserves_the_operators_idle_fee() -> None:
     cfg = SessionConfig(idle_fee=IdleFeeRule(per_minute_minor=20, cap_minor=500))
     assert idle_reserve_minor(tariff(), cfg) == 500  # 30 min x 20 = 600, capped at 500
     assert idle_reserve_minor(tariff(), SessionConfig()) == 0
+    graced = SessionConfig(idle_fee=IdleFeeRule(per_minute_minor=20, grace_minutes=10))
+    assert idle_reserve_minor(tariff(), graced) == 400  # (30 - 10 free) x 20
+    monta = tariff(idle_per_minute_minor=10, idle_after_minutes=30, idle_cap_minor=1000)
+    assert idle_reserve_minor(monta, SessionConfig()) == 0  # 30 expected minutes are free
     hold = Money(amount_minor=5000, currency="EUR")
     assert (
         compute_budget(hold, tariff(), cfg).kwh_budget

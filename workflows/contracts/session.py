@@ -30,7 +30,8 @@ class SessionConfig(BaseModel):
     settle_timeout_s: float = 6 * 3600.0
     expected_power_kw: Decimal = Decimal("11")
     budget_safety_margin: Decimal = Decimal("0.05")
-    # Billable idle minutes the budget keeps room for (docs/idle-fees.md), at most the cap.
+    # The budget keeps room for the idle fee of a car that stays plugged in this many
+    # minutes after energy stopped (less the grace period; at most the cap: idle-fees.md).
     idle_reserve_minutes: int = 30
     price_tolerance_ratio: Decimal = Decimal("0.02")
     price_tolerance_minor: int = 5
