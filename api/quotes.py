@@ -45,11 +45,16 @@ class IdleQuote(BaseModel):
     note: str
 
 
+def _plain(value: Decimal) -> Decimal:
+    """No exponent notation: 1250, not 1.25E+3; 12.5 stays 12.5."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def idle_quote(rules: IdleRules | None) -> IdleQuote | None:
     if rules is None:
         return None
-    per_minute = gross(Decimal(rules.per_minute_minor), rules.vat_rate).normalize()
-    cap = gross(Decimal(rules.cap_minor), rules.vat_rate).normalize() if rules.cap_minor else None
+    per_minute = _plain(gross(Decimal(rules.per_minute_minor), rules.vat_rate))
+    cap = _plain(gross(Decimal(rules.cap_minor), rules.vat_rate)) if rules.cap_minor else None
     until = (
         "until the car is unplugged"
         if rules.ends_at == "released"
