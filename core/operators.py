@@ -64,6 +64,14 @@ class Operator(BaseModel):
     locale: str = Field(default="en_GB", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     time_zone: str = "UTC"
 
+    @field_validator("idle_fees")
+    @classmethod
+    def _idle_fee_points(cls, value: dict[str, IdleFeeRule]) -> dict[str, IdleFeeRule]:
+        bad = [k for k in value if k != "*" and not (k.isdigit() and int(k) > 0)]
+        if bad:
+            raise ValueError(f"idle_fees keys are charge point ids or '*', not {bad}")
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
