@@ -24,6 +24,8 @@ from workflows.contracts import ChargeSnapshot, Tariff
 from workflows.contracts.idle import IdleFee, IdleRules
 
 _MINUTE = Decimal("0.01")
+# A charge on its way to `completed`; with `stoppedAt` known, no energy flows any more.
+_ENDING = ("stopping", "stopped", "releasing", "released")
 
 
 def idle_rules(tariff: Tariff, rule: IdleFeeRule | None) -> IdleRules | None:
@@ -139,11 +141,11 @@ def watch_limit(
     until the fee reaches its cap (nothing more can be billed), at most `max_watch_s`, but
     never less than `release_wait_s` after the stop (Monta's time to report an unplug that
     already happened). Only on chargers that detect the unplug, once the charge ended
-    (`stopped`, `releasing`): Monta's `completed` then waits for the car. None otherwise (no
-    fee of chargepay's, the charge still runs, or `completed` does not wait for the car)."""
+    (`stoppedAt` known): Monta's `completed` then waits for the car. None otherwise (no fee
+    of chargepay's, the charge still runs, or `completed` does not wait for the car)."""
     if rules is None or rules.source != "chargepay" or rules.ends_at != "released":
         return None
-    if snap is None or snap.state not in ("stopped", "releasing") or snap.stopped_at is None:
+    if snap is None or snap.state not in _ENDING or snap.stopped_at is None:
         return None
     start = idle_started(snap)
     if start is None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.clock import Clock
 from core.money import Money
-from workflows.contracts import SessionConfig
+from workflows.contracts import CHARGE_WINDING_DOWN, ChargeSnapshot, SessionConfig
 from workflows.contracts.idle import IdleFee, IdleRules
 from workflows.idle_fees import idle_fee, idle_rules, watch_limit
 from workflows.session_data import SessionData
@@ -28,13 +29,27 @@ def session_idle_rules(data: SessionData, config: SessionConfig) -> IdleRules | 
     return idle_rules(data.tariff, config.idle_fee) if data.tariff is not None else None
 
 
+def idle_snapshot(data: SessionData, config: SessionConfig) -> ChargeSnapshot | None:
+    """The snapshot idle time is measured on. Webhooks of a winding-down charge reach the
+    session only with `completed` (api/webhooks/coalesce.py), so a charge the session saw
+    `stopping` may lack `stoppedAt`: once Monta confirmed the session's stop, the stop plus
+    the delivery latency stands in for it until Monta reports it."""
+    snap = data.snapshot
+    if snap is None or snap.stopped_at is not None or snap.state not in CHARGE_WINDING_DOWN:
+        return snap
+    if not data.stop_confirmed or data.stop_sent_at is None:
+        return snap
+    latency = Clock(config.time_scale).wall(config.stop_delivery_latency_s)
+    return snap.model_copy(update={"stopped_at": data.stop_sent_at + latency})
+
+
 def idle_watch_until(data: SessionData, config: SessionConfig) -> datetime | None:
     """Where chargepay bills idle fees: the instant the session stops waiting for the car
     to leave (fee cap reached, or `idle_watch_max_s` after energy stopped)."""
     rules = session_idle_rules(data, config)
     return watch_limit(
         rules,
-        data.snapshot,
+        idle_snapshot(data, config),
         config.time_scale,
         config.idle_watch_max_s,
         config.idle_release_wait_s,
@@ -61,7 +76,7 @@ def with_idle_fee(
     """The settlement with the idle fee chargepay bills added (recorded on `data.idle`
     either way). `until`: the end of idle time where Monta has reported neither the unplug
     nor `completed` (capture at the idle watch's end or the settle deadline)."""
-    rules, snap = session_idle_rules(data, config), data.snapshot
+    rules, snap = session_idle_rules(data, config), idle_snapshot(data, config)
     if rules is None or snap is None or settlement.void:
         return settlement
     if data.idle is not None and data.idle.ended == "watch_limit":
@@ -92,7 +107,7 @@ def running_idle(data: SessionData, config: SessionConfig) -> IdleFee | None:
     """Idle time so far, for the status and summary: the settled fee once there is one."""
     if data.idle is not None:
         return data.idle
-    rules, snap = session_idle_rules(data, config), data.snapshot
+    rules, snap = session_idle_rules(data, config), idle_snapshot(data, config)
     if rules is None or snap is None:
         return None
     return idle_fee(rules, snap, config.time_scale, until=snap.updated_at)

@@ -5,6 +5,7 @@ at Monta's `completed`); Monta's own idle fee billed once; the quote shows the r
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -211,3 +212,38 @@ def test_the_quote_shows_the_idle_rules_before_the_start(stack: RunningStack) ->
     assert monta["source"] == "monta" and monta["grace_minutes"] == 30
     assert monta["cap_minor"] == "1250"
     assert idle_of(106) is None  # no rule, no Monta idle fee
+
+
+def test_a_car_that_never_leaves_is_bounded_by_the_idle_watch(stack: RunningStack) -> None:
+    """104 detects the unplug, its fee caps at 300 net: the terminal stops a full car that
+    stays; Monta waits in `releasing`. Past the cap (and 15 minutes after the stop) the
+    session captures energy plus the capped fee without `completed`, flagged; the car
+    leaving later adds nothing."""
+    _car(stack, 104, stay_plugged_s=24 * 3600)
+    sid, key = _start(stack, "I6", 104)
+    stack.wait_state(key, sid, {"charging"})
+    deadline = time.monotonic() + 120
+    while stack.status(key, sid)["charge_state"] != "paused" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(5)
+    assert stack.stop(key, sid).status_code == 200
+    deadline = time.monotonic() + 120
+    status = stack.status(key, sid)
+    while status["captured"] is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = stack.status(key, sid)
+    assert status["attention"] == "idle_watch_ended_before_completed", json.dumps(status)
+    assert status["idle"]["fee_minor"] == 375 and status["idle"]["ended"] == "watch_limit"
+    captured = status["captured"]["amount_minor"]
+    # The last known price at the capture; a later reading may add seconds of minute fee.
+    assert 0 <= status["price"]["amount_minor"] + 375 - captured <= 10, json.dumps(status)
+    monta = _charge(stack, status["charge_id"])
+    assert monta["state"] == "releasing" and monta["released_at"] is None
+    url = f"{stack.stack.monta_url}/_emulator/charges/{status['charge_id']}/unplug"
+    httpx.post(url, timeout=10).raise_for_status()
+    final = stack.wait_state(key, sid, timeout_s=120)
+    assert final["state"] == "completed" and final["captured"]["amount_minor"] == captured
+    # The unplug added no idle fee; only what Monta's final price adds is uncollected (I6).
+    assert final["idle"]["fee_minor"] == 375 and final["idle"]["ended"] == "watch_limit"
+    shortfall = final["price"]["amount_minor"] + 375 - captured
+    assert final["uncollected"]["amount_minor"] == shortfall and 0 <= shortfall <= 10

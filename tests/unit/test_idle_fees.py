@@ -15,7 +15,7 @@ from workflows.contracts.idle import IdleRules
 from workflows.idle_fees import idle_fee, idle_rules, idle_started, watch_limit
 from workflows.merge import merge
 from workflows.session_data import SessionData
-from workflows.session_idle import with_idle_fee
+from workflows.session_idle import idle_snapshot, with_idle_fee
 from workflows.settle import settle_completed, tariff_price_range
 
 MIN = 60
@@ -234,3 +234,15 @@ def test_the_receipt_itemizes_the_added_idle_fee() -> None:
     idle = [line for line in lines if line.kind == "idle_fee"]
     assert len(idle) == 1 and idle[0].quantity == Decimal("30.00") and idle[0].gross_minor == 750
     assert not [line for line in lines if line.kind == "adjustment"]
+
+
+def test_the_sessions_confirmed_stop_stands_in_for_a_stopped_at_not_signalled() -> None:
+    """Webhooks of a winding-down charge reach the session only with `completed`: a
+    charge it saw `stopping` has no `stoppedAt` yet. The confirmed stop (+ latency) counts."""
+    stopping = snap(600, "1", state="stopping", started_at=at(0))
+    data = SessionData(view=merge(None, stopping, 1.0), stop_sent_at=at(600))
+    cfg = SessionConfig(stop_delivery_latency_s=15)
+    assert idle_snapshot(data, cfg).stopped_at is None  # type: ignore[union-attr]
+    data.stop_confirmed = True
+    assert idle_snapshot(data, cfg).stopped_at == at(615)  # type: ignore[union-attr]
+    assert watch_limit(_rules(), idle_snapshot(data, cfg), 1.0, 3600, 900) == at(615 + 3600)
