@@ -80,13 +80,13 @@ def with_idle_fee(
     if rules is None or snap is None or settlement.void:
         return settlement
     if data.idle is not None and data.idle.ended == "watch_limit":
-        fee: IdleFee = data.idle  # billed at the watch's end: a later unplug adds nothing
+        fee: IdleFee = data.idle  # captured at the watch's end: a later unplug adds nothing
     else:
         room = settlement.capture.amount_minor
         assert data.authorization is not None
         room = data.authorization.amount.amount_minor - room
         fee = idle_fee(rules, snap, config.time_scale, until=until, room_minor=room)
-        if fee.ended is None and until is not None:
+        if fee.ended is None and until is not None and rules.source == "chargepay":
             fee = fee.model_copy(update={"ended": "watch_limit"})
     data.idle = fee
     if rules.source != "chargepay" or fee.fee_minor == 0:

@@ -246,3 +246,25 @@ def test_the_sessions_confirmed_stop_stands_in_for_a_stopped_at_not_signalled() 
     data.stop_confirmed = True
     assert idle_snapshot(data, cfg).stopped_at == at(615)  # type: ignore[union-attr]
     assert watch_limit(_rules(), idle_snapshot(data, cfg), 1.0, 3600, 900) == at(615 + 3600)
+
+
+def test_a_capture_before_completed_freezes_only_chargepays_fee() -> None:
+    """Captured at the idle watch's end: chargepay's fee is final (a later unplug adds
+    nothing); Monta's fee is only an estimate until Monta's final price."""
+    running = snap(40 * MIN, "1", state="releasing", started_at=at(0), stopped_at=at(10 * MIN))
+    for t, frozen in (
+        (tariff(start_fee_minor=100), True),
+        (tariff(idle_per_minute_minor=10), False),
+    ):
+        data = SessionData(
+            tariff=t,
+            authorization=Authorization(
+                authorization_id="a",
+                amount=Money(amount_minor=5000, currency="EUR"),
+                expires_at=at(7 * 24 * 3600),
+            ),
+            view=merge(None, running, 1.0),
+        )
+        base = settle_completed(running, t, data.authorization.amount, SessionConfig())  # type: ignore[union-attr]
+        with_idle_fee(base, data, SessionConfig(idle_fee=OPERATOR), until=at(40 * MIN))
+        assert data.idle is not None and (data.idle.ended == "watch_limit") is frozen
