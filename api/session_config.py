@@ -1,5 +1,6 @@
 """The SessionConfig a new session freezes: every field that settings.py also has, plus the
-operator's Monta queue, provider slug and increment ceiling (workflows cannot read env)."""
+operator's Monta queue, provider slug, increment ceiling and idle fee rule for the charge
+point (workflows cannot read env)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from settings import Settings
 from workflows.contracts import SessionConfig
 
 
-def session_config(settings: Settings, operator: Operator) -> SessionConfig:
+def session_config(
+    settings: Settings, operator: Operator, charge_point_id: int | None = None
+) -> SessionConfig:
     shared: dict[str, Any] = {
         name: getattr(settings, name)
         for name in SessionConfig.model_fields
@@ -21,4 +24,5 @@ def session_config(settings: Settings, operator: Operator) -> SessionConfig:
         monta_task_queue=operator.monta_task_queue,
         provider_slug=operator.provider_slug,
         increment_ceiling_minor=operator.increment_ceiling_minor,
+        idle_fee=operator.idle_fee_rule(charge_point_id) if charge_point_id else None,
     )

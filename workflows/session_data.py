@@ -17,6 +17,7 @@ from workflows.contracts import (
     SessionStateName,
     Tariff,
 )
+from workflows.contracts.idle import IdleFee
 from workflows.merge import ChargeView
 
 
@@ -56,6 +57,7 @@ class SessionData(BaseModel):
     receipt_number: int | None = None  # the ledger issued the receipt (session_receipt.py)
     increments: list[HoldIncrement] = []  # the hold's increments, in order (docs/increments.md)
     increments_ended: str | None = None  # why no more are asked; stops at the current hold
+    idle: IdleFee | None = None  # idle time and its fee, once settled (docs/idle-fees.md)
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property
