@@ -21,7 +21,7 @@ from workflows.contracts import (
     HoldIncrement,
     SessionRequest,
 )
-from workflows.decide import ENDED_STATES, overshoot_kwh, projected_price_minor
+from workflows.decide import ENDED_STATES, Facts, overshoot_kwh, projected_price_minor
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
 from workflows.session_attributes import upsert_hold_expiry
 from workflows.session_data import SessionData
@@ -29,13 +29,12 @@ from workflows.session_facts import watch_facts
 from workflows.session_payment_calls import increment
 
 
-def _facts(request: SessionRequest, data: SessionData) -> TopUpFacts | None:
+def _facts(request: SessionRequest, data: SessionData, watch: Facts) -> TopUpFacts | None:
     view, auth = data.view, data.authorization
     if view is None or data.budget is None or data.tariff is None or auth is None:
         return None
     if view.snapshot.state in ENDED_STATES or data.stop_reason is not None:
         return None
-    watch = watch_facts(data, request.config, workflow.now())
     return TopUpFacts(
         authorized=auth.amount,
         budget=data.budget,
@@ -56,16 +55,26 @@ def _ended_by(kind: str | None) -> str:
     return "unanswered"
 
 
-async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
-    """Before each decision while the charge runs; nothing at all while increments are off."""
+async def top_up_if_due(request: SessionRequest, data: SessionData, watch: Facts) -> Facts:
+    """Before each decision while the charge runs; nothing at all while increments are off.
+    `watch`: what `decide` is about to be shown; returned as it is when nothing changed,
+    built again (at the time after the acquirer's answer) when the hold or the increments'
+    end did, so one build serves both the top-up and the decision."""
     auth = data.authorization
     if data.increments_ended is not None or auth is None:
-        return
+        return watch
     if not enabled(request.config, auth.amount):
-        return
-    facts = _facts(request, data)
+        return watch
+    facts = _facts(request, data, watch)
     if facts is None or not top_up_due(facts):
-        return
+        return watch
+    await _top_up(request, data, facts)
+    return watch_facts(data, request.config, workflow.now())
+
+
+async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts) -> None:
+    auth = data.authorization
+    assert auth is not None
     extra = top_up_amount(facts)
     if extra is None:
         data.increments_ended = "ceiling"
