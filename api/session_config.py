@@ -1,5 +1,6 @@
 """The SessionConfig a new session freezes: every field that settings.py also has, plus the
-operator's Monta queue, provider slug and increment ceiling (workflows cannot read env)."""
+operator's Monta queue, provider slug, increment ceiling and first hold (workflows cannot
+read env)."""
 
 from __future__ import annotations
 
@@ -21,4 +22,5 @@ def session_config(settings: Settings, operator: Operator) -> SessionConfig:
         monta_task_queue=operator.monta_task_queue,
         provider_slug=operator.provider_slug,
         increment_ceiling_minor=operator.increment_ceiling_minor,
+        first_hold_minor=operator.first_hold_minor,
     )

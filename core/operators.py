@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 OPERATOR_KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 
@@ -50,6 +50,10 @@ class Operator(BaseModel):
     # grow to, in minor units of the start's currency. Monta's kwhLimit and priceLimit are
     # then set from it, since Monta cannot raise them after the start.
     increment_ceiling_minor: int = Field(default=0, ge=0)
+    # With increments on: the first hold of a token (card-not-present) start, at most this
+    # (0: the start's `amount`); the session grows it towards the ceiling. A card-present
+    # start keeps whatever hold the terminal placed.
+    first_hold_minor: int = Field(default=0, ge=0)
     # The seller on the driver's receipt (a tax document): legal name (default `name`),
     # address and VAT id; the receipt's language and number formats (a babel locale), and
     # the time zone of its charge points when their country does not name one.
@@ -58,6 +62,19 @@ class Operator(BaseModel):
     vat_id: str = ""
     locale: str = Field(default="en_GB", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     time_zone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _first_hold_within_ceiling(self) -> Operator:
+        if self.first_hold_minor == 0:
+            return self
+        if self.increment_ceiling_minor == 0:
+            raise ValueError("first_hold_minor needs increments on (increment_ceiling_minor)")
+        if self.first_hold_minor > self.increment_ceiling_minor:
+            raise ValueError(
+                f"first_hold_minor {self.first_hold_minor} is above the ceiling "
+                f"{self.increment_ceiling_minor}"
+            )
+        return self
 
     @field_validator("time_zone")
     @classmethod
