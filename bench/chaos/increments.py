@@ -1,0 +1,45 @@
+"""`CHAOS_INCREMENTS=on`: the chaos run with incremental authorization on for both operators
+(docs/increments.md), a small first hold for token starts and a ceiling, so increments are
+asked under the same kills and faults as every other step.
+
+At the run's 300x an increment's 20-second timeout is 100 minutes of charging: the lead
+covers it (plus the view's 60 s), as docs/increments.md asks, so a session whose increment
+is left unanswered still stops within its hold.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from devstack.operators_file import write_operators_file
+
+CEILING_MINOR = 6000
+FIRST_HOLD_MINOR = 500
+TIMEOUT_S = 20.0
+
+
+def enabled() -> bool:
+    return os.environ.get("CHAOS_INCREMENTS", "off").lower() in ("on", "1", "true", "yes")
+
+
+def stack_env(data_dir: Path, time_scale: float) -> dict[str, str]:
+    """The chargepay settings of a run with increments on; {} when they are off."""
+    if not enabled():
+        return {}
+    settings = {"increment_ceiling_minor": CEILING_MINOR, "first_hold_minor": FIRST_HOLD_MINOR}
+    path = write_operators_file(
+        data_dir / "operators-chaos.toml", {"alpha": settings, "bravo": settings}
+    )
+    lead_s = 60.0 + TIMEOUT_S * time_scale
+    return {
+        "CHARGEPAY_OPERATORS_FILE": str(path),
+        "CHARGEPAY_INCREMENT_TIMEOUT_S": str(TIMEOUT_S),
+        "CHARGEPAY_INCREMENT_LEAD_S": str(lead_s),
+    }
+
+
+def applied(holds: list[dict[str, Any]]) -> int:
+    """Increments the acquirer applied over the run (its own record)."""
+    return sum(len(h.get("increments") or []) for h in holds)
