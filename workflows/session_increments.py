@@ -13,11 +13,13 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from core.money import Money
 from workflows.activity_errors import error_type, failure_text
 from workflows.budget import compute_budget
 from workflows.contracts import (
     ERR_INCREMENT_UNSUPPORTED,
     ERR_PAYMENT_DECLINED,
+    Authorization,
     HoldIncrement,
     SessionRequest,
 )
@@ -89,7 +91,34 @@ async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts)
         kind, _ = error_type(exc)
         data.last_error = failure_text(exc)
         data.increments_ended = _ended_by(kind)
+        if data.increments_ended == "unanswered":
+            data.unanswered_increment = extra
         return
+    _applied(request, data, number, extra, grown)
+
+
+async def recheck_unanswered(request: SessionRequest, data: SessionData) -> None:
+    """Once the stop is sent: an increment left unanswered may have committed at the
+    acquirer, so ask it once more under the same key and body. The acquirer answers the
+    first result (or makes it now), and the session settles within the hold the acquirer
+    has instead of the smaller one it knew. A second failure changes nothing: the capture
+    stays within the known hold, and reconciliation reports a hold that differs."""
+    extra, auth = data.unanswered_increment, data.authorization
+    if extra is None or auth is None or data.unanswered_rechecked:
+        return
+    data.unanswered_rechecked = True
+    number = len(data.increments) + 1
+    try:
+        grown = await increment(request.config, auth, extra, number)
+    except ActivityError as exc:
+        data.last_error = failure_text(exc)
+        return
+    _applied(request, data, number, extra, grown)
+
+
+def _applied(
+    request: SessionRequest, data: SessionData, number: int, extra: Money, grown: Authorization
+) -> None:
     data.authorization = grown
     upsert_hold_expiry(grown)
     data.increments.append(
@@ -103,5 +132,5 @@ async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts)
     )
     assert data.tariff is not None
     data.budget = compute_budget(grown.amount, data.tariff, request.config)
-    if not enabled(request.config, grown.amount):
+    if not enabled(request.config, grown.amount) and data.increments_ended is None:
         data.increments_ended = "ceiling"

@@ -201,3 +201,34 @@ async def test_a_token_start_authorizes_the_operators_first_hold_and_grows_from_
     assert authorize.amount == Money(amount_minor=2500, currency="EUR")
     assert [i.authorized.amount_minor for i in result.increments] == [5000]
     assert result.captured is not None and result.captured.amount_minor == 3100
+
+
+async def test_an_increment_left_unanswered_that_committed_is_settled_on(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """The acquirer applied the increment but no answer came within the timeout: the session
+    stops at the hold it knew, then asks once more under the same key and body, learns the
+    grown hold and captures the price within it (the chaos run found 9 of 60 sessions
+    capturing within the smaller hold while the acquirer held the larger one)."""
+    world = FakeWorld(
+        supports_increment=True, increment_mode="commit_then_hang", increment_hang_s=1.6
+    )  # attempts at 0 and 1 s, then the next would pass the 3 s window: unanswered at 1 s;
+    # the recheck's attempts at about 1 and 2 s: the second is answered
+    async with session_worker(temporal_env.client, world) as queue:
+        handle, car = await _started(temporal_env, world, queue, increment_timeout_s=3.0)
+        await car.hour(increments=0)
+        await car.hour(increments=0)
+        await car.hour()  # 34 kWh: the increment is asked, commits, and is not answered
+        stopping = await wait_status(handle, lambda s: s.state == "stopping")
+        await car.hour()  # 45 kWh: what the car drew while unanswered, past €25, within €50
+        await car.completed(3100)
+        result: SessionStatus = await handle.result()
+    assert stopping.increments_ended == "unanswered"
+    sent = _increments(world)
+    assert {i.idempotency_key for i in sent} == {f"{handle.id}/increment/1"}
+    assert {i.extra.amount_minor for i in sent} == {2500}  # the same body: a replay
+    assert world.holds[f"auth-{handle.id}"].amount_minor == 5000  # grown once
+    assert result.authorized is not None and result.authorized.amount_minor == 5000
+    assert [i.authorized.amount_minor for i in result.increments] == [5000]
+    assert result.captured is not None and result.captured.amount_minor == 3100
+    assert result.uncollected is None or result.uncollected.amount_minor == 0
