@@ -79,7 +79,9 @@ class Settings(BaseSettings):
     settle_timeout_s: float = _SESSION.settle_timeout_s
     expected_power_kw: Decimal = _SESSION.expected_power_kw
     budget_safety_margin: Decimal = _SESSION.budget_safety_margin
-    idle_reserve_minutes: int = _SESSION.idle_reserve_minutes
+    idle_reserve_minutes: int = Field(default=_SESSION.idle_reserve_minutes, ge=0)
+    idle_watch_max_s: float = Field(default=_SESSION.idle_watch_max_s, gt=0)
+    idle_release_wait_s: float = Field(default=_SESSION.idle_release_wait_s, ge=0)
     price_tolerance_ratio: Decimal = _SESSION.price_tolerance_ratio
     price_tolerance_minor: int = _SESSION.price_tolerance_minor
     payment_verify_deadline_s: float = Field(default=_SESSION.payment_verify_deadline_s, gt=0)

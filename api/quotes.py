@@ -18,6 +18,8 @@ from settings import Settings
 from workflows import contracts as c
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
 from workflows.contracts import SessionConfig
+from workflows.contracts.idle import IdleEnd, IdleRules, IdleSource
+from workflows.idle_fees import idle_rules
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,48 @@ class GrossPrices(BaseModel):
     idle_per_minute_minor: Decimal
 
 
+class IdleQuote(BaseModel):
+    """The idle (overstay) fee before the start (AFIR price transparency): gross, per
+    minute after the grace period, up to the cap, until `ends_at` (docs/idle-fees.md)."""
+
+    source: IdleSource  # monta: in Monta's price; chargepay: the operator's, added
+    per_minute_minor: Decimal  # gross, possibly fractional minor units
+    grace_minutes: int
+    cap_minor: Decimal | None  # gross; None: no cap (the hold bounds it)
+    ends_at: IdleEnd  # released: at the unplug; completed: when Monta completes the charge
+    note: str
+
+
+def _plain(value: Decimal) -> Decimal:
+    """No exponent notation: 1250, not 1.25E+3; 12.5 stays 12.5."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def idle_quote(rules: IdleRules | None) -> IdleQuote | None:
+    if rules is None:
+        return None
+    per_minute = _plain(gross(Decimal(rules.per_minute_minor), rules.vat_rate))
+    cap = _plain(gross(Decimal(rules.cap_minor), rules.vat_rate)) if rules.cap_minor else None
+    until = (
+        "until the car is unplugged"
+        if rules.ends_at == "released"
+        else "until the charge is completed: this charger cannot tell when the car is unplugged"
+    )
+    capped = " up to a cap per session" if cap is not None else ""
+    note = (
+        f"An idle fee is charged per minute from {rules.grace_minutes} minutes after energy "
+        f"stops flowing while the car stays plugged in{capped}, {until}."
+    )
+    return IdleQuote(
+        source=rules.source,
+        per_minute_minor=per_minute,
+        grace_minutes=rules.grace_minutes,
+        cap_minor=cap,
+        ends_at=rules.ends_at,
+        note=note,
+    )
+
+
 class Quote(BaseModel):
     charge_point: c.ChargePointInfo
     tariff: c.Tariff  # net of VAT, integer minor units
@@ -40,6 +84,7 @@ class Quote(BaseModel):
     # With increments on (docs/increments.md): the largest the hold may grow to; the
     # budget's Monta caps are then set from it.
     increment_ceiling: Money | None = None
+    idle: IdleQuote | None = None  # None: no idle fee at this charge point
 
 
 def gross_prices(tariff: c.Tariff) -> GrossPrices:
@@ -138,6 +183,7 @@ class QuoteService:
             amount=amount,
             budget=budget,
             increment_ceiling=ceiling,
+            idle=idle_quote(idle_rules(tq.tariff, config.idle_fee)),
         )
 
     async def aclose(self) -> None:

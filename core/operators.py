@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from core.idle_rules import IdleFeeRule
+
 OPERATOR_KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 
 
@@ -54,6 +56,9 @@ class Operator(BaseModel):
     # (0: the start's `amount`); the session grows it towards the ceiling. A card-present
     # start keeps whatever hold the terminal placed.
     first_hold_minor: int = Field(default=0, ge=0)
+    # Idle fees where Monta's price group has none (docs/idle-fees.md): per charge point id,
+    # or "*" for every other point of the operator. Monta's own idle fee always wins.
+    idle_fees: dict[str, IdleFeeRule] = {}
     # The seller on the driver's receipt (a tax document): legal name (default `name`),
     # address and VAT id; the receipt's language and number formats (a babel locale), and
     # the time zone of its charge points when their country does not name one.
@@ -76,6 +81,14 @@ class Operator(BaseModel):
             )
         return self
 
+    @field_validator("idle_fees")
+    @classmethod
+    def _idle_fee_points(cls, value: dict[str, IdleFeeRule]) -> dict[str, IdleFeeRule]:
+        bad = [k for k in value if k != "*" and not (k.isdigit() and int(k) > 0)]
+        if bad:
+            raise ValueError(f"idle_fees keys are charge point ids or '*', not {bad}")
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -84,6 +97,11 @@ class Operator(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    def idle_fee_rule(self, charge_point_id: int) -> IdleFeeRule | None:
+        """The operator's idle settings at a charge point (None: none set); a rule with no
+        fee still says whether the charger detects the unplug."""
+        return self.idle_fees.get(str(charge_point_id), self.idle_fees.get("*"))
 
     @property
     def seller_name(self) -> str:

@@ -23,7 +23,7 @@ def build_receipt(inp: ReceiptInput, operator: Operator, number: int) -> Receipt
     point = inp.charge_point
     zone_name = receipt_time_zone(point.country if point else None, operator.time_zone)
     zone = ZoneInfo(zone_name)
-    lines = itemize(snap, tariff, inp.price.amount_minor, inp.time_scale)
+    lines = itemize(snap, tariff, inp.price.amount_minor, inp.time_scale, inp.idle, inp.idle_rules)
     per_kwh_net = Decimal(tariff.per_kwh_minor).scaleb(-currency_decimals(tariff.currency))
     released = inp.released.amount_minor if inp.released else 0
     return Receipt(
@@ -60,6 +60,9 @@ def build_receipt(inp: ReceiptInput, operator: Operator, number: int) -> Receipt
         released_minor=released,
         uncollected_minor=inp.uncollected.amount_minor if inp.uncollected else 0,
         card=CardUsed(brand=auth.card_brand, last4=auth.card_last4),
+        idle_minutes=inp.idle.minutes if inp.idle else None,
+        idle_fee_minor=inp.idle.fee_minor if inp.idle else None,
+        idle_fee_by=inp.idle.source if inp.idle else None,
     )
 
 

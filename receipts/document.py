@@ -87,6 +87,11 @@ class Receipt(_Model):
     released_minor: int
     uncollected_minor: int
     card: CardUsed
+    # Idle time (docs/idle-fees.md): real minutes from energy stopping to the unplug (or
+    # Monta's `completed`), the fee (inside `total_minor`) and who billed it.
+    idle_minutes: Decimal | None = None
+    idle_fee_minor: int | None = None
+    idle_fee_by: Literal["monta", "chargepay"] | None = None
     # A corrected receipt: the buyer (a business) and the number of the receipt it replaces.
     buyer: Buyer | None = None
     corrects: str | None = None

@@ -1,6 +1,9 @@
 """A receipt's lines: energy (kWh x unit price), start fee, time fee and idle fee by the
 tariff frozen before the start, each with its VAT; they add up to the price charged.
 
+The idle fee line is Monta's (its price group's fee, inside Monta's price) or chargepay's
+(the operator's fee, added to Monta's price): exactly one, never both (docs/idle-fees.md).
+
 Monta's final price is what the driver pays: when the tariff's arithmetic differs from it
 (Monta rounds per meter reading, idle fees are only known to Monta), an `adjustment` line
 carries the difference, so the lines always add up to the total. Pure: no I/O, no floats.
@@ -14,6 +17,8 @@ from core.clock import Clock
 from core.money import currency_decimals, minor_to_decimal
 from receipts.document import LineKind, ReceiptLine, Unit, VatTotal
 from workflows.contracts import ChargeSnapshot, Tariff
+from workflows.contracts.idle import IdleFee, IdleRules
+from workflows.idle_fees import idle_minutes as idle_time
 
 _ONE = Decimal(1)
 
@@ -64,10 +69,37 @@ def _adjustment(diff_minor: int, tariff: Tariff) -> ReceiptLine:
     )
 
 
+def _added_idle_line(fee: IdleFee, rules: IdleRules, tariff: Tariff) -> ReceiptLine:
+    """chargepay's idle fee: billable minutes at the operator's rate, its gross exactly the
+    fee captured (a capped fee keeps its minutes and shows the capped amount)."""
+    net_minor = _round(Decimal(fee.fee_minor) / (1 + tariff.vat_rate))
+    return ReceiptLine(
+        kind="idle_fee",
+        quantity=fee.billable_minutes,
+        unit="min",
+        unit_price_net=Decimal(rules.per_minute_minor).scaleb(-currency_decimals(tariff.currency)),
+        net_minor=net_minor,
+        vat_rate=tariff.vat_rate,
+        vat_minor=fee.fee_minor - net_minor,
+        gross_minor=fee.fee_minor,
+    )
+
+
 def itemize(
-    snap: ChargeSnapshot, tariff: Tariff, total_minor: int, time_scale: float
+    snap: ChargeSnapshot,
+    tariff: Tariff,
+    total_minor: int,
+    time_scale: float,
+    idle: IdleFee | None = None,
+    idle_rules: IdleRules | None = None,
 ) -> list[ReceiptLine]:
-    """The receipt's lines; their gross amounts add up to `total_minor` exactly."""
+    """The receipt's lines; their gross amounts add up to `total_minor` exactly. An idle
+    fee chargepay added is its own line; the others add up to Monta's part of the total."""
+    added = None
+    if idle is not None and idle_rules is not None and idle.source == "chargepay":
+        if idle.fee_minor:
+            added = _added_idle_line(idle, idle_rules, tariff)
+            total_minor -= idle.fee_minor
     lines = [line("energy", snap.consumed_kwh, Decimal(tariff.per_kwh_minor), tariff, "kWh")]
     if tariff.start_fee_minor:
         lines.append(line("start_fee", _ONE, Decimal(tariff.start_fee_minor), tariff))
@@ -76,8 +108,8 @@ def itemize(
     if tariff.per_minute_minor and fee_minutes:
         unit = Decimal(tariff.per_minute_minor)
         lines.append(line("time_fee", fee_minutes, unit, tariff, "min"))
-    idle = minutes_between(snap, "stopped_at", "completed_at", time_scale)
-    idle_minutes = max(Decimal(0), idle - tariff.idle_after_minutes)
+    idle_minutes_total = idle_time(snap, time_scale)
+    idle_minutes = max(Decimal(0), idle_minutes_total - tariff.idle_after_minutes)
     if tariff.idle_per_minute_minor and idle_minutes:
         unit = Decimal(tariff.idle_per_minute_minor)
         idle_line = line("idle_fee", idle_minutes, unit, tariff, "min")
@@ -87,6 +119,8 @@ def itemize(
     diff = total_minor - sum(item.gross_minor for item in lines)
     if diff:
         lines.append(_adjustment(diff, tariff))
+    if added is not None:
+        lines.append(added)
     return lines
 
 

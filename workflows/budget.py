@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.money import Money
 from workflows.contracts import SessionConfig, Tariff
+from workflows.idle_fees import idle_rules, reserve_net_minor
 
 MONTA_KWH_LIMIT_MIN = Decimal("1")
 MONTA_KWH_LIMIT_MAX = Decimal("500")
@@ -65,9 +66,10 @@ def gross(net_minor: Decimal, vat_rate: Decimal) -> Decimal:
 
 
 def idle_reserve_minor(tariff: Tariff, config: SessionConfig) -> int:
-    """min(idle cap, idle fee * expected idle minutes); cap 0 means uncapped."""
-    reserve = tariff.idle_per_minute_minor * config.idle_reserve_minutes
-    return min(reserve, tariff.idle_cap_minor) if tariff.idle_cap_minor else reserve
+    """min(idle cap, idle fee * (expected idle minutes - grace)), net; cap 0 means uncapped.
+    The fee is Monta's price group's, else the operator's for the point (idle_fees.py)."""
+    rules = idle_rules(tariff, config.idle_fee)
+    return reserve_net_minor(rules, config.idle_reserve_minutes)
 
 
 def effective_per_kwh(tariff: Tariff, expected_power_kw: Decimal) -> Decimal:

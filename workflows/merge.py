@@ -24,6 +24,8 @@ _TIMESTAMPS = (
     "started_at",
     "stopped_at",
     "completed_at",
+    "fully_charged_at",
+    "released_at",
     "failed_at",
     "timeout_at",
 )

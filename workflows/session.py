@@ -37,10 +37,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.session_attributes import flag, set_state, upsert_charge_id, upsert_identity
     from workflows.session_data import SessionData
-    from workflows.session_deadlines import settle_deadline
     from workflows.session_facts import watch_facts
     from workflows.session_history import continue_as_new_due
     from workflows.session_hold import SessionHold
+    from workflows.session_idle import stopping_deadline
     from workflows.session_inbox import SessionInbox
     from workflows.session_increments import top_up_if_due
     from workflows.session_monta_calls import attach_receipt, refresh_charge
@@ -225,13 +225,12 @@ class ChargeSessionWorkflow:
         set_state(self.data, "stopping")
 
     async def _await_completion(self) -> None:
-        """Wait for `completed`; by the settle deadline, capture on the last known price
-        and keep watching for the final one (a charge is never left unwatched)."""
+        """Wait for `completed` (and the car to leave: docs/idle-fees.md); by the settle
+        deadline, capture on the last known price and keep watching for the final one."""
         if self.data.stopping_since is None:
             self.data.stopping_since = workflow.now()
-        deadline = settle_deadline(self.data, self.config)
-        while not self.data.charge_completed:
-            now = workflow.now()
+        while not self.data.charge_completed:  # bounded for a car that never leaves
+            now, deadline = workflow.now(), stopping_deadline(self.data, self.config)
             if now >= deadline:
                 set_state(self.data, "settling")
                 return await self._settle_with(settlement_at_deadline(self.data, self.config))

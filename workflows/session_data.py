@@ -17,6 +17,7 @@ from workflows.contracts import (
     SessionStateName,
     Tariff,
 )
+from workflows.contracts.idle import IdleFee
 from workflows.merge import ChargeView
 
 
@@ -60,6 +61,7 @@ class SessionData(BaseModel):
     # body, once the stop is sent (workflows/session_increments.py `recheck_unanswered`).
     unanswered_increment: Money | None = None
     unanswered_rechecked: bool = False
+    idle: IdleFee | None = None  # idle time and its fee, once settled (docs/idle-fees.md)
     runs: int = 1  # how many runs (continue-as-new) this session took
 
     @property

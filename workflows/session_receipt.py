@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.retry_policies import LEDGER_RETRY
     from workflows.session_attributes import flag
     from workflows.session_data import SessionData
+    from workflows.session_idle import session_idle_rules
 
 LEDGER_CALL_TIMEOUT = timedelta(seconds=30)  # a statement times out at 15 s (ledger/db.py)
 LEDGER_WRITE_WINDOW = timedelta(days=7)
@@ -54,6 +55,8 @@ def receipt_input(request: SessionRequest, data: SessionData) -> ReceiptInput | 
         increments=[i.extra for i in data.increments],
         time_scale=request.config.time_scale,
         issued_at=workflow.now(),
+        idle_rules=session_idle_rules(data, request.config),
+        idle=data.idle,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.money import Money
 from workflows.contracts import SessionRequest, SessionStatus
 from workflows.session_data import SessionData
+from workflows.session_idle import running_idle, session_idle_rules
 
 
 def session_status(session_id: str, request: SessionRequest, data: SessionData) -> SessionStatus:
@@ -41,4 +42,6 @@ def session_status(session_id: str, request: SessionRequest, data: SessionData) 
         charge_state=snap.state if snap else None,
         increments=list(data.increments),
         increments_ended=data.increments_ended,
+        idle_rules=session_idle_rules(data, request.config),
+        idle=running_idle(data, request.config),
     )

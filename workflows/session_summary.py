@@ -11,6 +11,7 @@ from workflows.session_data import SessionData
 
 
 def live_summary(data: SessionData) -> str:
+    """The idle minutes show once settled (docs/idle-fees.md); the status has them live."""
     lines = [f"state **{data.state}**"]
     if data.budget:
         lines.append(f"{data.consumed_kwh} / {data.budget.kwh_budget} kWh")
@@ -20,6 +21,13 @@ def live_summary(data: SessionData) -> str:
             lines.append(f"price {price} / budget {data.budget.price_budget}")
         if data.view and data.view.power_kw is not None:
             lines.append(f"{data.view.power_kw} kW")
+    if data.idle is not None and data.idle.minutes:
+        idle = data.idle
+        cur = data.budget.price_budget.currency if data.budget else ""
+        by = "in Monta's price" if idle.source == "monta" else "added"
+        lines.append(
+            f"idle {idle.minutes} min, fee {Money(amount_minor=idle.fee_minor, currency=cur)} {by}"
+        )
     hold = _hold(data)
     if hold:
         lines.append(hold)

@@ -17,6 +17,7 @@ from core.clock import Clock
 from core.money import Money
 from workflows.budget import gross
 from workflows.contracts import ChargeSnapshot, SessionConfig, Tariff
+from workflows.idle_fees import idle_minutes
 
 
 class Settlement(BaseModel):
@@ -53,10 +54,10 @@ def tariff_price_range(
         + snap.consumed_kwh * tariff.per_kwh_minor
         + fee_minutes * tariff.per_minute_minor
     )
-    idle_minutes = max(
-        Decimal(0), _minutes(snap, "stopped_at", "completed_at", config) - tariff.idle_after_minutes
-    )
-    idle = idle_minutes * tariff.idle_per_minute_minor
+    # Monta's own idle fee only (the operator's is chargepay's, added after this check):
+    # from energy stopping to the unplug, or to `completed` (workflows/idle_fees.py).
+    idle_time = idle_minutes(snap, config.time_scale, until=snap.updated_at)
+    idle = max(Decimal(0), idle_time - tariff.idle_after_minutes) * tariff.idle_per_minute_minor
     if tariff.idle_cap_minor:
         idle = min(idle, Decimal(tariff.idle_cap_minor))
     low = gross(net, tariff.vat_rate).to_integral_value(ROUND_FLOOR)

@@ -60,6 +60,8 @@ def snapshot_from_charge(charge: Charge, money_unit: MoneyUnit) -> ChargeSnapsho
         started_at=charge.started_at,
         stopped_at=charge.stopped_at,
         completed_at=charge.completed_at,
+        fully_charged_at=charge.fully_charged_at,
+        released_at=charge.released_at,
         failed_at=charge.failed_at,
         timeout_at=charge.timeout_at,
         failure_reason=charge.failure_reason,

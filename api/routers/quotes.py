@@ -46,5 +46,5 @@ async def quote(
 ) -> Quote:
     require_charge_point(scope, charge_point_id)
     operator = operator_of(state, scope.operator)
-    config = session_config(state.settings, operator)
+    config = session_config(state.settings, operator, charge_point_id)
     return await state.quotes.quote(operator, config, charge_point_id, amount, currency)

@@ -112,7 +112,7 @@ async def start(
     session_request = SessionRequest(
         operator=scope.operator,
         terminal_id=scope.terminal_id,
-        config=session_config(state.settings, operator),
+        config=session_config(state.settings, operator, body.charge_point_id),
         **body.model_dump(exclude={"paying_team_id"}),
         paying_team_id=body.paying_team_id or operator.default_paying_team_id,
         tariff=await state.quotes.tariff_for_start(operator, body.charge_point_id),

@@ -22,6 +22,9 @@ class Car:
     pause_after_kwh: float | None = None
     pause_for_s: float = 0.0
     fail_after_kwh: float | None = None
+    # Emulated seconds the car stays plugged in once energy stopped for good (full, or the
+    # charge stopped), then the driver unplugs. None: it leaves as soon as the charge ends.
+    stay_plugged_s: float | None = None
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Charge:
     # physics (internal, continuously integrated)
     kwh: Decimal = Decimal(0)
     charging_s: Decimal = Decimal(0)  # emulated seconds the session ran (minute fee)
-    idle_s: Decimal = Decimal(0)  # emulated seconds paused (idle fee)
+    idle_s: Decimal = Decimal(0)  # emulated idle seconds after energy stopped (idle fee)
     last_tick: float = 0.0
     stopping_until: float | None = None
     flow_while_stopping: bool = False

@@ -2,6 +2,14 @@
 
 starting -> charging <-> paused -> stopping -> stopped -> (releasing -> released) -> completed.
 Failures and start timeouts set `failedAt`/`timeoutAt` and end stopped -> completed.
+
+A full car pauses (`fullyChargedAt`) and stays plugged in: idle. A car with `stay_plugged_s`
+is unplugged that long after energy stopped for good (full, or the charge stopped). On a
+charger with release detection the ended charge waits in `releasing` until the unplug
+(`releasedAt`), then completes; without it the charge completes while the car may still be
+there and `releasedAt` stays null (Monta's spec: it is only meaningful with release
+detection). Monta's idle fee counts idle seconds after the car is full or the charge
+stopped, until the unplug; without release detection, until the charge ends.
 Energy per wall second = kW x TIME_SCALE / 3600; thresholds are hit exactly (energy is
 clamped at the crossing), state changes happen on the first tick past their instant.
 """
@@ -80,16 +88,34 @@ class Physics:
                 self._stopped(c, now)
         elif c.state == "paused":
             c.charging_s += emu
-            c.idle_s += emu
+            if c.fully_charged_at is not None:  # paused mid-charge is not idle
+                c.idle_s += emu
             self._check_price_limit(c, now)
             if c.state == "paused" and c.resume_at is not None and now >= c.resume_at:
                 c.resume_at = None
                 self._to(c, "charging", now)
         else:
+            if c.state in ("stopped", "releasing") and self._plugged_idle(c):
+                c.idle_s += emu
             self._after_stop(c, now)
+        self._leave_if_due(c, now)
         self._meter(c, now)
 
     # -- internals ----------------------------------------------------------------------
+    def _plugged_idle(self, c: Charge) -> bool:
+        """An ended charge whose car is still plugged in, on a charger that can tell."""
+        detects = self.point(c.charge_point_id).releaseDetection
+        return detects and not c.unplugged and c.cable_plugged_in_at is not None
+
+    def _leave_if_due(self, c: Charge, now: float) -> None:
+        """A car that stays plugged in leaves `stay_plugged_s` after energy stopped."""
+        stay = c.car.stay_plugged_s
+        if stay is None or c.unplugged or c.state == "completed" or c.cable_plugged_in_at is None:
+            return
+        marks = [t for t in (c.fully_charged_at, c.stopped_at) if t is not None]
+        if marks and now >= min(marks) + self.cfg.wall(stay):
+            self.unplug(c, now)
+
     def _to(self, c: Charge, state: str, now: float) -> None:
         c.state = state
         c.states.append({"t": now, "state": state})
@@ -196,10 +222,13 @@ class Physics:
         assert c.stopped_at is not None
         cd = self.cfg.wall(self.cfg.complete_delay_s)
         # Release detection needs a cable that was plugged in.
+        # A car that stays plugged in keeps the charge `releasing` until it is unplugged.
+        stays = c.car.stay_plugged_s is not None and not c.unplugged
         if self.point(c.charge_point_id).releaseDetection and c.cable_plugged_in_at is not None:
             if c.state == "stopped" and (c.unplugged or now >= c.stopped_at + cd * 0.25):
                 self._to(c, "releasing", now)
-            if c.state == "releasing" and (c.unplugged or now >= c.stopped_at + cd * 0.5):
+            due = not stays and now >= c.stopped_at + cd * 0.5
+            if c.state == "releasing" and (c.unplugged or due):
                 c.released_at = now
                 self._to(c, "released", now)
         if now >= c.stopped_at + cd and (c.state in ("released", "stopped")):

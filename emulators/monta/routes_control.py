@@ -25,6 +25,7 @@ class CarBody(BaseModel):
     pause_after_kwh: float | None = Field(default=None, ge=0)
     pause_for_s: float = Field(default=0.0, ge=0)
     fail_after_kwh: float | None = Field(default=None, ge=0)
+    stay_plugged_s: float | None = Field(default=None, ge=0)
 
 
 class PointBody(BaseModel):

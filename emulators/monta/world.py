@@ -198,6 +198,8 @@ class World:
                     "kwh_limit_crossed_at": c.kwh_limit_crossed_at,
                     "webhook_deliveries": self.webhooks.charge_log.get(c.id, []),
                     "completed_at": c.completed_at,
+                    "fully_charged_at": c.fully_charged_at,
+                    "released_at": c.released_at,
                     "failed_at": c.failed_at,
                     "timeout_at": c.timeout_at,
                 }

@@ -299,3 +299,49 @@ def test_rate_limit_answers_429_after_the_quota(log_dir: Path) -> None:
         assert other.http.get("/consumers/me").status_code == 200
         rate = emu.truth()["rate"]
         assert rate[ALPHA[0]]["count_429"] == 2 and rate[ALPHA[0]]["used"] == 5
+
+
+def test_a_full_car_that_stays_plugged_in_is_released_when_it_leaves(
+    emu: MontaEmulator, alpha: Client
+) -> None:
+    """Release detection (103, Monta's idle fee 10/min after 30 min): the car is full, stays
+    40 emulated minutes, is unplugged; `releasedAt` is the unplug and Monta bills 10 idle
+    minutes."""
+    emu.set_charge_point(103, car={"battery_kwh": 1.0, "stay_plugged_s": 2400})
+    charge = alpha.start(103)
+    done = alpha.until_state(charge["id"], "completed")
+    assert done["fullyChargedAt"] is not None and done["releasedAt"] is not None
+    assert done["stopReason"] == "cable-unplugged"
+    truth = _truth_charge(emu, charge["id"])
+    full = next(s["t"] for s in truth["states"] if s["state"] == "paused")
+    released = next(s["t"] for s in truth["states"] if s["state"] == "released")
+    tick = 2 * 30  # the emulator's tick at this scale is 30 emulated seconds
+    assert (released - full) * SCALE == pytest.approx(2400, abs=tick)
+    # (100 start + 1 kWh x 59 + ~10 idle min x 10) x 1.25 = ~323.75 minor
+    assert done["price"] == pytest.approx(3.24, abs=0.15)
+
+
+def test_a_stopped_charge_waits_in_releasing_until_the_car_leaves(
+    emu: MontaEmulator, alpha: Client
+) -> None:
+    emu.set_charge_point(101, car={"stay_plugged_s": 1200})
+    charge = alpha.start(101, kwhLimit=1)
+    releasing = alpha.until_state(charge["id"], "releasing")
+    assert releasing["releasedAt"] is None
+    done = alpha.until_state(charge["id"], "completed")
+    truth = _truth_charge(emu, charge["id"])
+    stopped = next(s["t"] for s in truth["states"] if s["state"] == "stopped")
+    released = next(s["t"] for s in truth["states"] if s["state"] == "released")
+    assert (released - stopped) * SCALE == pytest.approx(1200, abs=2 * 30)
+    assert done["releasedAt"] is not None
+
+
+def test_without_release_detection_the_charge_completes_with_the_car_still_there(
+    emu: MontaEmulator, alpha: Client
+) -> None:
+    emu.set_charge_point(102, car={"stay_plugged_s": 3600})
+    charge = alpha.start(102, kwhLimit=1)
+    done = alpha.until_state(charge["id"], "completed")
+    assert done["releasedAt"] is None and done["completedAt"] is not None
+    states = [s["state"] for s in _truth_charge(emu, charge["id"])["states"]]
+    assert states[-2:] == ["stopped", "completed"]

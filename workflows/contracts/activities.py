@@ -130,6 +130,8 @@ class ChargeSnapshot(_Model):
     started_at: datetime | None = None
     stopped_at: datetime | None = None
     completed_at: datetime | None = None
+    fully_charged_at: datetime | None = None  # energy stopped: the car is full
+    released_at: datetime | None = None  # unplugged (chargers with release detection only)
     failed_at: datetime | None = None
     timeout_at: datetime | None = None
     failure_reason: str | None = None

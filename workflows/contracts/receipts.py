@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.money import Money
 from workflows.contracts.activities import Authorization, ChargePointInfo, ChargeSnapshot, Tariff
+from workflows.contracts.idle import IdleFee, IdleRules
 
 LEDGER_WRITE_RECEIPT = "ledger_write_receipt"
 # A write the ledger will never accept (unknown operator, invalid facts): not retried.
@@ -40,6 +41,10 @@ class ReceiptInput(BaseModel):
     increments: list[Money] = []
     time_scale: float = 1.0
     issued_at: datetime
+    # Idle time and its fee (docs/idle-fees.md): inside `price` either way; billed by Monta
+    # (its price group's fee) or added by chargepay (the operator's rule).
+    idle_rules: IdleRules | None = None
+    idle: IdleFee | None = None
 
 
 class ReceiptWritten(BaseModel):

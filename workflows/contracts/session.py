@@ -8,8 +8,10 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.card_data import PAYMENT_TOKEN_PATTERN, CardBrand
+from core.idle_rules import IdleFeeRule
 from core.money import Money
 from workflows.contracts.activities import SessionStateName, TariffQuote
+from workflows.contracts.idle import IdleFee, IdleRules
 
 
 class SessionConfig(BaseModel):
@@ -28,7 +30,9 @@ class SessionConfig(BaseModel):
     settle_timeout_s: float = 6 * 3600.0
     expected_power_kw: Decimal = Decimal("11")
     budget_safety_margin: Decimal = Decimal("0.05")
-    idle_reserve_minutes: int = 0
+    # The budget keeps room for the idle fee of a car that stays plugged in this many
+    # minutes after energy stopped (less the grace period; at most the cap: idle-fees.md).
+    idle_reserve_minutes: int = 30
     price_tolerance_ratio: Decimal = Decimal("0.02")
     price_tolerance_minor: int = 5
     # How long an acquirer that does not answer is retried before the session gives up on
@@ -69,6 +73,14 @@ class SessionConfig(BaseModel):
     # Wall-clock: an increment the acquirer has not answered by then counts as failed, and
     # the session stops at the hold it has (the key stays the same across retries).
     increment_timeout_s: float = 60.0
+    # The operator's idle fee at this charge point (docs/idle-fees.md), used only where
+    # Monta's price group has none; None: no rule of the operator's.
+    idle_fee: IdleFeeRule | None = None
+    # A session billing idle fees waits at most this long (real seconds after energy
+    # stopped) for the car to leave, then captures what idle time cost by then.
+    idle_watch_max_s: float = 4 * 3600.0
+    # ... but at least this long after the stop: Monta's time to report an unplug.
+    idle_release_wait_s: float = 900.0
     monta_task_queue: str = ""  # filled from the operator: monta-<operator>
     provider_slug: str = "chargepay"
     # 0: continue-as-new when Temporal suggests it; tests set a small history length.
@@ -158,3 +170,6 @@ class SessionStatus(BaseModel):
     # be; "declined", "unsupported", "unanswered" or "ceiling").
     increments: list[HoldIncrement] = []
     increments_ended: str | None = None
+    # Idle fees (docs/idle-fees.md): the rules, and idle time so far (settled once captured).
+    idle_rules: IdleRules | None = None
+    idle: IdleFee | None = None
