@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from core.idle_rules import IdleFeeRule
 
@@ -52,6 +52,10 @@ class Operator(BaseModel):
     # grow to, in minor units of the start's currency. Monta's kwhLimit and priceLimit are
     # then set from it, since Monta cannot raise them after the start.
     increment_ceiling_minor: int = Field(default=0, ge=0)
+    # With increments on: the first hold of a token (card-not-present) start, at most this
+    # (0: the start's `amount`); the session grows it towards the ceiling. A card-present
+    # start keeps whatever hold the terminal placed.
+    first_hold_minor: int = Field(default=0, ge=0)
     # Idle fees where Monta's price group has none (docs/idle-fees.md): per charge point id,
     # or "*" for every other point of the operator. Monta's own idle fee always wins.
     idle_fees: dict[str, IdleFeeRule] = {}
@@ -63,6 +67,19 @@ class Operator(BaseModel):
     vat_id: str = ""
     locale: str = Field(default="en_GB", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     time_zone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _first_hold_within_ceiling(self) -> Operator:
+        if self.first_hold_minor == 0:
+            return self
+        if self.increment_ceiling_minor == 0:
+            raise ValueError("first_hold_minor needs increments on (increment_ceiling_minor)")
+        if self.first_hold_minor > self.increment_ceiling_minor:
+            raise ValueError(
+                f"first_hold_minor {self.first_hold_minor} is above the ceiling "
+                f"{self.increment_ceiling_minor}"
+            )
+        return self
 
     @field_validator("idle_fees")
     @classmethod

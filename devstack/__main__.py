@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
+from devstack import increments_demo
 from devstack.codec_secrets import dev_codec_secrets
 from devstack.demo import (
     curl_start,
@@ -27,7 +28,7 @@ from devstack.envfile import REPO, read_env_file
 from devstack.stack import Stack, StackConfig, StackPorts
 
 
-def _banner(stack: Stack, key: str, hold_ref: str, operator_key: str) -> str:
+def _banner(stack: Stack, key: str, hold_ref: str, operator_key: str, grow_key: str) -> str:
     ui = stack.temporal_ui_url or "(headless)"
     return f"""
 chargepay dev stack is up (TIME_SCALE={stack.config.time_scale}); logs in {stack.config.log_dir}
@@ -56,6 +57,8 @@ Demo operator key (alpha / demo-operator): {operator_key}
 Flagged sessions and the actions on them (docs/operations.md):
   CHARGEPAY_OPERATOR_KEY={operator_key} CHARGEPAY_API_URL={stack.api_url} \\
     uv run python -m api.operator_cli flagged
+
+{increments_demo.banner(stack.api_url, grow_key)}
 Ctrl-C stops everything.
 """
 
@@ -71,6 +74,7 @@ def dev_config(data_dir: Path, ports: StackPorts, time_scale: float) -> StackCon
     env: dict[str, str] = {}
     if "CHARGEPAY_RECONCILE_HOLD_GRACE_S" not in {**read_env_file(), **os.environ}:
         env["CHARGEPAY_RECONCILE_HOLD_GRACE_S"] = str(DEMO_HOLD_WALL_S * time_scale)
+    env.update(increments_demo.operators_env(data_dir))
     return StackConfig(data_dir, ports, time_scale=time_scale, env=env)
 
 
@@ -114,7 +118,8 @@ def main() -> int:
             return 0 if final.get("state") == "completed" else 1
         operator_key = provision_operator_key(stack.config.operator_keys_file)
         hold = place_hold(stack.payments_url)
-        print(_banner(stack, key, hold, operator_key), flush=True)
+        grow_key = increments_demo.provision_key(stack.config.keys_file)
+        print(_banner(stack, key, hold, operator_key, grow_key), flush=True)
         while not stop.wait(1.0):
             stack.check_alive()
         print("\nstopping ...", flush=True)

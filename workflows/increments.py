@@ -48,6 +48,16 @@ def enabled(config: SessionConfig, authorized: Money) -> bool:
     return config.increment_ceiling_minor > authorized.amount_minor
 
 
+def first_hold(amount: Money, config: SessionConfig) -> Money:
+    """What a token (card-not-present) start authorizes first: with increments on and the
+    operator's `first_hold_minor` set, at most that; otherwise the start's amount."""
+    if config.increment_ceiling_minor == 0 or config.first_hold_minor == 0:
+        return amount
+    return Money(
+        amount_minor=min(amount.amount_minor, config.first_hold_minor), currency=amount.currency
+    )
+
+
 def ceiling(config: SessionConfig, currency: str) -> Money:
     return Money(amount_minor=config.increment_ceiling_minor, currency=currency)
 

@@ -15,6 +15,7 @@ from workflows.contracts import ChargeSnapshot, WalletTransactionSummary
 from workflows.reconciliation_holds import (
     hold_checks,
 )
+from workflows.reconciliation_increments import increment_checks
 from workflows.reconciliation_models import (
     KINDS,
     Facts,
@@ -133,6 +134,7 @@ def find_mismatches(f: Facts) -> list[Mismatch]:
         *_session_checks(f, charged),
         *hold_checks(f),
         *refund_checks(f),
+        *increment_checks(f),
     ]
 
 

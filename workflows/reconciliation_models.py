@@ -31,6 +31,7 @@ MismatchKind = Literal[
     "session_without_charge",
     "wallet_mismatch",
     "refund_mismatch",
+    "hold_amount_mismatch",
 ]
 # Every kind, in the Literal's order (reports and metrics list them so).
 KINDS: tuple[MismatchKind, ...] = get_args(MismatchKind)
@@ -86,6 +87,8 @@ class SessionOutcome(_Model):
     uncollected: Money | None = None
     attention: str | None = None
     reason: str | None = None
+    # What each increment added to the hold, in order (`authorized` is the total after them).
+    increments: list[Money] = []
 
 
 class HoldsInput(_Model):

@@ -198,8 +198,8 @@ class ChargeSessionWorkflow:
         ends the charge or the session must stop it."""
         while True:
             await check_if_silent(self.request, self.data, self._inbox)
-            await top_up_if_due(self.request, self.data)  # off unless the operator set a ceiling
-            decision = decide(watch_facts(self.data, self.config, workflow.now()))
+            watch = watch_facts(self.data, self.config, workflow.now())
+            decision = decide(await top_up_if_due(self.request, self.data, watch))  # if on
             snapshot = self.data.snapshot
             if snapshot is not None and snapshot.state in ENDED_STATES:
                 self.data.stop_reason = self.data.stop_reason or f"charge_{snapshot.state}"

@@ -57,6 +57,10 @@ class SessionData(BaseModel):
     receipt_number: int | None = None  # the ledger issued the receipt (session_receipt.py)
     increments: list[HoldIncrement] = []  # the hold's increments, in order (docs/increments.md)
     increments_ended: str | None = None  # why no more are asked; stops at the current hold
+    # An increment left unanswered (it may have committed): asked once more, same key and
+    # body, once the stop is sent (workflows/session_increments.py `recheck_unanswered`).
+    unanswered_increment: Money | None = None
+    unanswered_rechecked: bool = False
     idle: IdleFee | None = None  # idle time and its fee, once settled (docs/idle-fees.md)
     runs: int = 1  # how many runs (continue-as-new) this session took
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from core.money import Money
 from workflows.activity_errors import error_type, failure_text
 from workflows.budget import compute_budget
 from workflows.contracts import (
     ERR_INCREMENT_UNSUPPORTED,
     ERR_PAYMENT_DECLINED,
+    Authorization,
     HoldIncrement,
     SessionRequest,
 )
-from workflows.decide import ENDED_STATES, overshoot_kwh, projected_price_minor
+from workflows.decide import ENDED_STATES, Facts, overshoot_kwh, projected_price_minor
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
 from workflows.session_attributes import upsert_hold_expiry
 from workflows.session_data import SessionData
@@ -29,13 +31,12 @@ from workflows.session_facts import watch_facts
 from workflows.session_payment_calls import increment
 
 
-def _facts(request: SessionRequest, data: SessionData) -> TopUpFacts | None:
+def _facts(request: SessionRequest, data: SessionData, watch: Facts) -> TopUpFacts | None:
     view, auth = data.view, data.authorization
     if view is None or data.budget is None or data.tariff is None or auth is None:
         return None
     if view.snapshot.state in ENDED_STATES or data.stop_reason is not None:
         return None
-    watch = watch_facts(data, request.config, workflow.now())
     return TopUpFacts(
         authorized=auth.amount,
         budget=data.budget,
@@ -56,16 +57,26 @@ def _ended_by(kind: str | None) -> str:
     return "unanswered"
 
 
-async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
-    """Before each decision while the charge runs; nothing at all while increments are off."""
+async def top_up_if_due(request: SessionRequest, data: SessionData, watch: Facts) -> Facts:
+    """Before each decision while the charge runs; nothing at all while increments are off.
+    `watch`: what `decide` is about to be shown; returned as it is when nothing changed,
+    built again (at the time after the acquirer's answer) when the hold or the increments'
+    end did, so one build serves both the top-up and the decision."""
     auth = data.authorization
     if data.increments_ended is not None or auth is None:
-        return
+        return watch
     if not enabled(request.config, auth.amount):
-        return
-    facts = _facts(request, data)
+        return watch
+    facts = _facts(request, data, watch)
     if facts is None or not top_up_due(facts):
-        return
+        return watch
+    await _top_up(request, data, facts)
+    return watch_facts(data, request.config, workflow.now())
+
+
+async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts) -> None:
+    auth = data.authorization
+    assert auth is not None
     extra = top_up_amount(facts)
     if extra is None:
         data.increments_ended = "ceiling"
@@ -80,7 +91,34 @@ async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
         kind, _ = error_type(exc)
         data.last_error = failure_text(exc)
         data.increments_ended = _ended_by(kind)
+        if data.increments_ended == "unanswered":
+            data.unanswered_increment = extra
         return
+    _applied(request, data, number, extra, grown)
+
+
+async def recheck_unanswered(request: SessionRequest, data: SessionData) -> None:
+    """Once the stop is sent: an increment left unanswered may have committed at the
+    acquirer, so ask it once more under the same key and body. The acquirer answers the
+    first result (or makes it now), and the session settles within the hold the acquirer
+    has instead of the smaller one it knew. A second failure changes nothing: the capture
+    stays within the known hold, and reconciliation reports a hold that differs."""
+    extra, auth = data.unanswered_increment, data.authorization
+    if extra is None or auth is None or data.unanswered_rechecked:
+        return
+    data.unanswered_rechecked = True
+    number = len(data.increments) + 1
+    try:
+        grown = await increment(request.config, auth, extra, number)
+    except ActivityError as exc:
+        data.last_error = failure_text(exc)
+        return
+    _applied(request, data, number, extra, grown)
+
+
+def _applied(
+    request: SessionRequest, data: SessionData, number: int, extra: Money, grown: Authorization
+) -> None:
     data.authorization = grown
     upsert_hold_expiry(grown)
     data.increments.append(
@@ -94,5 +132,5 @@ async def top_up_if_due(request: SessionRequest, data: SessionData) -> None:
     )
     assert data.tariff is not None
     data.budget = compute_budget(grown.amount, data.tariff, request.config)
-    if not enabled(request.config, grown.amount):
+    if not enabled(request.config, grown.amount) and data.increments_ended is None:
         data.increments_ended = "ceiling"

@@ -28,6 +28,7 @@ from workflows.contracts import (
     VoidInput,
     VoidResult,
 )
+from workflows.increments import first_hold
 from workflows.session_calls import payment
 
 
@@ -48,16 +49,17 @@ async def reserve(request: SessionRequest) -> Authorization:
             "verify the terminal's hold",
         )
     assert request.payment_token is not None  # SessionRequest holds exactly one of the two
+    amount = first_hold(request.amount, request.config)  # the start's amount, or less
     return await payment(
         request.config,
         PAYMENTS_AUTHORIZE,
         AuthorizeInput(
             payment_token=request.payment_token,
-            amount=request.amount,
+            amount=amount,
             idempotency_key=_key("authorize"),
         ),
         Authorization,
-        f"authorize {request.amount}",
+        f"authorize {amount}",
     )
 
 

@@ -17,6 +17,7 @@ from workflows.contracts import CHARGE_ENDED, ChargeRef, SessionConfig, SessionR
 from workflows.session_calls import stop_charge
 from workflows.session_data import SessionData
 from workflows.session_inbox import SessionInbox
+from workflows.session_increments import recheck_unanswered
 from workflows.session_silence import flag_if_unknown
 
 
@@ -36,6 +37,7 @@ async def send_stop(request: SessionRequest, data: SessionData, inbox: SessionIn
         # sent again until Monta confirms it or ends the charge.
         data.last_error = failure_text(exc)
         flag_if_unknown(data, exc)
+    await recheck_unanswered(request, data)  # after an increment left unanswered, once
 
 
 def stop_retry_at(data: SessionData, config: SessionConfig) -> datetime | None:

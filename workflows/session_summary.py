@@ -1,5 +1,6 @@
 """The session's live summary in the Temporal UI (state, kWh against budget, price, power,
-captured amount, attention): current details, so a tick adds no history event."""
+the hold and each increment, captured amount, attention): current details, so a tick adds
+no history event."""
 
 from __future__ import annotations
 
@@ -27,11 +28,30 @@ def live_summary(data: SessionData) -> str:
         lines.append(
             f"idle {idle.minutes} min, fee {Money(amount_minor=idle.fee_minor, currency=cur)} {by}"
         )
+    hold = _hold(data)
+    if hold:
+        lines.append(hold)
     if data.captured is not None:
         lines.append(f"captured {data.captured}")
     if data.attention:
         lines.append(f"attention: {data.attention}")
     return " · ".join(lines)
+
+
+def _hold(data: SessionData) -> str | None:
+    """With increments: the first hold plus each increment, and why they ended."""
+    auth = data.authorization
+    if auth is None or not (data.increments or data.increments_ended):
+        return None
+    first = auth.amount.amount_minor - sum(i.extra.amount_minor for i in data.increments)
+    steps = [Money(amount_minor=first, currency=auth.amount.currency)]
+    steps += [i.extra for i in data.increments]
+    text = "hold " + " + ".join(str(m) for m in steps)
+    if data.increments:
+        text += f" = {auth.amount}"
+    if data.increments_ended:
+        text += f" (increments ended: {data.increments_ended})"
+    return text
 
 
 def publish_live_summary(data: SessionData) -> None:

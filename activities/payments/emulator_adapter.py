@@ -47,6 +47,8 @@ _ERRORS: dict[str, type[e.PaymentError]] = {
     "amount_above_authorized": e.AmountAboveAuthorized,
     "amount_above_captured": e.RefundAboveCaptured,
     "not_captured": e.NotCaptured,
+    # The hold cannot grow (the card or the scheme does not allow it): definitive.
+    "increment_unsupported": e.IncrementUnsupported,
 }
 
 

@@ -210,4 +210,5 @@ class TemporalReads:
             uncollected=status.uncollected,
             attention=status.attention,
             reason=status.reason,
+            increments=[i.extra for i in status.increments],
         )

@@ -20,6 +20,7 @@ import httpx
 from temporalio.client import Client
 
 from api.keys import create_key
+from bench.chaos import increments
 from bench.chaos import temporal_view as tv
 from bench.chaos.checks import Session, Verdict, verdict
 from bench.chaos.driver import FaultDriver
@@ -66,14 +67,18 @@ def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
         },
         payments_env={"PAYMENTS_EMU_SEED_RNG": str(params.seed)},
         # Scheduled reconciliation may report but not void during the run (see reconcile.py).
-        env={"CHARGEPAY_RECONCILE_AUTO_VOID": "false"},
+        env={
+            "CHARGEPAY_RECONCILE_AUTO_VOID": "false",
+            **increments.stack_env(data_dir, params.time_scale),  # CHAOS_INCREMENTS=on
+        },
     )
 
 
 def _shape(stack: Stack) -> str:
     c = stack.config
     ingress = "behind nginx" if c.ingress else "no ingress"
-    return f"{c.api_processes} API, {c.worker_processes} workers, {ingress}"
+    grows = ", increments on" if increments.enabled() else ""
+    return f"{c.api_processes} API, {c.worker_processes} workers, {ingress}{grows}"
 
 
 def new_data_dir(root: Path, seed: int) -> Path:
@@ -238,6 +243,7 @@ async def run(
         "kinds": dict(Counter(p.kind for p in plans)),
         "terminal_answers": dict(Counter(str(r.answer) for r in records)),
         "faults_stopped_at_s": round(seen.faults_stopped_s, 1),
+        "increments_applied": increments.applied(seen.acquirer["holds"]),
         "shape": _shape(stack),
         "reconciliation": seen.reconciliation,
         "logs": {

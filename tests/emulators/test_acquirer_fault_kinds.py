@@ -18,7 +18,7 @@ from activities.payments import errors as e
 from activities.payments.emulator_adapter import EmulatorGateway
 from core.money import Money
 from tests.support.acquirer import AcquirerEmulator, Operation, acquirer_emulator, fault_rule
-from workflows.contracts import AuthorizeInput, CaptureInput, VerifyInput
+from workflows.contracts import AuthorizeInput, CaptureInput, IncrementInput, VerifyInput
 
 pytestmark = pytest.mark.integration
 EUR_50 = Money(amount_minor=5000, currency="EUR")
@@ -80,6 +80,23 @@ async def test_4xx_on_capture_is_definitive_and_moves_nothing(acq: AcquirerEmula
         await gateway.aclose()
     hold = acq.hold(ref)
     assert (hold["status"], hold["captures"]) == ("open", [])
+
+
+async def test_an_increment_the_acquirer_cannot_make_is_unsupported(
+    acq: AcquirerEmulator,
+) -> None:
+    """The error type the fault matrix's `increment/unsupported` cell injects."""
+    ref = acq.place_hold("term-i", 2500, "EUR")
+    acq.set_faults([fault_rule("increment", "4xx", status=400, error_type="increment_unsupported")])
+    gateway = EmulatorGateway(acq.url)
+    request = IncrementInput(authorization_id=ref, extra=EUR_50, idempotency_key="i")
+    try:
+        with pytest.raises(e.IncrementUnsupported):
+            await gateway.increment(request)
+    finally:
+        await gateway.aclose()
+    hold = acq.hold(ref)
+    assert (hold["amount_minor"], hold["increments"]) == (2500, [])
 
 
 async def test_402_on_authorize_is_a_decline(acq: AcquirerEmulator) -> None:

@@ -13,8 +13,8 @@ from tests.faults.expect import ANY, Expect, completed, ended
 from tests.support.acquirer import fault_rule
 from tests.support.monta_emulator import FIND, PRICE_GROUP, RECEIPT, START, STOP, http_fault
 
-Scenario = Literal["card", "token", "busy", "no_energy", "reconcile", "refund"]
-Lane = Literal["payments", "start", "stop", "watcher"]
+Scenario = Literal["card", "token", "busy", "no_energy", "reconcile", "refund", "increment"]
+Lane = Literal["payments", "start", "stop", "watcher", "increments"]
 
 # Faults that outlast the client's 2 s deadline (tests/faults/lanes.py sets it), and a
 # shorter one for the worker kills: the worker is killed while the request is in flight.
@@ -291,10 +291,13 @@ NOT_APPLICABLE: tuple[NotApplicable, ...] = (
 )  # fmt: skip
 
 
-# The refund row lives in its own module (this one is the session's steps); it needs Cell.
+# The refund and increment rows live in their own modules (this one is the session's
+# first steps); they need Cell.
+from tests.faults.increment_cells import INCREMENT_CELLS, INCREMENT_NOT_APPLICABLE  # noqa: E402
 from tests.faults.refund_cells import REFUND_CELLS  # noqa: E402
 
-CELLS = (*CELLS, *REFUND_CELLS)
+CELLS = (*CELLS, *INCREMENT_CELLS, *REFUND_CELLS)
+NOT_APPLICABLE = (*NOT_APPLICABLE, *INCREMENT_NOT_APPLICABLE)
 
 
 def cell_by_id(cell_id: str) -> Cell:

@@ -36,6 +36,10 @@ def run_cell(lane: LaneStack, cell: Cell) -> Observation:
         return run_reconcile_cell(lane, cell)
     if cell.scenario == "refund":
         return run_refund_cell(lane, cell)
+    if cell.scenario == "increment":
+        from tests.faults.increment_cell import run_increment_cell  # it builds on SessionCell
+
+        return run_increment_cell(lane, cell)
     return SessionCell(lane, cell).run()
 
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 
+from devstack.operators_file import write_operators_file
 from tests.api.stack import RunningStack, running_stack
 from tests.faults.cells import CELLS, Cell, Lane
+from tests.faults.increment_cells import INCREMENT_ENV, INCREMENT_OPERATORS
 from tests.faults.observation import Observation
 
 SCALE = 120.0
@@ -52,6 +54,8 @@ class LaneSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     monta_env: Mapping[str, str] = field(default_factory=dict)
     webhooks: Mapping[str, Any] | None = None
+    # Settings added to operators' tables (config/operators.toml) for this lane's stack.
+    operators: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 LANES: dict[Lane, LaneSpec] = {
@@ -63,6 +67,8 @@ LANES: dict[Lane, LaneSpec] = {
     # Polls are the only feed here: a longer start timeout keeps a late first reading from
     # ending the session as `no_energy` before the terminal's stop.
     "watcher": LaneSpec(env={"CHARGEPAY_START_TIMEOUT_S": "3600"}, webhooks=DROP_WEBHOOKS),
+    # Increments on for the cells' operator (tests/faults/increment_cells.py).
+    "increments": LaneSpec(env=INCREMENT_ENV, operators=INCREMENT_OPERATORS),
 }
 
 
@@ -120,11 +126,15 @@ def run_lane(
 ) -> None:
     """Start the lane's stack, run its cells in order, resolve each cell's future."""
     spec = LANES[name]
+    env = COMMON_ENV | dict(spec.env)
+    if spec.operators:
+        path = log_dir / f"operators-{name}-{uuid.uuid4().hex[:6]}.toml"
+        env["CHARGEPAY_OPERATORS_FILE"] = str(write_operators_file(path, spec.operators))
     try:
         with running_stack(
             log_dir,
             time_scale=SCALE,
-            env=COMMON_ENV | dict(spec.env),
+            env=env,
             monta_env={"MONTA_EMU_EXTRA_POINTS": str(EXTRA_POINTS), **spec.monta_env},
         ) as stack:
             lane = LaneStack(name, spec, stack)

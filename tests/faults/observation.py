@@ -100,8 +100,13 @@ class Observation:
                 f"hold {hold['status']} (captures {len(hold['captures'])}, "
                 f"voids {len(hold['voids'])})"
             )
+            if hold.get("increments"):
+                steps = [int(i["amount_minor"]) for i in hold["increments"]]
+                parts.append(f"increments {steps} to {hold['amount_minor']}")
         else:
             parts.append(f"holds placed={len(self.holds)}")
+        if self.field("increments_ended"):
+            parts.append(f"increments ended: {self.field('increments_ended')}")
         if self.captured is not None or self.price is not None:
             parts.append(f"captured={self.captured} price={self.price}")
         if self.then_status is not None:

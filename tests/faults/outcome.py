@@ -15,7 +15,39 @@ def problems(cell: Cell, obs: Observation) -> list[str]:
     if cell.scenario == "refund":
         return _refund_problems(cell.expect, obs)
     found = _outcome_problems(cell.expect, obs)
+    if cell.scenario == "increment":
+        found += _increment_problems(cell, obs)
     found += all_invariants(obs, cell.extra.get("i2_exempt"))
+    return found
+
+
+def _increment_problems(cell: Cell, obs: Observation) -> list[str]:
+    """Applied at the acquirer as expected and once per key; the session knows the hold
+    the acquirer has; a failed increment leaves the session stopped within the first hold."""
+    hold = obs.session_hold
+    if hold is None:
+        return ["no hold for the session at the acquirer"]
+    found = []
+    applied = hold["increments"]
+    want = cell.extra["increments_applied"]
+    if len(applied) != want:
+        found.append(f"{len(applied)} increments at the acquirer, expected {want}")
+    keys = [i["idempotency_key"] for i in applied]
+    if len(set(keys)) != len(keys):
+        found.append(f"an increment applied twice under one key: {keys}")
+    known = obs.field("increments") or []
+    if len(known) != len(applied):
+        found.append(f"the session knows {len(known)} increments, the acquirer has {len(applied)}")
+    authorized = obs.field("authorized")
+    if authorized is not None and int(authorized["amount_minor"]) != hold["amount_minor"]:
+        found.append(
+            f"session's hold {authorized['amount_minor']}, acquirer's {hold['amount_minor']}"
+        )
+    ended = obs.field("increments_ended")
+    if ended != cell.extra["increments_ended"]:
+        found.append(f"increments_ended {ended!r}, expected {cell.extra['increments_ended']!r}")
+    if want == 0 and (obs.captured or 0) > cell.amount:
+        found.append(f"captured {obs.captured} past the first hold {cell.amount}")
     return found
 
 

@@ -216,6 +216,7 @@ async def test_clean_run_then_one_mismatch_of_each_kind(
         "session_without_charge": 1,
         "wallet_mismatch": 0,
         "refund_mismatch": 0,
+        "hold_amount_mismatch": 0,
     }, found.mismatches
     assert by_kind["completed_without_capture"].charge_id == x1["id"]
     cm = by_kind["capture_mismatch"]

@@ -146,6 +146,32 @@ def test_each_kind_is_found() -> None:
     assert found["session_without_charge"].session_id == "s-lost"
 
 
+def test_a_hold_the_acquirer_grew_past_what_the_session_knows_is_reported() -> None:
+    """An increment that committed after the session gave up on it: the session knows €10 +
+    €5; the acquirer holds €20. Reported with each increment, never voided."""
+    grown = HoldRecord(
+        authorization_id="a-inc",
+        amount=eur(2000),
+        status="captured",
+        captured_minor=1400,
+        created_at=OLD,
+    )
+    inc = session("s-inc", 7, "a-inc", 1400, increments=[eur(500)])
+    inc = inc.model_copy(update={"authorized": eur(1500)})
+    f = facts(charges=[charge("s-inc", 7, 1400)], wallet=[wallet(7, 1400)], sessions=[inc],
+              holds=[grown])  # fmt: skip
+    found = [m for m in find_mismatches(f) if m.kind == "hold_amount_mismatch"]
+    assert [(m.session_id, m.expected_minor, m.actual_minor, m.action) for m in found] == [
+        ("s-inc", 1500, 2000, "report_only")
+    ]
+    assert "1000 + 500 = 1500 (1 increments)" in found[0].detail
+    # The same hold as the session knows it: nothing to report.
+    agreed = grown.model_copy(update={"amount": eur(1500)})
+    f = facts(charges=[charge("s-inc", 7, 1400)], wallet=[wallet(7, 1400)], sessions=[inc],
+              holds=[agreed])  # fmt: skip
+    assert kinds(f) == []
+
+
 def test_running_sessions_and_young_holds_are_not_judged() -> None:
     f = facts(
         charges=[charge("s-run", 6, 500)],

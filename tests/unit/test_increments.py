@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import SecretStr
+import pytest
+from pydantic import SecretStr, ValidationError
 
 from api.quotes import QuoteService
 from api.session_config import session_config
@@ -15,7 +16,7 @@ from settings import Settings
 from tests.unit.session_fixtures import tariff
 from workflows.budget import compute_budget
 from workflows.contracts import ChargePointInfo, SessionConfig, TariffQuote
-from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
+from workflows.increments import TopUpFacts, enabled, first_hold, top_up_amount, top_up_due
 
 # 55 c/kWh net, 25 % VAT (68.75 c gross), 5 % margin: €25 buys 34.545 kWh, price budget 2375.
 ON: dict[str, Any] = {"increment_ceiling_minor": 10000, "increment_lead_s": 300.0}
@@ -96,6 +97,29 @@ def test_the_operators_ceiling_reaches_the_session_and_is_off_by_default() -> No
     assert session_config(Settings(), _operator()).increment_ceiling_minor == 0
     on = _operator(increment_ceiling_minor=15000)
     assert session_config(Settings(), on).increment_ceiling_minor == 15000
+
+
+def test_the_first_hold_is_the_operators_only_with_increments_on() -> None:
+    hundred = Money(amount_minor=10000, currency="EUR")
+    on = SessionConfig(increment_ceiling_minor=15000, first_hold_minor=2500)
+    assert first_hold(hundred, on) == Money(amount_minor=2500, currency="EUR")
+    # Never more than the start asked for; the start's amount while the setting is unset.
+    assert first_hold(Money(amount_minor=1500, currency="EUR"), on).amount_minor == 1500
+    assert first_hold(hundred, SessionConfig(increment_ceiling_minor=15000)) == hundred
+    # Increments off: the setting is not used (the operators file refuses it then, below).
+    assert first_hold(hundred, SessionConfig(first_hold_minor=2500)) == hundred
+
+
+def test_the_operators_first_hold_reaches_the_session_and_is_validated() -> None:
+    on = _operator(increment_ceiling_minor=15000, first_hold_minor=2500)
+    assert session_config(Settings(), on).first_hold_minor == 2500
+    assert session_config(Settings(), _operator()).first_hold_minor == 0
+    with pytest.raises(ValidationError, match="above the ceiling"):
+        _operator(increment_ceiling_minor=15000, first_hold_minor=15001)
+    with pytest.raises(ValidationError, match="needs increments on"):
+        _operator(first_hold_minor=2500)
+    with pytest.raises(ValidationError):
+        _operator(increment_ceiling_minor=15000, first_hold_minor=-1)
 
 
 async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from core.money import Money
 from tests.unit.session_fixtures import at, snap, tariff
 from workflows.budget import compute_budget
-from workflows.contracts import Authorization, SessionConfig, SessionRequest
+from workflows.contracts import Authorization, HoldIncrement, SessionConfig, SessionRequest
 from workflows.merge import ChargeView
 from workflows.search_attributes import HOLD_EXPIRES_AT, SESSION_STATE, STATE_SINCE
 from workflows.session_attributes import state_updates
@@ -21,6 +21,7 @@ from workflows.session_summary import live_summary
 
 CONFIG = SessionConfig(capture_margin_s=3600, settle_timeout_s=600)
 EUR_50 = Money(amount_minor=5000, currency="EUR")
+EUR_25 = Money(amount_minor=2500, currency="EUR")
 HOLD = Authorization(authorization_id="auth-1", amount=EUR_50, expires_at=at(24 * 3600))
 REQUEST = SessionRequest(
     operator="alpha",
@@ -37,7 +38,7 @@ def charging(kwh: str = "3", state: str = "charging", **kw: object) -> SessionDa
     return SessionData(
         state="charging",
         tariff=tariff(),
-        authorization=HOLD,
+        authorization=kw.pop("authorization", HOLD),
         budget=compute_budget(EUR_50, tariff(), CONFIG),
         charge_id=7,
         view=ChargeView(snapshot=snap(60, kwh, state, price_minor=206, currency="EUR")),
@@ -67,6 +68,24 @@ def test_live_summary_names_state_energy_price_and_attention() -> None:
     assert summary.startswith("state **charging** · 3 / ")
     assert "price 2.06 EUR / budget" in summary
     assert summary.endswith("attention: capture_failed: None")
+
+
+def test_live_summary_shows_each_increment_of_the_hold() -> None:
+    grown = HOLD.model_copy(update={"amount": Money(amount_minor=10000, currency="EUR")})
+    steps = [
+        HoldIncrement(number=n, extra=EUR_25, authorized=Money(amount_minor=total,
+                      currency="EUR"), expires_at=at(24 * 3600), at=at(60 * n))
+        for n, total in ((1, 7500), (2, 10000))
+    ]  # fmt: skip
+    summary = live_summary(
+        charging(authorization=grown, increments=steps, increments_ended="ceiling")
+    )
+    assert "hold 50.00 EUR + 25.00 EUR + 25.00 EUR = 100.00 EUR (increments ended: ceiling)" in (
+        summary
+    )
+    failed = live_summary(charging(increments_ended="declined"))
+    assert "hold 50.00 EUR (increments ended: declined)" in failed
+    assert "hold" not in live_summary(charging())  # increments off: as before
 
 
 def test_a_state_change_carries_its_instant_and_the_hold_expiry() -> None:

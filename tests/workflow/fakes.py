@@ -6,6 +6,7 @@ test script a charge's life (snapshots it signals) and record every call the wor
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -38,9 +39,13 @@ class FakeWorld:
     charge: c.ChargeSnapshot | None = None
     forgotten: bool = False  # Monta answers 404 for the charge (its state was lost)
     # Incremental authorization: what the hold says it supports, and how increments answer:
-    # "approve", "decline", "unsupported", "lose_answer" (commits, then a 5xx once), "hang".
+    # "approve", "decline", "unsupported", "lose_answer" (commits, then a 5xx once), "hang",
+    # "commit_then_hang" (commits, then 5xx for `increment_hang_s` wall seconds from the
+    # first call, then replays the first answer).
     supports_increment: bool = False
     increment_mode: str = "approve"
+    increment_hang_s: float = 0.0
+    increment_hang_until: float | None = None
     holds: dict[str, Money] = field(default_factory=dict)  # authorization id -> its amount
     increment_answers: dict[str, c.Authorization] = field(default_factory=dict)  # by key
     calls: list[tuple[str, Any]] = field(default_factory=list)
@@ -218,6 +223,11 @@ class FakeWorld:
                 )
                 if mode == "lose_answer":
                     raise ApplicationError("502 after commit", type=c.ERR_PAYMENT_UNAVAILABLE)
+            if mode == "commit_then_hang":
+                if self.increment_hang_until is None:
+                    self.increment_hang_until = time.monotonic() + self.increment_hang_s
+                if time.monotonic() < self.increment_hang_until:
+                    raise ApplicationError("504 after commit", type=c.ERR_PAYMENT_UNAVAILABLE)
             return c.IncrementResult(authorization=self.increment_answers[key])
 
         @activity.defn(name=c.LEDGER_WRITE_RECEIPT)

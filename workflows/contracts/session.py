@@ -59,6 +59,9 @@ class SessionConfig(BaseModel):
     # operator's largest hold, in minor units of the hold's currency (Monta's kwhLimit and
     # priceLimit are set from it, since they cannot be raised after the start).
     increment_ceiling_minor: int = Field(default=0, ge=0)
+    # With increments on, a token (card-not-present) start authorizes at most this much
+    # first, and grows from there (0: the start's amount). Card-present: the terminal's hold.
+    first_hold_minor: int = Field(default=0, ge=0)
     # Ask this long (charge time) before the hold runs out at the observed power: the time
     # to the session's next reading (the API's view max lag) plus the acquirer's answer.
     increment_lead_s: float = 300.0
