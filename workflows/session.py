@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_idle import stopping_deadline
     from workflows.session_inbox import SessionInbox
     from workflows.session_increments import top_up_if_due
-    from workflows.session_monta_calls import attach_receipt, refresh_charge
+    from workflows.session_monta_calls import attach_receipt, read_before_settling, refresh_charge
     from workflows.session_receipt import write_receipt
     from workflows.session_reserve import price_and_budget, release_point_if_done, reserve_and_claim
     from workflows.session_settlement import settlement_at_deadline, settlement_on_completion
@@ -232,6 +232,8 @@ class ChargeSessionWorkflow:
         while not self.data.charge_completed:  # bounded for a car that never leaves
             now, deadline = workflow.now(), stopping_deadline(self.data, self.config)
             if now >= deadline:
+                if await read_before_settling(self.request, self.data, self._inbox, deadline):
+                    continue  # decide again on Monta's latest view of the charge
                 set_state(self.data, "settling")
                 return await self._settle_with(settlement_at_deadline(self.data, self.config))
             retry_at = stop_retry_at(self.data, self.config)

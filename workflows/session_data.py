@@ -61,6 +61,8 @@ class SessionData(BaseModel):
     # body, once the stop is sent (workflows/session_increments.py `recheck_unanswered`).
     unanswered_increment: Money | None = None
     unanswered_rechecked: bool = False
+    # The stopping deadline at which the session last read the charge before settling.
+    read_at_deadline: datetime | None = None
     idle: IdleFee | None = None  # idle time and its fee, once settled (docs/idle-fees.md)
     runs: int = 1  # how many runs (continue-as-new) this session took
 

@@ -7,6 +7,8 @@ code only; queues, timeouts and retries are in session_calls.py.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
@@ -167,9 +169,10 @@ async def _look_up_after_late_commits(request: SessionRequest) -> ChargeSnapshot
 
 
 async def refresh_charge(request: SessionRequest, data: SessionData, inbox: SessionInbox) -> None:
-    """Read the charge from Monta into the view; a failed read changes nothing. Only for a
-    session that captured on the last known price and waits for Monta's final one: a
-    `completed` lost on its way (webhook and watcher alike) must not leave it waiting."""
+    """Read the charge from Monta into the view; a failed read changes nothing. For a
+    stopping session at its deadline and one that captured on the last known price and waits
+    for Monta's final one: a `completed` lost on its way (webhook and watcher alike) must
+    not leave it waiting, nor bill idle time the car did not spend."""
     assert data.charge_id is not None
     ref = ChargeRef(operator=request.operator, charge_id=data.charge_id)
     try:
@@ -179,6 +182,20 @@ async def refresh_charge(request: SessionRequest, data: SessionData, inbox: Sess
     except ActivityError:
         return
     inbox.apply_snapshot(snapshot)
+
+
+async def read_before_settling(
+    request: SessionRequest, data: SessionData, inbox: SessionInbox, deadline: datetime
+) -> bool:
+    """A stopping session at its deadline (the idle watch's end or the settle deadline),
+    before it settles on its last view: read the charge once per deadline. An unplug or a
+    `completed` lost on its way (webhooks and watcher alike) would otherwise bill idle time
+    past the car's leaving, or settle on an old price. True: it read, decide again."""
+    if data.charge_id is None or data.read_at_deadline == deadline:
+        return False
+    data.read_at_deadline = deadline
+    await refresh_charge(request, data, inbox)
+    return True
 
 
 async def attach_receipt(request: SessionRequest, data: SessionData) -> None:
