@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bench.chaos.idle import IdleSetup, expected_fee
+from bench.chaos.idle import IdleSetup, expected_fee, idle_window_iso
 from core.money import MoneyUnit, currency_decimals, from_monta_amount
 
 MUST_BE_ZERO = (
@@ -185,6 +185,7 @@ def check_amounts(
             by = sorted({f.by for f in fees})
             minutes = str(sum(f.minutes for f in fees))
             detail |= {"idle_fee_minor": fee, "idle_minutes": minutes, "idle_by": by}
+            detail["idle_windows"] = [idle_window_iso(c) for c in mine]
         if not hold.get("captures"):
             if hold.get("voids") and kwh > 0:  # neither: an open hold, counted as such
                 v.add("wrong_amounts", why="void where energy was delivered", **detail)

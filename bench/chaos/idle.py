@@ -197,3 +197,9 @@ def summary(charges: list[dict[str, Any]], idle: IdleSetup | None) -> dict[str, 
         "chargepay_fee_minor_total": sum(f.fee_minor for f in mine),
         "charges_on_montas_idle_fee": sum(1 for f in fees if f.by == "monta"),
     }
+
+
+def idle_window_iso(charge: dict[str, Any]) -> list[str] | None:
+    """The idle window as Monta's instants, for a problem's detail (None: no idle time)."""
+    window = idle_window(charge)
+    return None if window is None else [t.isoformat() for t in window]

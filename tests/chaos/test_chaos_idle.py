@@ -188,6 +188,12 @@ def test_price_plus_idle_fee_passes() -> None:
 
 def test_a_missing_or_wrong_idle_fee_is_a_wrong_amount() -> None:
     assert judge(charge(idle_min=20), hold(1000)) == {"wrong_amounts"}
+    s = Session(SID, "auth_1", True, True, True, "completed")
+    v = verdict([s], [charge(idle_min=20)], [hold(1000)], "major", setup())
+    assert v.problems[0]["idle_fee_minor"] == 250 and v.problems[0]["expected_minor"] == 1250
+    assert v.problems[0]["idle_windows"] == [
+        ["2027-01-15T08:00:00+00:00", "2027-01-15T08:00:04+00:00"]
+    ]
     assert judge(charge(idle_min=20), hold(1000 + 251)) == {"wrong_amounts"}
 
 
