@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bench.chaos.idle import IdleSetup, expected_fee, idle_window_iso
 from core.money import MoneyUnit, currency_decimals, from_monta_amount
 
 MUST_BE_ZERO = (
@@ -147,8 +148,15 @@ def check_amounts(
     hold_of: dict[str, dict[str, Any]],
     charges: list[dict[str, Any]],
     money_unit: str,
+    idle: IdleSetup | None = None,
 ) -> None:
-    """capture == min(final price, authorized); a void only when nothing was delivered.
+    """capture == min(final price + chargepay's idle fee, authorized); a void only when
+    nothing was delivered.
+
+    With idle fees on (`idle`), chargepay adds its own idle fee to Monta's price where
+    Monta's price group has none, up to what the hold has left: recomputed here from the
+    emulator's truth (bench/chaos/idle.py). Where Monta's price group bills idle time, the
+    fee is inside Monta's price and chargepay's is 0: anything above is billed twice.
 
     A capture below that is legitimate only when the session is flagged (`attention`):
     chargepay captures the smaller of Monta's price and kWh x tariff when they disagree.
@@ -168,9 +176,16 @@ def check_amounts(
             continue
         kwh = sum(Decimal(str(c.get("consumedKwh") or 0)) for c in mine)
         price = sum(price_minor(c, money_unit) for c in mine)
-        expected = min(price, int(hold["amount_minor"]))
+        fees = [expected_fee(c, idle) for c in mine] if idle is not None else []
+        fee = sum(f.fee_minor for f in fees)
+        expected = expected_capture(price, fee, int(hold["amount_minor"]))
         detail = {"session": s.session_id, "hold": hold["id"], "kwh": str(kwh)}
         detail |= {"price_minor": price, "expected_minor": expected, "captured_minor": captured}
+        if idle is not None:
+            by = sorted({f.by for f in fees})
+            minutes = str(sum(f.minutes for f in fees))
+            detail |= {"idle_fee_minor": fee, "idle_minutes": minutes, "idle_by": by}
+            detail["idle_windows"] = [idle_window_iso(c) for c in mine]
         if not hold.get("captures"):
             if hold.get("voids") and kwh > 0:  # neither: an open hold, counted as such
                 v.add("wrong_amounts", why="void where energy was delivered", **detail)
@@ -180,7 +195,22 @@ def check_amounts(
         if captured < expected and s.attention:
             v.flagged.append({**detail, "attention": s.attention})
             continue
-        v.add("wrong_amounts", why="capture != min(price, authorized)", **detail)
+        v.add("wrong_amounts", why=_why(captured, expected, price, hold, detail), **detail)
+
+
+def expected_capture(price_minor: int, idle_fee_minor: int, authorized_minor: int) -> int:
+    """Monta's price, plus chargepay's idle fee up to what the hold has left after it:
+    min(price, hold) + min(fee, hold - min(price, hold)), i.e. min(price + fee, hold)."""
+    energy = min(price_minor, authorized_minor)
+    return energy + max(0, min(idle_fee_minor, authorized_minor - energy))
+
+
+def _why(captured: int, expected: int, price: int, hold: dict[str, Any], d: dict) -> str:
+    if "idle_fee_minor" not in d:
+        return "capture != min(price, authorized)"
+    if "monta" in d["idle_by"] and captured > min(price, int(hold["amount_minor"])):
+        return "idle fee billed twice: Monta's price group bills idle time itself"
+    return "capture != min(price + chargepay's idle fee, authorized)"
 
 
 def verdict(
@@ -188,6 +218,7 @@ def verdict(
     charges: list[dict[str, Any]],
     holds: list[dict[str, Any]],
     money_unit: str = "major",
+    idle: IdleSetup | None = None,
 ) -> Verdict:
     v = Verdict(figures={name: 0 for name in (*MUST_BE_ZERO, "finished")})
     hold_of = holds_by_session(sessions, holds)
@@ -195,5 +226,5 @@ def verdict(
     check_sessions(v, sessions)
     check_charges(v, charges, {s.session_id for s in sessions})
     check_holds(v, holds, owner)
-    check_amounts(v, sessions, hold_of, charges, money_unit)
+    check_amounts(v, sessions, hold_of, charges, money_unit, idle)
     return v

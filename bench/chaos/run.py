@@ -20,7 +20,7 @@ import httpx
 from temporalio.client import Client
 
 from api.keys import create_key
-from bench.chaos import increments
+from bench.chaos import idle, increments
 from bench.chaos import temporal_view as tv
 from bench.chaos.checks import Session, Verdict, verdict
 from bench.chaos.driver import FaultDriver
@@ -67,17 +67,24 @@ def stack_config(params: ChaosParams, data_dir: Path) -> StackConfig:
         },
         payments_env={"PAYMENTS_EMU_SEED_RNG": str(params.seed)},
         # Scheduled reconciliation may report but not void during the run (see reconcile.py).
-        env={
-            "CHARGEPAY_RECONCILE_AUTO_VOID": "false",
-            **increments.stack_env(data_dir, params.time_scale),  # CHAOS_INCREMENTS=on
-        },
+        env=_env(params, data_dir),
     )
+
+
+def _env(params: ChaosParams, data_dir: Path) -> dict[str, str]:
+    env = {
+        "CHARGEPAY_RECONCILE_AUTO_VOID": "false",
+        **increments.stack_env(data_dir, params.time_scale),  # CHAOS_INCREMENTS=on
+    }
+    # CHAOS_IDLE=on: its idle tables join the operators file increments wrote, if any.
+    return env | idle.stack_env(data_dir, params.sessions, env)
 
 
 def _shape(stack: Stack) -> str:
     c = stack.config
     ingress = "behind nginx" if c.ingress else "no ingress"
     grows = ", increments on" if increments.enabled() else ""
+    grows += ", idle fees on" if idle.enabled() else ""
     return f"{c.api_processes} API, {c.worker_processes} workers, {ingress}{grows}"
 
 
@@ -220,7 +227,9 @@ async def run(
 ) -> dict[str, Any]:
     began = time.monotonic()
     began_at = datetime.now(UTC)
-    plans = build_plan(params.seed, params.sessions, params.launch_window_s)
+    plans = idle.with_stays(
+        build_plan(params.seed, params.sessions, params.launch_window_s), params.seed
+    )
     data_dir = new_data_dir(data_root, params.seed)
     stack = Stack(stack_config(params, data_dir))
     await asyncio.to_thread(stack.start)
@@ -234,7 +243,9 @@ async def run(
         log.write("stack_stopped")
     records, views = seen.records, seen.views
     sessions = to_sessions(records, views)
-    result: Verdict = verdict(sessions, seen.monta["charges"], seen.acquirer["holds"], MONEY_UNIT)
+    idle_setup = idle.setup(params.sessions, params.time_scale)
+    charges, holds = seen.monta["charges"], seen.acquirer["holds"]
+    result: Verdict = verdict(sessions, charges, holds, MONEY_UNIT, idle_setup)
     dropped = int(seen.monta.get("webhook_dropped", 0))
     faults = fault_counts(log, driver.emulator_counters, dropped)
     faults["terminal_retries"] = sum(max(r.attempts - 1, 0) for r in records)
@@ -243,7 +254,8 @@ async def run(
         "kinds": dict(Counter(p.kind for p in plans)),
         "terminal_answers": dict(Counter(str(r.answer) for r in records)),
         "faults_stopped_at_s": round(seen.faults_stopped_s, 1),
-        "increments_applied": increments.applied(seen.acquirer["holds"]),
+        "increments_applied": increments.applied(holds),
+        "idle_fees": idle.summary(charges, idle_setup),
         "shape": _shape(stack),
         "reconciliation": seen.reconciliation,
         "logs": {
