@@ -52,6 +52,7 @@ def _charge_checks(f: Facts, sessions: dict[str, SessionOutcome]) -> list[Mismat
         out += _wallet_check(ch, price, wallet.get(str(ch.charge_id), []), base)
         if price <= 0:
             continue
+        due = price + s.own_idle_fee_minor  # Monta's price, and chargepay's own idle fee
         hold = holds.get(s.authorization_id or "")
         captured = hold.captured_minor if hold else (s.captured.amount_minor if s.captured else 0)
         authorized = _authorized(hold, s)
@@ -60,19 +61,19 @@ def _charge_checks(f: Facts, sessions: dict[str, SessionOutcome]) -> list[Mismat
             out.append(
                 Mismatch(
                     kind="completed_without_capture",
-                    expected_minor=min(price, authorized) if authorized else price,
+                    expected_minor=min(due, authorized) if authorized else due,
                     actual_minor=0,
                     detail=f"session {s.state}",
                     **common,
                 )
             )
-        elif authorized is not None and captured != min(price, authorized):
+        elif authorized is not None and captured != min(due, authorized):
             out.append(
                 Mismatch(
                     kind="capture_mismatch",
-                    expected_minor=min(price, authorized),
+                    expected_minor=min(due, authorized),
                     actual_minor=captured,
-                    detail=f"price {price}, authorized {authorized}",
+                    detail=f"price {price}, idle fee {s.own_idle_fee_minor}, held {authorized}",
                     **common,
                 )
             )

@@ -89,6 +89,8 @@ class SessionOutcome(_Model):
     reason: str | None = None
     # What each increment added to the hold, in order (`authorized` is the total after them).
     increments: list[Money] = []
+    # The idle fee chargepay added to Monta's price in its capture (docs/idle-fees.md).
+    own_idle_fee_minor: int = 0
 
 
 class HoldsInput(_Model):

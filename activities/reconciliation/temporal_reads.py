@@ -211,4 +211,11 @@ class TemporalReads:
             attention=status.attention,
             reason=status.reason,
             increments=[i.extra for i in status.increments],
+            own_idle_fee_minor=_own_idle_fee(status),
         )
+
+
+def _own_idle_fee(status: SessionStatus) -> int:
+    """The idle fee chargepay billed on top of Monta's price (Monta's own is in its price)."""
+    idle = status.idle
+    return idle.fee_minor if idle is not None and idle.source == "chargepay" else 0

@@ -363,3 +363,23 @@ def test_a_second_charge_for_a_session_is_reported_not_billed() -> None:
     assert [(m.session_id, m.charge_id) for m in found] == [("s-ok", 7)]
     assert "follows charge 1" in (found[0].detail or "")
     assert not [m for m in find_mismatches(f) if m.kind == "completed_without_capture"]
+
+
+def test_chargepays_own_idle_fee_is_part_of_what_is_due() -> None:
+    """A session that billed the operator's idle fee captured Monta's price plus that fee
+    (docs/idle-fees.md): that is right, and more than that is still a mismatch."""
+    right = facts(
+        charges=[charge("s-idle", 6, 400)],
+        wallet=[wallet(6, 400)],
+        sessions=[session("s-idle", 6, "a-idle", 525, own_idle_fee_minor=125)],
+        holds=[hold("a-idle", "captured", 525)],
+    )
+    assert kinds(right) == []
+    twice = facts(
+        charges=[charge("s-idle", 6, 400)],
+        wallet=[wallet(6, 400)],
+        sessions=[session("s-idle", 6, "a-idle", 650, own_idle_fee_minor=125)],
+        holds=[hold("a-idle", "captured", 650)],
+    )
+    (found,) = find_mismatches(twice)
+    assert (found.kind, found.expected_minor, found.actual_minor) == ("capture_mismatch", 525, 650)
