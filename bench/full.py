@@ -57,7 +57,8 @@ DEFINITIONS: dict[str, str] = {
     ),
     "one_x": (
         "Real time, Monta's 60 s meter interval, a 2 s webhook cadence and the real quota "
-        "of 1000 requests per 600 s on one credential. A calibration at a low start rate "
+        "of 1000 requests per 600 s on one credential; AC charges of about six minutes. "
+        "A calibration at a low start rate "
         "measures a session's own calls (start, stop, settle and any per-charge read) and "
         "the shared calls per second (watcher and tariff reads); the sustainable rate is "
         "the highest new-session rate per credential with r x own + shared <= 90 % of the "

@@ -370,13 +370,14 @@ async def part_recovery() -> dict[str, Any]:
 
 # ------------------------------------------------------------------ one_x
 ONE_X = Scale(time_scale=1.0, meter_interval_s=60.0, webhook_interval_s=2.0)
-CALIBRATE_S = 150.0
+CALIBRATE_S = 120.0
 CALIBRATE_RATE = 0.15
-CHECK_S = 300.0
-# DC (50 kW) charges of three minutes: the smallest budget chargepay accepts is 1 kWh,
-# five and a half minutes at 11 kW AC, too long for a 15-minute run at real time.
-ONE_X_KIND = "dc"
-ONE_X_CHARGE_S = 180.0
+CHECK_S = 240.0
+# AC (11 kW) charges of six minutes, just above the smallest budget chargepay accepts (1
+# kWh). At 50 kW DC a 60 s meter interval moves 0.8 kWh between readings, and Monta's
+# hard cap ends a 1 kWh charge before any reading crosses chargepay's stop line.
+ONE_X_KIND = "ac"
+ONE_X_CHARGE_S = 360.0
 QUOTA_LIMIT, QUOTA_WINDOW_S = 1000, 600.0
 START_STOP_SETTLE = {"start-charge": "start", "stop-charge": "stop", "patch-charge": "settle"}
 
