@@ -5,6 +5,7 @@ what happened from the emulators' ground truth (the full run's parts use it)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import tempfile
 import time
@@ -20,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.keys import create_key
 from bench import calls, fit, truth
-from bench.context import BenchContext
+from bench.context import HTTP_TIMEOUT_S, BenchContext
 from bench.fleet import Fleet, fleet_of, write
 from bench.load import (
     Planned,
@@ -41,7 +42,12 @@ from devstack.stack import Stack, StackConfig, StackPorts
 
 SAMPLE_S = 2.0
 RESULT_CONCURRENCY = 16
-START_CONCURRENCY = 16
+# Terminals starting at once. The API answers a start once Monta reports the car plugged
+# in (or after its start wait), PLUG_DELAY_S emulated seconds later: at a low time scale
+# that is many wall seconds, and a start rate needs that many terminals waiting at once.
+# Bounded by nginx's 1024 connections (each start holds two: client and upstream).
+START_CONCURRENCY_MIN, START_CONCURRENCY_MAX = 16, 360
+HTTP_CONNECTIONS = 1000
 PLUG_DELAY_S = 20.0  # emulated seconds from start to charging (emulators/monta/config.py)
 # A start later than its plan still charges this long: it stops after the plan's window
 # (the step's peak open count then shows the starts fell behind) rather than at once.
@@ -64,6 +70,13 @@ class Scale:
             "meter_interval_wall_s": round(self.meter_interval_s / self.time_scale, 3),
             "webhook_interval_wall_s": round(self.webhook_interval_s / self.time_scale, 3),
         }
+
+
+def start_concurrency(rate: float, scale: Scale) -> int:
+    """Terminals starting at once for `rate` starts/s at `scale` (see above)."""
+    waiting_s = PLUG_DELAY_S / scale.time_scale + 2.0
+    need = math.ceil(rate * waiting_s)
+    return max(START_CONCURRENCY_MIN, min(START_CONCURRENCY_MAX, need))
 
 
 def fleet_stack(scale: Scale, fleet: Fleet, work: Path, sandbox: str) -> Stack:
@@ -118,8 +131,19 @@ async def open_stack(scale: Scale, operators: int, points_per_kind: int, sandbox
     fleet = fleet_of(operators, points_per_kind)
     stack = fleet_stack(scale, fleet, work, sandbox)
     print(f"[bench] stack in {work}: {operators} operators, scale {scale.time_scale}", flush=True)
-    await asyncio.to_thread(stack.start)
-    return Running(await BenchContext.connect(stack), fleet, scale, work)
+    starting = asyncio.ensure_future(asyncio.to_thread(stack.start))
+    try:
+        await asyncio.shield(starting)
+    except BaseException:  # cancelled mid-start: let the thread finish, then stop it all
+        with contextlib.suppress(BaseException):
+            await starting
+        await asyncio.to_thread(stack.stop)
+        raise
+    ctx = await BenchContext.connect(stack)
+    await ctx.http.aclose()
+    limits = httpx.Limits(max_connections=HTTP_CONNECTIONS, max_keepalive_connections=200)
+    ctx.http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, limits=limits)
+    return Running(ctx, fleet, scale, work)
 
 
 async def close_stack(r: Running) -> None:
@@ -162,10 +186,11 @@ async def start_cohort(
     n: int,
     kind: str,
     charge_wall_s: Callable[[int, float], float],
-    concurrency: int = START_CONCURRENCY,
+    rate: float,
 ) -> Cohort:
-    """Start `n` sessions round robin over the fleet; session i's hold buys the charge that
-    lasts `charge_wall_s(i, now)` wall seconds, decided when its hold is placed."""
+    """Start `n` sessions round robin over the fleet, as many terminals at once as `rate`
+    starts/s needs; session i's hold buys the charge that lasts `charge_wall_s(i, now)`
+    wall seconds, decided when its hold is placed."""
     k = point_kinds()[kind]
     config = session_config(r.ctx, r.plan())
     ops = len(r.fleet.keys)
@@ -182,6 +207,7 @@ async def start_cohort(
         return await start_session(r.ctx, terminal, key, f"{tag}x", p)
 
     t0 = time.time()
+    concurrency = start_concurrency(rate, r.scale)
     results = await gather_bounded(concurrency, [partial(one, i) for i in range(n)])
     return Cohort(
         tag,

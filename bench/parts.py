@@ -46,6 +46,9 @@ from devstack.stack import Stack
 # Monta calls while a session starts (start-charge, then the payment on it) and once more at
 # its stop: the start phase asks ~2 per start, the stop window ~2 per stop (stop, settle).
 CALLS_PER_START = 3.0
+# chargepay spends at most (1 - 20 % headroom) x 1000 - 100 reserved stops of a credential's
+# window on its Monta queue (activities/reconciliation/rate_budget.py): fleets are sized so.
+FLEET_QUOTA_SHARE = 0.7
 START_RATE_GUESS = 12.0  # sessions/s the first step plans with; later steps use the measured
 LATE_STOP_MS = 2000.0
 SANDBOX_PRODUCTION = "on"  # core/worker_options.py: the production default
@@ -67,18 +70,22 @@ RSS_SCALE = Scale(time_scale=6.0)
 
 
 async def rss_ramp(sandbox: str) -> dict[str, Any]:
-    ops = operators_needed(CALLS_PER_START * START_RATE_GUESS, RSS_SCALE.time_scale)
+    ops = operators_needed(
+        CALLS_PER_START * START_RATE_GUESS, RSS_SCALE.time_scale, share=FLEET_QUOTA_SHARE
+    )
     r = await open_stack(RSS_SCALE, ops, math.ceil(RSS_OPEN / ops), sandbox)
     try:
         # Charges far longer than the ramp: no session stops while memory is sampled. A
         # first session per operator loads what every later one shares (code, clients,
         # tokens, connections); the fit starts after them.
-        warm = await start_cohort(r, "rsw", 2 * ops, "dc", lambda i, now: 3600.0)
+        warm = await start_cohort(r, "rsw", 2 * ops, "dc", lambda i, now: 3600.0, 2.0)
         await asyncio.sleep(5)
         sampler = Sampler(r, lambda: r.terminals).start()
         await asyncio.sleep(4)
         load0 = load_average()
-        cohort = await start_cohort(r, "rss", RSS_OPEN, "ac", lambda i, now: 3600.0)
+        cohort = await start_cohort(
+            r, "rss", RSS_OPEN, "ac", lambda i, now: 3600.0, START_RATE_GUESS
+        )
         await asyncio.sleep(10)  # the last starts' first readings
         await sampler.stop()
         pts = [(float(n), w) for _, n, w, _, _ in sampler.samples]
@@ -162,7 +169,10 @@ def held(step: dict[str, Any]) -> list[str]:
 
 async def capacity_step(n: int, rate: float) -> dict[str, Any]:
     scale = capacity_scale(n)
-    ops = min(OPERATORS_MAX, operators_needed(CALLS_PER_START * rate, scale.time_scale))
+    ops = min(
+        OPERATORS_MAX,
+        operators_needed(CALLS_PER_START * rate, scale.time_scale, share=FLEET_QUOTA_SHARE),
+    )
     r = await open_stack(scale, ops, math.ceil(n / ops), SANDBOX_PRODUCTION)
     try:
         t0 = time.time()
@@ -178,7 +188,7 @@ async def capacity_step(n: int, rate: float) -> dict[str, Any]:
         cpu = cpu_window(r)
         s2s0 = await read_schedule_to_start(r.ctx.http, r.ctx.stack.temporal_metrics_url)
         sampler = Sampler(r, lambda: r.terminals).start()
-        cohort = await start_cohort(r, f"c{n}", n, "ac", charge)
+        cohort = await start_cohort(r, f"c{n}", n, "ac", charge, rate)
         say(f"capacity {n}: started {len(cohort.started)} at {cohort.start_rate}/s")
         final = await wait_final(r, r.terminals, plan_end + window + GRACE_S)
         await sampler.stop()
@@ -300,7 +310,9 @@ def kill(stack: Stack, name: str) -> int:
 
 
 async def recovery_run(victim: str) -> dict[str, Any]:
-    ops = operators_needed(CALLS_PER_START * START_RATE_GUESS, RECOVERY_SCALE.time_scale)
+    ops = operators_needed(
+        CALLS_PER_START * START_RATE_GUESS, RECOVERY_SCALE.time_scale, share=FLEET_QUOTA_SHARE
+    )
     r = await open_stack(RECOVERY_SCALE, ops, math.ceil(RECOVERY_OPEN / ops), SANDBOX_PRODUCTION)
     try:
         t0 = time.time()
@@ -310,7 +322,7 @@ async def recovery_run(victim: str) -> dict[str, Any]:
             return plan_end + (i / RECOVERY_OPEN) * STOP_WINDOW_S - now
 
         load0 = load_average()
-        cohort = await start_cohort(r, f"r{victim}", RECOVERY_OPEN, "ac", charge)
+        cohort = await start_cohort(r, f"r{victim}", RECOVERY_OPEN, "ac", charge, START_RATE_GUESS)
         t_control = plan_end - CONTROL_BEFORE_WINDOW_S
         t_kill = plan_end + KILL_INTO_WINDOW_S
         await asyncio.sleep(max(0.0, t_kill - time.time()))
