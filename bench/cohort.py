@@ -174,6 +174,16 @@ class Cohort:
     t0: float
     t_started: float
 
+    def failures(self) -> dict[str, Any]:
+        """Failed starts by HTTP status (0: no answer), with the first answer of each."""
+        by: dict[str, int] = {}
+        first: dict[str, str] = {}
+        for f in self.failed:
+            key = str(f.http_status)
+            by[key] = by.get(key, 0) + 1
+            first.setdefault(key, f.body[:200])
+        return {"by_status": by, "first_body": first}
+
     @property
     def start_rate(self) -> float | None:
         span = self.t_started - self.t0
