@@ -122,6 +122,9 @@ class Running:
     def terminals(self) -> list[str]:
         return sorted(self.keys)
 
+    def terminals_of(self, tag: str) -> list[str]:
+        return sorted(t for t in self.keys if t.startswith(f"{tag}_"))
+
     def plan(self) -> Plan:
         return Plan(mode="full", time_scale=self.scale.time_scale)
 
@@ -226,6 +229,18 @@ async def start_cohort(
         t0,
         time.time(),
     )
+
+
+WARM_TAG = "warm"
+
+
+async def warm_up(r: Running) -> Cohort:
+    """One session per operator, answered before anything is measured: the workers poll,
+    each operator's Monta client holds a token and the tariff cache is filled. Without it
+    the first starts wait on a worker still starting, past nginx's read timeout, and nginx
+    then takes both API replicas out of its upstream for its fail timeout."""
+    ops = len(r.fleet.keys)
+    return await start_cohort(r, WARM_TAG, ops, "dc", lambda i, now: 60.0, 1.0)
 
 
 async def running_count(r: Running, terminals: list[str]) -> int:

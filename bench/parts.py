@@ -33,6 +33,7 @@ from bench.cohort import (
     schedule_to_start_p99_ms,
     start_cohort,
     wait_final,
+    warm_up,
 )
 from bench.context import BenchContext
 from bench.fleet import OPERATORS_MAX, operators_needed
@@ -51,6 +52,7 @@ CALLS_PER_START = 3.0
 FLEET_QUOTA_SHARE = 0.7
 START_RATE_GUESS = 12.0  # sessions/s the first step plans with; later steps use the measured
 LATE_STOP_MS = 2000.0
+BUDGET_REASONS = ("kwh_budget", "price_budget")
 SANDBOX_PRODUCTION = "on"  # core/worker_options.py: the production default
 
 Progress = Callable[[str], None]
@@ -155,7 +157,9 @@ def held(step: dict[str, Any]) -> list[str]:
         out.append("sessions still open at the deadline")
     if step["beyond_hard_cap"]:
         out.append(f"{step['beyond_hard_cap']} beyond the hard cap")
-    not_budget = sum(v for k, v in step["stop_classes"].items() if k != "measured")
+    # chargepay's own stops end a session for its kWh or its price budget; anything else
+    # (Monta's hard cap, no energy, unfinished) is a session chargepay did not stop.
+    not_budget = sum(v for k, v in step["reasons"].items() if k not in BUDGET_REASONS)
     if not_budget:
         out.append(f"{not_budget} sessions not stopped by chargepay at budget")
     if step["uncollected_minor_total"]:
@@ -176,6 +180,8 @@ async def capacity_step(n: int, rate: float) -> dict[str, Any]:
     )
     r = await open_stack(scale, ops, math.ceil(n / ops), SANDBOX_PRODUCTION)
     try:
+        warm = await warm_up(r)
+        tag = f"c{n}"
         t0 = time.time()
         window = n / rate
         plan_end = t0 + window + HOLD_S
@@ -188,10 +194,10 @@ async def capacity_step(n: int, rate: float) -> dict[str, Any]:
         load0 = load_average()
         cpu = cpu_window(r)
         s2s0 = await read_schedule_to_start(r.ctx.http, r.ctx.stack.temporal_metrics_url)
-        sampler = Sampler(r, lambda: r.terminals).start()
-        cohort = await start_cohort(r, f"c{n}", n, "ac", charge, rate)
+        sampler = Sampler(r, lambda: r.terminals_of(tag)).start()
+        cohort = await start_cohort(r, tag, n, "ac", charge, rate)
         say(f"capacity {n}: started {len(cohort.started)} at {cohort.start_rate}/s")
-        final = await wait_final(r, r.terminals, plan_end + window + GRACE_S)
+        final = await wait_final(r, r.terminals_of(tag), plan_end + window + GRACE_S)
         await sampler.stop()
         cpu_fig = cpu.close()
         s2s1 = await read_schedule_to_start(r.ctx.http, r.ctx.stack.temporal_metrics_url)
@@ -203,6 +209,7 @@ async def capacity_step(n: int, rate: float) -> dict[str, Any]:
             "open_peak": sampler.peak_open(),
             "at_peak": sampler.at_peak(),
             "operators": ops,
+            "warm_up_sessions": len(warm.started),
             "scale": scale.describe(),
             "planned_start_rate_per_s": round(rate, 2),
             "start_rate_per_s": cohort.start_rate,
@@ -317,6 +324,8 @@ async def recovery_run(victim: str) -> dict[str, Any]:
     )
     r = await open_stack(RECOVERY_SCALE, ops, math.ceil(RECOVERY_OPEN / ops), SANDBOX_PRODUCTION)
     try:
+        await warm_up(r)
+        tag = f"r{victim}"
         t0 = time.time()
         plan_end = t0 + RECOVERY_OPEN / START_RATE_GUESS + HOLD_S
 
@@ -324,7 +333,7 @@ async def recovery_run(victim: str) -> dict[str, Any]:
             return plan_end + (i / RECOVERY_OPEN) * STOP_WINDOW_S - now
 
         load0 = load_average()
-        cohort = await start_cohort(r, f"r{victim}", RECOVERY_OPEN, "ac", charge, START_RATE_GUESS)
+        cohort = await start_cohort(r, tag, RECOVERY_OPEN, "ac", charge, START_RATE_GUESS)
         t_control = plan_end - CONTROL_BEFORE_WINDOW_S
         t_kill = plan_end + KILL_INTO_WINDOW_S
         await asyncio.sleep(max(0.0, t_kill - time.time()))
@@ -332,7 +341,7 @@ async def recovery_run(victim: str) -> dict[str, Any]:
         t_kill = time.time()
         kill(r.ctx.stack, name)
         say(f"recovery: SIGKILL {name}")
-        final = await wait_final(r, r.terminals, plan_end + STOP_WINDOW_S + GRACE_S)
+        final = await wait_final(r, r.terminals_of(tag), plan_end + STOP_WINDOW_S + GRACE_S)
         load1 = load_average()
         tls = await timelines(r.ctx, cohort.started)
         outs = await outcomes(r, cohort)
@@ -387,7 +396,8 @@ async def part_recovery() -> dict[str, Any]:
 ONE_X = Scale(time_scale=1.0, meter_interval_s=60.0, webhook_interval_s=2.0)
 CALIBRATE_S = 120.0
 CALIBRATE_RATE = 0.15
-CHECK_S = 240.0
+# The check starts sessions for a whole quota window, so the window it is judged on is full.
+CHECK_S = 600.0
 # AC (11 kW) charges of six minutes, just above the smallest budget chargepay accepts (1
 # kWh). At 50 kW DC a 60 s meter interval moves 0.8 kWh between readings, and Monta's
 # hard cap ends a 1 kWh charge before any reading crosses chargepay's stop line.

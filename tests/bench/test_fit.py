@@ -113,7 +113,8 @@ def step(**over: object) -> dict[str, object]:
         "start_failed": 0,
         "all_final": True,
         "beyond_hard_cap": 0,
-        "stop_classes": {"measured": 1000},
+        "stop_classes": {"measured": 990, "not_budget": 10},
+        "reasons": {"kwh_budget": 990, "price_budget": 10},
         "uncollected_minor_total": 0,
         "monta_429": 0,
         "stop_latency_ms": {"p99": 400.0},
@@ -124,7 +125,7 @@ def step(**over: object) -> dict[str, object]:
 def test_a_step_holds_only_when_every_condition_holds() -> None:
     assert held(step()) == []
     assert held(step(open_peak=900)) == ["open peak 900 < 1000"]
-    assert held(step(stop_classes={"measured": 990, "not_budget": 10})) == [
+    assert held(step(reasons={"kwh_budget": 990, "None": 10})) == [
         "10 sessions not stopped by chargepay at budget"
     ]
     assert held(step(stop_latency_ms={"p99": 2500.0})) == ["stop p99 2500.0 ms > 2000 ms"]
