@@ -22,6 +22,13 @@ from bench.plot import plot_capacity
 # budget (it stops at the step the budget cannot fit, and says so).
 PARTS = ("rss", "recovery", "repeats", "one_x", "capacity")
 BUDGET_S = 88 * 60.0
+PART_KEY = {
+    "rss": "rss_mb_per_1000_open",
+    "recovery": "recovery_s",
+    "repeats": "repeats",
+    "one_x": "one_x",
+    "capacity": "capacity",
+}
 
 DEFINITIONS: dict[str, str] = {
     "rss_mb_per_1000_open": (
@@ -129,7 +136,7 @@ def stamp(doc: Mapping[str, Any]) -> str:
 
 
 def write(doc: Mapping[str, Any], out_dir: Path, chosen: Sequence[str]) -> Path:
-    suffix = "full" if list(chosen) == list(PARTS) else "full-" + "-".join(chosen)
+    suffix = "full" if set(chosen) == set(PARTS) else "full-" + "-".join(chosen)
     path = out_dir / f"{stamp(doc)}-{suffix}.json"
     out_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, default=str) + "\n")
@@ -146,11 +153,15 @@ def merge(docs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["git_dirty"] = any(d.get("git_dirty") for d in docs)
     out["merged_from"] = [stamp(d) for d in docs]
     for d in docs:
-        for name in d["parts"]:
-            out["parts"].append(name)
+        # A part counts where its figures are in the file (a run stopped early lists the
+        # parts it was asked for); a later file's part replaces an earlier one's.
+        for name in (n for n in d["parts"] if PART_KEY[n] in d):
+            if name not in out["parts"]:
+                out["parts"].append(name)
             out["part_git_sha"][name] = d.get("git_sha")
         for k in ("definitions", "part_wall_s", "part_loadavg"):
-            out[k].update(d.get(k, {}))
+            out[k].update({n: v for n, v in d.get(k, {}).items() if n in out["parts"] or
+                           n in PART_KEY.values()})  # fmt: skip
         for key in DEFINITIONS:
             if key in d:
                 out[key] = d[key]

@@ -163,6 +163,10 @@ def test_merge_joins_parts_and_keeps_each_commit() -> None:
     b = {"date": "2026-12-06T16:10:00+00:00", "git_sha": "bbb", "git_dirty": False,
          "parts": ["one_x"], "definitions": {"one_x": "d"}, "part_wall_s": {"one_x": 20.0},
          "one_x": {"check": {}}}  # fmt: skip
+    stopped = {**a, "git_sha": "ccc", "parts": ["rss", "capacity"]}  # stopped after rss
+    out = merge([stopped, b])
+    assert out["parts"] == ["rss", "one_x"]
+    assert out["part_git_sha"] == {"rss": "ccc", "one_x": "bbb"}
     out = merge([a, b])
     assert out["parts"] == ["rss", "one_x"]
     assert out["part_git_sha"] == {"rss": "aaa", "one_x": "bbb"}
