@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -152,6 +153,7 @@ async def open_stack(scale: Scale, operators: int, points_per_kind: int, sandbox
 async def close_stack(r: Running) -> None:
     await r.ctx.aclose()
     await asyncio.to_thread(r.ctx.stack.stop)
+    shutil.rmtree(r.work, ignore_errors=True)  # a 10,000-session SQLite store is large
 
 
 def terminal_of(tag: str, j: int) -> str:
