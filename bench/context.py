@@ -90,10 +90,5 @@ class BenchContext:
 
 
 def api_metrics_urls(ctx: BenchContext) -> list[str]:
-    """Every API replica's /metrics (each counts only its own requests). The stack keeps the
-    replicas' ports to itself; the bench reads them rather than change devstack."""
-    ports = getattr(ctx.stack, "_api_ports", {})
-    metrics = [m for _, (_, m) in sorted(ports.items())]
-    if not metrics:  # a single API without ingress serves the stack's own metrics port
-        return [ctx.stack.api_metrics_url]
-    return [f"http://127.0.0.1:{m}/metrics" for m in metrics]
+    """Every API replica's /metrics (each counts only its own requests)."""
+    return ctx.stack.api_metrics_urls

@@ -1,4 +1,5 @@
-"""What a run measures: time scale, Monta cadences and the phases of `--quick` / `--full`."""
+"""What a run measures: time scale, Monta cadences and the phases of `--quick` / `--tiny`
+(the full run's parts are bench/parts.py)."""
 
 from __future__ import annotations
 
@@ -71,23 +72,6 @@ def quick() -> Plan:
         throughput_sessions=200,
         throughput_concurrency=100,
         phase_timeout_s=240.0,
-    )
-
-
-def full() -> Plan:
-    """10 / 100 / 500 open sessions at AC and at DC power, 30x so 500 starts fit in a charge."""
-    phases = tuple(
-        OpenPhase(f"open-{n}-{kind}", n, {kind: 1.0})
-        for n in (10, 100, 500)
-        for kind in ("ac", "dc")
-    )
-    return Plan(
-        mode="full",
-        time_scale=30.0,
-        open_phases=phases,
-        throughput_sessions=600,
-        throughput_concurrency=200,
-        phase_timeout_s=900.0,
     )
 
 

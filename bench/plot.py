@@ -50,3 +50,71 @@ def plot(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
     fig.savefig(png, dpi=100)
     plt.close(fig)
     return [png]
+
+
+CAPACITY_PANELS = (
+    ("stop latency p99 (ms)", lambda s: _dig(s, ("stop_latency_ms", "p99"))),
+    ("workflow-task schedule-to-start p99 (ms)",
+     lambda s: s.get("workflow_task_schedule_to_start_p99_ms")),
+    ("worker RSS at peak (MB, 2 processes)", lambda s: _dig(s, ("at_peak", "worker_rss_mb"))),
+    ("cores busy over the step", None),
+)  # fmt: skip
+
+
+def plot_capacity(doc: Mapping[str, Any], png: Path) -> list[Path]:
+    """The capacity ramp: one point per step, hollow where the step did not hold."""
+    steps = (doc.get("capacity") or {}).get("steps") or []
+    if not steps:
+        return []
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("[bench] matplotlib missing: no plot", flush=True)
+        return []
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    xs = [s["open_target"] for s in steps]
+    for ax, (title, get) in zip(axes.flat, CAPACITY_PANELS, strict=True):
+        if get is None:
+            roles = sorted({r for s in steps for r in (s["cpu"].get("cores_by_role") or {})})
+            for role in [*roles, "other_cores"]:
+                ys = [
+                    s["cpu"].get(role) if role == "other_cores"
+                    else (s["cpu"].get("cores_by_role") or {}).get(role)
+                    for s in steps
+                ]  # fmt: skip
+                ax.plot(xs, ys, marker="o", label=role)
+            ax.legend(fontsize=7)
+        else:
+            ys = [get(s) for s in steps]
+            ax.plot(xs, ys, color="tab:blue")
+            for x, y, s in zip(xs, ys, steps, strict=True):
+                face = "tab:blue" if s["held"] else "white"
+                ax.plot([x], [y], marker="o", markerfacecolor=face, color="tab:blue")
+        ax.set_title(title, fontsize=10)
+        ax.set_xscale("log")
+        ax.set_xlabel("open sessions (step)")
+    held = (doc.get("capacity") or {}).get("max_open_held")
+    fig.suptitle(f"chargepay capacity ramp {doc.get('date')}: max open held {held}")
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    return [png]
+
+
+def main() -> None:
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m bench.plot", description="the capacity plot")
+    p.add_argument("results", type=Path)
+    p.add_argument("png", type=Path)
+    args = p.parse_args()
+    print(plot_capacity(json.loads(args.results.read_text()), args.png))
+
+
+if __name__ == "__main__":
+    main()

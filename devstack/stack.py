@@ -60,6 +60,14 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.payments}"
 
     @property
+    def api_metrics_urls(self) -> list[str]:
+        """Each API replica's /metrics (each counts only its own requests), in replica
+        order; a single API without ingress serves the stack's own metrics port."""
+        if not self._api_ports:
+            return [self.api_metrics_url]
+        return [f"http://127.0.0.1:{m}/metrics" for _, (_, m) in sorted(self._api_ports.items())]
+
+    @property
     def temporal_metrics_url(self) -> str | None:
         port = self.config.temporal_metrics_port
         return None if port is None else f"http://127.0.0.1:{port}/metrics"
