@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from activities.payments.stripe_adapter import StripeGateway
 from tests.payments.backends import Backend, emulator_backend, stripe_backend
 from tests.payments.stripe_stub import StripeStub, stripe_stub_server
 from tests.support.acquirer import AcquirerEmulator, acquirer_emulator
@@ -62,3 +63,13 @@ def stripe_stub(_stripe_stub_server: StripeStub) -> Iterator[StripeStub]:
     _stripe_stub_server.reset()
     yield _stripe_stub_server
     _stripe_stub_server.reset()
+
+
+@pytest_asyncio.fixture
+async def gateway(stripe_stub: StripeStub) -> AsyncIterator[StripeGateway]:
+    """The Stripe adapter against the in-process stub."""
+    gw = StripeGateway("sk_test_stub", stripe_stub.url, timeout_s=5.0)
+    try:
+        yield gw
+    finally:
+        await gw.aclose()

@@ -6,11 +6,9 @@ currency. Then the adapter, over real HTTP against the Stripe stub: what it send
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-import pytest_asyncio
 
 from activities.payments import errors as e
 from activities.payments import stripe_currency as sc
@@ -94,15 +92,6 @@ def test_stripe_decimals_follow_the_table() -> None:
 
 
 # ---------------------------------------------------------------- the adapter, over HTTP
-
-
-@pytest_asyncio.fixture
-async def gateway(stripe_stub: StripeStub) -> AsyncIterator[StripeGateway]:
-    gw = StripeGateway("sk_test_stub", stripe_stub.url, timeout_s=5.0)
-    try:
-        yield gw
-    finally:
-        await gw.aclose()
 
 
 async def test_isk_is_sent_and_read_in_stripe_two_decimals(

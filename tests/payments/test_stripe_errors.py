@@ -7,10 +7,8 @@ key (401/403) is retryable and logged as a credential problem; the capture ceili
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from activities.payments import errors as e
 from activities.payments import stripe_intents as si
@@ -21,15 +19,6 @@ from tests.payments.stripe_stub import Script, StripeStub, stripe_error
 from workflows.contracts import CaptureInput, VoidInput
 
 PI = "pi_stub_1"
-
-
-@pytest_asyncio.fixture
-async def gateway(stripe_stub: StripeStub) -> AsyncIterator[StripeGateway]:
-    gw = StripeGateway("sk_test_stub", stripe_stub.url, timeout_s=5.0)
-    try:
-        yield gw
-    finally:
-        await gw.aclose()
 
 
 def capture_of(minor: int, key: str = "wf-1/capture", currency: str = "EUR") -> CaptureInput:

@@ -5,10 +5,7 @@ listed, Stripe's statuses map to the protocol's, and every page is read."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest_asyncio
 
 from activities.payments import stripe_holds
 from activities.payments.stripe_adapter import CAPABILITIES, StripeGateway
@@ -18,15 +15,6 @@ from workflows.contracts import AuthorizeInput
 
 NOW = int(time.time())
 MARKED = {"chargepay_hold": "session-alpha-t1-x/authorize"}
-
-
-@pytest_asyncio.fixture
-async def gateway(stripe_stub: StripeStub) -> AsyncIterator[StripeGateway]:
-    gw = StripeGateway("sk_test_stub", stripe_stub.url, timeout_s=5.0)
-    try:
-        yield gw
-    finally:
-        await gw.aclose()
 
 
 def _since(seconds_ago: int) -> datetime:
