@@ -10,7 +10,7 @@ from workflows.session_data import SessionData
 from workflows.session_deadlines import stop_deadline
 
 # An increment failed: the session stops at its hold before the next reading could be late.
-_FAILED = ("declined", "unsupported", "unanswered")
+_FAILED = ("declined", "unsupported", "unanswered", "scheme_rule")
 
 
 def watch_facts(data: SessionData, config: SessionConfig, now: datetime) -> Facts:

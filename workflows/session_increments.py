@@ -1,11 +1,12 @@
 """The session's side of incremental authorization: ask for an increment when
 workflows/increments.py says it is due, and keep what the acquirer answered.
 
-An increment that fails (declined, unsupported, unanswered within `increment_timeout_s`)
-ends increments for the session: it then stops at the hold it has, as without them. Each
-increment has its own idempotency key (`increment/<n>`), and a failed one is never asked
-again under a new key, so a timeout after the acquirer committed cannot raise the hold
-twice; the capture stays within the hold the session knows. Workflow code only.
+An increment that fails (declined, unsupported, unanswered within `increment_timeout_s`),
+or that a card-scheme rule forbids (workflows/scheme_rules.py), ends increments for the
+session: it then stops at the hold it has, as without them. Each increment has its own
+idempotency key (`increment/<n>`), and a failed one is never asked again under a new key,
+so a timeout after the acquirer committed cannot raise the hold twice; the capture stays
+within the hold the session knows. Workflow code only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from workflows.contracts import (
 )
 from workflows.decide import ENDED_STATES, Facts, overshoot_kwh, projected_price_minor
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
+from workflows.scheme_rules import refusing_rule
 from workflows.session_attributes import upsert_hold_expiry
 from workflows.session_data import SessionData
 from workflows.session_facts import watch_facts
@@ -83,6 +85,9 @@ async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts)
         return
     if not auth.supports_increment:
         data.increments_ended = "unsupported"
+        return
+    if refusing_rule(auth, workflow.now()) is not None:
+        data.increments_ended = "scheme_rule"
         return
     number = len(data.increments) + 1
     try:

@@ -68,11 +68,16 @@ def _error(response: httpx.Response) -> e.PaymentError:
     return _ERRORS.get(kind, e.PaymentRequestInvalid)(message)
 
 
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def _authorization(body: dict[str, Any]) -> Authorization:
     return Authorization(
         authorization_id=body["id"],
         amount=Money(amount_minor=body["amount_minor"], currency=body["currency"]),
         expires_at=datetime.fromisoformat(body["expires_at"]),
+        authorized_at=_instant(body.get("created_at")),
         card_brand=body.get("card_brand"),
         card_last4=body.get("card_last4"),
         card_present=bool(body.get("card_present", True)),

@@ -131,6 +131,7 @@ def to_authorization(pi: dict[str, Any], card: CardDetails, *, card_present: boo
         authorization_id=str(pi["id"]),
         amount=authorized_money(pi),
         expires_at=expires_at,
+        authorized_at=datetime.fromtimestamp(int(pi["created"]), UTC),
         card_brand=card.brand.upper() if card.brand else None,
         card_last4=card.last4,
         card_present=present,

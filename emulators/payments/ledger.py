@@ -174,8 +174,16 @@ class Ledger:
         return hold
 
     def increment(self, hold_id: str, extra_minor: int, currency: str, key: str) -> Hold:
-        """Raise the hold by `extra_minor`; the expiry does not move (Visa rule)."""
+        """Raise the hold by `extra_minor`; the expiry does not move (Visa rule). A
+        card-present hold grows only on the UTC day it was created (a scheme rule one
+        acquirer's EV charging spec states; docs/increments.md#scheme-rules)."""
         hold = self._open(hold_id, currency)
+        if hold.card_present and self._now().date() != hold.created_at.date():
+            raise AcquirerError(
+                422,
+                "increment_unsupported",
+                f"{hold_id} is card-present: it can grow only on the day it was created",
+            )
         hold.amount_minor += extra_minor
         hold.increments.append(
             {

@@ -77,6 +77,9 @@ async def test_authorize_card_not_present(backend: Backend) -> None:
     assert auth.card_last4 == "4242"
     # card-not-present holds live longer (7 days vs 48 h) and the result says so
     assert auth.expires_at > present.expires_at
+    # when the acquirer created each hold, for the scheme rules on increments
+    assert present.authorized_at is not None and auth.authorized_at is not None
+    assert present.authorized_at <= auth.authorized_at < auth.expires_at
     truth = backend.truth(auth.authorization_id)
     assert (truth.status, truth.authorized_minor) == ("open", 3000)
 

@@ -48,6 +48,7 @@ class FakeWorld:
     increment_hang_until: float | None = None
     holds: dict[str, Money] = field(default_factory=dict)  # authorization id -> its amount
     increment_answers: dict[str, c.Authorization] = field(default_factory=dict)  # by key
+    hold_created_at: datetime | None = None  # the acquirer's creation time, when it gives one
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def names(self) -> list[str]:
@@ -152,6 +153,7 @@ class FakeWorld:
                 authorization_id=auth_id,
                 amount=amount,
                 expires_at=now() + timedelta(seconds=self.hold_wall_s),
+                authorized_at=self.hold_created_at,
                 card_brand="VISA",
                 card_last4="1234",
                 supports_increment=self.supports_increment,

@@ -157,6 +157,33 @@ async def test_a_failed_increment_stops_at_the_current_hold(
     assert world.names().count(c.MONTA_STOP_CHARGE) == 1
 
 
+@pytest.mark.parametrize(("created_days_ago", "ended"), [(1, "scheme_rule"), (0, None)])
+async def test_a_card_present_hold_from_an_earlier_day_is_not_incremented(
+    temporal_env: WorkflowEnvironment, created_days_ago: int, ended: str | None
+) -> None:
+    """Card-present increments the same day only (workflows/scheme_rules.py): a terminal
+    hold the acquirer created yesterday is not incremented, and the session stops at it."""
+    world = FakeWorld(
+        supports_increment=True, hold_created_at=now() - timedelta(days=created_days_ago)
+    )
+    async with session_worker(temporal_env.client, world) as queue:
+        handle, car = await _started(temporal_env, world, queue)
+        await car.hour(increments=0)
+        await car.hour(increments=0)
+        status = await car.hour()  # 34 kWh: an increment is due
+        if ended is None:  # today's hold grows
+            await wait_status(handle, lambda s: len(s.increments) == 1)
+            await car.completed(2400)
+            assert _increments(world) and (await handle.result()).increments_ended is None
+            return
+        status = await wait_status(handle, lambda s: s.state == "stopping")
+        await car.completed(2340)
+        result: SessionStatus = await handle.result()
+    assert status.increments_ended == ended and _increments(world) == []
+    assert result.authorized is not None and result.authorized.amount_minor == 2500
+    assert result.captured is not None and result.captured.amount_minor == 2340
+
+
 async def test_an_increment_whose_answer_was_lost_is_not_asked_twice(
     temporal_env: WorkflowEnvironment,
 ) -> None:

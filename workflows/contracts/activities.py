@@ -195,6 +195,7 @@ class Authorization(_Model):
     authorization_id: str
     amount: Money  # authorized (held) amount
     expires_at: datetime
+    authorized_at: datetime | None = None  # when the acquirer created the hold, if it says
     card_brand: str | None = None
     card_last4: str | None = None
     card_present: bool = True

@@ -167,7 +167,7 @@ class SessionStatus(BaseModel):
     # instant): lets the API skip a webhook that would only repeat it (api/signal_sender).
     charge_state: str | None = None
     # Incremental authorization: each increment, and why no more are asked (None: they may
-    # be; "declined", "unsupported", "unanswered" or "ceiling").
+    # be; "declined", "unsupported", "unanswered", "scheme_rule" or "ceiling").
     increments: list[HoldIncrement] = []
     increments_ended: str | None = None
     # Idle fees (docs/idle-fees.md): the rules, and idle time so far (settled once captured).
