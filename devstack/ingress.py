@@ -12,6 +12,10 @@ from devstack.envfile import REPO
 from devstack.procs import Proc, spawn
 
 TEMPLATE = REPO / "deploy" / "nginx" / "chargepay.conf.template"
+# nginx's passive health check off: at its defaults one slow answer takes a replica out for
+# 10 s, and under load both then answer 502 to everyone (docs/production.md#ingress). A
+# replica that refuses the connection still passes the request to the next one.
+UPSTREAM_PARAMS = "max_fails=0"
 NGINX_MISSING = "nginx is not installed: `apt-get install nginx` (Debian's package)"
 
 
@@ -25,7 +29,7 @@ def render(listen_port: int, upstream_ports: list[int], rate: str) -> str:
     """The template with the stack's ports, as nginx's official image renders it."""
     values = {
         "CHARGEPAY_INGRESS_UPSTREAMS": "\n".join(
-            f"    server 127.0.0.1:{port};" for port in upstream_ports
+            f"    server 127.0.0.1:{port} {UPSTREAM_PARAMS};" for port in upstream_ports
         ),
         "CHARGEPAY_INGRESS_LISTEN": f"127.0.0.1:{listen_port}",
         "CHARGEPAY_INGRESS_RATE": rate,

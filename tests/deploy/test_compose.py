@@ -10,6 +10,7 @@ import pytest
 from temporalio.common import SearchAttributeIndexedValueType
 
 from codec.server import build_codec_router
+from devstack.ingress import UPSTREAM_PARAMS
 from settings import Settings
 from tests.deploy.compose_file import REPO, compose, default_value, env, is_interpolated, services
 from workflows.search_attributes import ALL
@@ -112,7 +113,7 @@ def test_the_ingress_is_the_one_public_door() -> None:
     [mount] = ingress["volumes"]
     assert mount.split(":")[0] == "./deploy/nginx/chargepay.conf.template"
     assert (REPO / "deploy" / "nginx" / "chargepay.conf.template").is_file()
-    assert env("ingress")["CHARGEPAY_INGRESS_UPSTREAMS"] == "server api:8000;"
+    assert env("ingress")["CHARGEPAY_INGRESS_UPSTREAMS"] == f"server api:8000 {UPSTREAM_PARAMS};"
     [published] = ingress["ports"]
     assert default_value(published) == "8000:80", "the public port the README's curl uses"
 
