@@ -21,7 +21,7 @@ from typing import Literal
 from core.clock import Clock
 from core.idle_rules import IdleFeeRule
 from workflows.contracts import ChargeSnapshot, Tariff
-from workflows.contracts.idle import IdleFee, IdleRules
+from workflows.contracts.idle import IdleFee, IdleRules, IdleSource
 
 _MINUTE = Decimal("0.01")
 # A charge on its way to `completed`; with `stoppedAt` known, no energy flows any more.
@@ -32,25 +32,23 @@ def idle_rules(tariff: Tariff, rule: IdleFeeRule | None) -> IdleRules | None:
     """The rules for a session: Monta's price group's idle fee, else the operator's for the
     point, else none. `rule.release_detection` says what ends idle time either way."""
     ends_at = "released" if rule is not None and rule.release_detection else "completed"
+    chosen: tuple[IdleSource, int, int, int]  # source, per minute, grace, cap
     if tariff.idle_per_minute_minor > 0:
-        return IdleRules(
-            source="monta",
-            per_minute_minor=tariff.idle_per_minute_minor,
-            grace_minutes=tariff.idle_after_minutes,
-            cap_minor=tariff.idle_cap_minor,
-            vat_rate=tariff.vat_rate,
-            ends_at=ends_at,
-        )
-    if rule is not None and rule.per_minute_minor > 0:
-        return IdleRules(
-            source="chargepay",
-            per_minute_minor=rule.per_minute_minor,
-            grace_minutes=rule.grace_minutes,
-            cap_minor=rule.cap_minor,
-            vat_rate=tariff.vat_rate,
-            ends_at=ends_at,
-        )
-    return None
+        fee = tariff.idle_per_minute_minor, tariff.idle_after_minutes, tariff.idle_cap_minor
+        chosen = ("monta", *fee)
+    elif rule is not None and rule.per_minute_minor > 0:
+        chosen = ("chargepay", rule.per_minute_minor, rule.grace_minutes, rule.cap_minor)
+    else:
+        return None
+    source, per_minute_minor, grace_minutes, cap_minor = chosen
+    return IdleRules(
+        source=source,
+        per_minute_minor=per_minute_minor,
+        grace_minutes=grace_minutes,
+        cap_minor=cap_minor,
+        vat_rate=tariff.vat_rate,
+        ends_at=ends_at,
+    )
 
 
 def reserve_net_minor(rules: IdleRules | None, expected_minutes: int) -> int:
