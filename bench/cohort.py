@@ -33,7 +33,7 @@ from bench.load import (
     start_session,
 )
 from bench.machine import load_average, total_rss_mb
-from bench.open_phase import session_config
+from bench.open_phase import session_config, session_facts
 from bench.phase_cpu import CpuWindow
 from bench.plan import Plan
 from bench.throughput import stack_pids
@@ -179,6 +179,14 @@ class Cohort:
     t0: float
     t_started: float
 
+    @classmethod
+    def of(cls, tag: str, results: list[Started | StartFailed], t0: float) -> Cohort:
+        """The cohort whose starts answered `results`, started from `t0` until now."""
+        started = [x for x in results if isinstance(x, Started)]
+        return cls(
+            tag, started, [x for x in results if isinstance(x, StartFailed)], t0, time.time()
+        )
+
     def failures(self) -> dict[str, Any]:
         """Failed starts by HTTP status (0: no answer), with the first answer of each."""
         by: dict[str, int] = {}
@@ -224,13 +232,7 @@ async def start_cohort(
     t0 = time.time()
     concurrency = start_concurrency(rate, r.scale)
     results = await gather_bounded(concurrency, [partial(one, i) for i in range(n)])
-    return Cohort(
-        tag,
-        [x for x in results if isinstance(x, Started)],
-        [x for x in results if isinstance(x, StartFailed)],
-        t0,
-        time.time(),
-    )
+    return Cohort.of(tag, results, t0)
 
 
 WARM_TAG = "warm"
@@ -360,17 +362,7 @@ async def outcomes(r: Running, cohort: Cohort) -> dict[str, Any]:
     statuses = await gather_bounded(
         RESULT_CONCURRENCY, [partial(final_status, r.ctx, s.session_id) for s in cohort.started]
     )
-    facts = {
-        s.session_id: truth.SessionFacts(
-            session_id=s.session_id,
-            kind=s.planned.kind,
-            hold_id=s.hold_id,
-            state=st.state if st else "unfinished",
-            reason=st.reason if st else None,
-            kwh_budget=st.kwh_budget if st else None,
-        )
-        for s, st in zip(cohort.started, statuses, strict=True)
-    }
+    facts = session_facts(cohort.started, statuses)
     monta, acquirer = await r.ctx.monta_truth(), await r.ctx.acquirer_truth()
     holds = {h["id"]: h for h in acquirer["holds"]}
     charges = [c for c in monta["charges"] if c.get("partnerExternalId") in facts]

@@ -238,11 +238,11 @@ async def run_open_phase(
     }
 
 
-def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
-    """Numbers of one open phase from ground truth (see truth.DEFINITIONS)."""
-    started: list[Started] = raw["started"]
-    statuses: list[SessionStatus | None] = raw["statuses"]
-    facts = {
+def session_facts(
+    started: list[Started], statuses: list[SessionStatus | None]
+) -> dict[str, truth.SessionFacts]:
+    """What truth.outcomes needs of each started session, by id, from its final status."""
+    return {
         s.session_id: truth.SessionFacts(
             session_id=s.session_id,
             kind=s.planned.kind,
@@ -253,6 +253,13 @@ def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[st
         )
         for s, st in zip(started, statuses, strict=True)
     }
+
+
+def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[str, Any]:
+    """Numbers of one open phase from ground truth (see truth.DEFINITIONS)."""
+    started: list[Started] = raw["started"]
+    statuses: list[SessionStatus | None] = raw["statuses"]
+    facts = session_facts(started, statuses)
     holds = {h["id"]: h for h in raw["acquirer"]["holds"]}
     charges = [c for c in raw["monta"]["charges"] if c.get("partnerExternalId") in facts]
     outs = truth.outcomes(

@@ -425,13 +425,7 @@ async def start_paced(
         return await start_session(r.ctx, terminal, key, f"{tag}x", p)
 
     results = await asyncio.gather(*(one(i) for i in range(n)))
-    return Cohort(
-        tag,
-        [x for x in results if isinstance(x, Started)],
-        [x for x in results if isinstance(x, StartFailed)],
-        t0,
-        time.time(),
-    )
+    return Cohort.of(tag, list(results), t0)
 
 
 def quota_share(requests: list[dict[str, Any]]) -> dict[str, Any]:

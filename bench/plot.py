@@ -21,7 +21,8 @@ def _dig(d: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return cur
 
 
-def plot(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
+def _pyplot() -> Any:
+    """matplotlib's pyplot drawing to files, or None (said once) where it is missing."""
     try:
         import matplotlib
 
@@ -29,6 +30,13 @@ def plot(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
         import matplotlib.pyplot as plt
     except ImportError:
         print("[bench] matplotlib missing: no plot", flush=True)
+        return None
+    return plt
+
+
+def plot(doc: Mapping[str, Any], out_dir: Path) -> list[Path]:
+    plt = _pyplot()
+    if plt is None:
         return []
     fig, axes = plt.subplots(2, 2, figsize=(11, 7))
     kinds = sorted({"+".join(sorted(p["mix"])) for p in doc["phases"]})
@@ -66,13 +74,8 @@ def plot_capacity(doc: Mapping[str, Any], png: Path) -> list[Path]:
     steps = (doc.get("capacity") or {}).get("steps") or []
     if not steps:
         return []
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("[bench] matplotlib missing: no plot", flush=True)
+    plt = _pyplot()
+    if plt is None:
         return []
     fig, axes = plt.subplots(2, 2, figsize=(11, 7))
     xs = [s["open_target"] for s in steps]
