@@ -15,13 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.stack import RunningStack, hold_start_body, running_stack
+from tests.api.idle_stack import idle_fee_stack
+from tests.api.stack import RunningStack, hold_start_body
 from tests.api.support import auth
-from tests.support.processes import REPO
 
 pytestmark = pytest.mark.timeout(600)
 
-SCALE = 60.0  # one wall second is one real minute
 HOLD = 5000
 # Operator rules per charge point. 101, 104 and 201 detect the unplug (the emulator's seed),
 # 102 does not; 103's price group (12) has Monta's own idle fee: 10/min after 30 min.
@@ -52,15 +51,9 @@ release_detection = true
 
 @pytest.fixture(scope="module")
 def stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    operators = tmp_path_factory.mktemp("idle") / "operators.toml"
-    operators.write_text((REPO / "config/operators.toml").read_text() + RULES)
-    env = {
-        "CHARGEPAY_OPERATORS_FILE": str(operators),
-        # The session must not stop a full car before it leaves: the car decides here.
-        "CHARGEPAY_PAUSED_TIMEOUT_S": "14400",
-        "CHARGEPAY_RECEIPT_LINK_SECRETS": "idle-fee-receipt-link-secret-000001",
-    }
-    with running_stack(log_dir, time_scale=SCALE, env=env) as s:
+    secret = "idle-fee-receipt-link-secret-000001"
+    work = tmp_path_factory.mktemp("idle")
+    with idle_fee_stack(log_dir, work, RULES, CHARGEPAY_RECEIPT_LINK_SECRETS=secret) as s:
         yield s
 
 

@@ -15,12 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.stack import RunningStack, hold_start_body, running_stack
-from tests.support.processes import REPO
+from tests.api.idle_stack import idle_fee_stack
+from tests.api.stack import RunningStack, hold_start_body
 
 pytestmark = pytest.mark.timeout(600)
 
-SCALE = 60.0  # one wall second is one real minute
 NEVER = "1000000000"
 # 104 detects the unplug; its fee caps at 300 net (375 gross) after 15 minutes.
 RULES = """
@@ -34,17 +33,9 @@ STAY_S = 300  # the car leaves 5 minutes after the stop: 100 net, 125 gross
 
 @pytest.fixture(scope="module")
 def stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    operators = tmp_path_factory.mktemp("idle-unseen") / "operators.toml"
-    operators.write_text((REPO / "config/operators.toml").read_text() + RULES)
-    env = {
-        "CHARGEPAY_OPERATORS_FILE": str(operators),
-        "CHARGEPAY_PAUSED_TIMEOUT_S": "14400",
-        # No poll of the watcher's reaches the session: only its own read can.
-        "CHARGEPAY_WATCHER_INTERVAL_S": NEVER,
-        "CHARGEPAY_WATCHER_FAST_INTERVAL_S": NEVER,
-        "CHARGEPAY_WATCHER_SLOW_INTERVAL_S": NEVER,
-    }
-    with running_stack(log_dir, time_scale=SCALE, env=env) as s:
+    # No poll of the watcher's reaches the session: only its own read can.
+    quiet = {f"CHARGEPAY_WATCHER_{name}INTERVAL_S": NEVER for name in ("", "FAST_", "SLOW_")}
+    with idle_fee_stack(log_dir, tmp_path_factory.mktemp("idle-unseen"), RULES, **quiet) as s:
         yield s
 
 
