@@ -16,6 +16,7 @@ from core.money import Money
 from core.operators import Operator
 from settings import Settings
 from workflows import contracts as c
+from workflows import increments
 from workflows.budget import Budget, BudgetRejected, compute_budget, gross
 from workflows.contracts import SessionConfig
 from workflows.contracts.idle import IdleEnd, IdleRules, IdleSource
@@ -84,6 +85,9 @@ class Quote(BaseModel):
     # With increments on (docs/increments.md): the largest the hold may grow to; the
     # budget's Monta caps are then set from it.
     increment_ceiling: Money | None = None
+    # With the operator's first hold set: what a token (card-not-present) start for
+    # `amount` blocks first; without an amount, the first hold itself.
+    first_hold: Money | None = None
     idle: IdleQuote | None = None  # None: no idle fee at this charge point
 
 
@@ -172,10 +176,12 @@ class QuoteService:
                 budget = compute_budget(amount, tq.tariff, config)
             except BudgetRejected as exc:
                 raise ApiError(422, "rejected", str(exc), {"reason": exc.code}) from exc
-        ceiling = None
+        ceiling = first = None
         if config.increment_ceiling_minor > 0:
             cur = amount.currency if amount else tq.tariff.currency
             ceiling = Money(amount_minor=config.increment_ceiling_minor, currency=cur)
+            if config.first_hold_minor > 0:
+                first = increments.first_hold(amount or ceiling, config)
         return Quote(
             charge_point=tq.charge_point,
             tariff=tq.tariff,
@@ -183,6 +189,7 @@ class QuoteService:
             amount=amount,
             budget=budget,
             increment_ceiling=ceiling,
+            first_hold=first,
             idle=idle_quote(idle_rules(tq.tariff, config.idle_fee)),
         )
 

@@ -135,3 +135,20 @@ async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
     assert on.increment_ceiling == Money(amount_minor=10000, currency="EUR")
     assert on.budget is not None and on.budget.price_limit.amount_minor == 10000
     assert on.budget.kwh_budget == Decimal("34.545")
+    assert off.first_hold is None and on.first_hold is None  # no first hold set
+
+
+async def test_the_quote_shows_the_first_hold_a_token_start_blocks() -> None:
+    class Fixed(QuoteService):
+        async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
+            point = ChargePointInfo(id=charge_point_id, state="available", available=True)
+            return TariffQuote(charge_point=point, tariff=tariff())
+
+    service, op = Fixed(Settings()), _operator()
+    cfg = SessionConfig(increment_ceiling_minor=15000, first_hold_minor=2500)
+    asked = await service.quote(op, cfg, 21, 10000, "EUR")
+    assert asked.first_hold == Money(amount_minor=2500, currency="EUR")
+    small = await service.quote(op, cfg, 21, 1500, "EUR")  # never more than the start's amount
+    assert small.first_hold == Money(amount_minor=1500, currency="EUR")
+    bare = await service.quote(op, cfg, 21, None, None)
+    assert bare.first_hold == Money(amount_minor=2500, currency="EUR")
