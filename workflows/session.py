@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_hold import SessionHold
     from workflows.session_idle import stopping_deadline
     from workflows.session_inbox import SessionInbox
-    from workflows.session_increments import top_up_if_due
+    from workflows.session_increments import TopUps
     from workflows.session_monta_calls import attach_receipt, read_before_settling, refresh_charge
     from workflows.session_receipt import write_receipt
     from workflows.session_reserve import price_and_budget, release_point_if_done, reserve_and_claim
@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_silence import check_if_silent, or_silence_check
     from workflows.session_start_outcome import StartEnding, start_or_adopt
     from workflows.session_status import session_status
-    from workflows.session_stop import send_stop, stop_retry_at
+    from workflows.session_stop import check_stoppable, send_stop, stop_retry_at
     from workflows.session_summary import publish_live_summary
     from workflows.settle import Settlement
 
@@ -66,6 +66,7 @@ class ChargeSessionWorkflow:
         self.data = SessionData.model_validate(carried) if carried is not None else SessionData()
         self._inbox = SessionInbox(self.data, self.config.time_scale)
         self._hold = SessionHold(self.data, self.config)
+        self._top_ups = TopUps(self.request, self.data, self._inbox)  # increments, if on
 
     # ------------------------------------------------------------------ handlers
     @workflow.signal(name=SIGNAL_CHARGE_UPDATED)
@@ -107,10 +108,7 @@ class ChargeSessionWorkflow:
 
     @request_stop.validator
     def _validate_stop(self, request: StopRequest) -> None:
-        if self.data.state in FINAL_STATES or self.data.state == "settling":
-            raise ApplicationError(
-                f"session is {self.data.state}: too late to stop", type="SessionNotStoppable"
-            )
+        check_stoppable(self.data.state)
 
     @workflow.update(name=UPDATE_OPERATOR_ACTION)
     async def operator_action(self, action: OperatorAction) -> SessionStatus:
@@ -199,7 +197,8 @@ class ChargeSessionWorkflow:
         while True:
             await check_if_silent(self.request, self.data, self._inbox)
             watch = watch_facts(self.data, self.config, workflow.now())
-            decision = decide(await top_up_if_due(self.request, self.data, watch))  # if on
+            self._top_ups.ask_if_due(watch)
+            decision = decide(watch)
             snapshot = self.data.snapshot
             if snapshot is not None and snapshot.state in ENDED_STATES:
                 self.data.stop_reason = self.data.stop_reason or f"charge_{snapshot.state}"
@@ -235,6 +234,7 @@ class ChargeSessionWorkflow:
                 if await read_before_settling(self.request, self.data, self._inbox, deadline):
                     continue  # decide again on Monta's latest view of the charge
                 set_state(self.data, "settling")
+                await self._top_ups.before_settling()
                 return await self._settle_with(settlement_at_deadline(self.data, self.config))
             retry_at = stop_retry_at(self.data, self.config)
             if retry_at is not None and now >= retry_at:
@@ -248,6 +248,7 @@ class ChargeSessionWorkflow:
     async def _settle(self) -> None:
         if self.data.captured is not None:  # captured at the deadline: the final price
             return await self._watch_for_final_price()
+        await self._top_ups.before_settling()
         await self._settle_with(settlement_on_completion(self.data, self.config))
 
     async def _settle_with(self, settlement: Settlement) -> None:
@@ -293,7 +294,7 @@ class ChargeSessionWorkflow:
         publish_live_summary(self.data)
 
     async def _maybe_continue_as_new(self) -> None:
-        if continue_as_new_due(self.config):
+        if continue_as_new_due(self.config) and not self._top_ups.asking:
             await workflow.wait_condition(workflow.all_handlers_finished)
             self.data.runs += 1
             workflow.continue_as_new(args=[self.request, self.data])

@@ -55,6 +55,10 @@ class SessionInbox:
         self._data.last_signal_at = workflow.now()
         self._view_changed = True
 
+    def note_hold_changed(self) -> None:
+        """An increment's answer wakes the lifecycle too: the budget may have moved."""
+        self._view_changed = True
+
     def note_stop_request(self) -> None:
         """A stop request wakes the lifecycle as a changed view does: it decides again."""
         self._view_changed = True

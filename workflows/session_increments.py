@@ -11,6 +11,8 @@ within the hold the session knows. Workflow code only.
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
@@ -29,7 +31,7 @@ from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
 from workflows.scheme_rules import refusing_rule
 from workflows.session_attributes import upsert_hold_expiry
 from workflows.session_data import SessionData
-from workflows.session_facts import watch_facts
+from workflows.session_inbox import SessionInbox
 from workflows.session_payment_calls import increment
 
 
@@ -59,21 +61,42 @@ def _ended_by(kind: str | None) -> str:
     return "unanswered"
 
 
-async def top_up_if_due(request: SessionRequest, data: SessionData, watch: Facts) -> Facts:
-    """Before each decision while the charge runs; nothing at all while increments are off.
-    `watch`: what `decide` is about to be shown; returned as it is when nothing changed,
-    built again (at the time after the acquirer's answer) when the hold or the increments'
-    end did, so one build serves both the top-up and the decision."""
-    auth = data.authorization
-    if data.increments_ended is not None or auth is None:
-        return watch
-    if not enabled(request.config, auth.amount):
-        return watch
-    facts = _facts(request, data, watch)
-    if facts is None or not top_up_due(facts):
-        return watch
-    await _top_up(request, data, facts)
-    return watch_facts(data, request.config, workflow.now())
+class TopUps:
+    """Increments run beside the session's decisions. While the acquirer has not answered,
+    readings are still decided on, so a charge that reaches what the current hold buys is
+    stopped at it: the session never waits on the acquirer to stop a charge. Settling
+    waits for the answer (at most `increment_timeout_s`), so a capture or a void acts on
+    the hold the increment leaves."""
+
+    def __init__(self, request: SessionRequest, data: SessionData, inbox: SessionInbox) -> None:
+        self._request, self._data, self._inbox = request, data, inbox
+        self._asking: asyncio.Task[None] | None = None
+
+    @property
+    def asking(self) -> bool:
+        return self._asking is not None and not self._asking.done()
+
+    def ask_if_due(self, watch: Facts) -> None:
+        """Before each decision while the charge runs; nothing at all while increments are
+        off, or while one is being asked. `watch`: what `decide` is about to be shown."""
+        request, data, auth = self._request, self._data, self._data.authorization
+        if self.asking or data.increments_ended is not None or auth is None:
+            return
+        if not enabled(request.config, auth.amount):
+            return
+        facts = _facts(request, data, watch)
+        if facts is not None and top_up_due(facts):
+            self._asking = asyncio.create_task(self._ask(facts))
+
+    async def _ask(self, facts: TopUpFacts) -> None:
+        await _top_up(self._request, self._data, facts)
+        self._inbox.note_hold_changed()  # decide again on the hold the answer left
+
+    async def before_settling(self) -> None:
+        """Wait for an increment being asked, then ask once more one left unanswered."""
+        if self._asking is not None:
+            await self._asking
+        await recheck_unanswered(self._request, self._data)
 
 
 async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts) -> None:
@@ -103,11 +126,11 @@ async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts)
 
 
 async def recheck_unanswered(request: SessionRequest, data: SessionData) -> None:
-    """Once the stop is sent: an increment left unanswered may have committed at the
-    acquirer, so ask it once more under the same key and body. The acquirer answers the
-    first result (or makes it now), and the session settles within the hold the acquirer
-    has instead of the smaller one it knew. A second failure changes nothing: the capture
-    stays within the known hold, and reconciliation reports a hold that differs."""
+    """Before settling: an increment left unanswered may have committed at the acquirer, so
+    ask it once more under the same key and body. The acquirer answers the first result (or
+    makes it now), and the session settles within the hold the acquirer has instead of the
+    smaller one it knew. A second failure changes nothing: the capture stays within the
+    known hold, and reconciliation reports a hold that differs."""
     extra, auth = data.unanswered_increment, data.authorization
     if extra is None or auth is None or data.unanswered_rechecked:
         return

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from temporalio.exceptions import CancelledError, FailureError
+from temporalio.exceptions import ApplicationError, CancelledError, FailureError
 
 from core.clock import Clock
 from workflows.activity_errors import failure_text
-from workflows.contracts import CHARGE_ENDED, ChargeRef, SessionConfig, SessionRequest
+from workflows.contracts import (
+    CHARGE_ENDED,
+    FINAL_STATES,
+    ChargeRef,
+    SessionConfig,
+    SessionRequest,
+)
 from workflows.session_calls import stop_charge
 from workflows.session_data import SessionData
 from workflows.session_inbox import SessionInbox
-from workflows.session_increments import recheck_unanswered
 from workflows.session_silence import flag_if_unknown
 
 
@@ -37,7 +42,6 @@ async def send_stop(request: SessionRequest, data: SessionData, inbox: SessionIn
         # sent again until Monta confirms it or ends the charge.
         data.last_error = failure_text(exc)
         flag_if_unknown(data, exc)
-    await recheck_unanswered(request, data)  # after an increment left unanswered, once
 
 
 def stop_retry_at(data: SessionData, config: SessionConfig) -> datetime | None:
@@ -50,3 +54,10 @@ def stop_retry_at(data: SessionData, config: SessionConfig) -> datetime | None:
         return None
     interval = Clock(config.time_scale).wall(config.stop_retry_interval_s)
     return data.stop_sent_at + interval * data.stop_attempts
+
+
+def check_stoppable(state: str) -> None:
+    """A stop request's validator: refused (and kept out of the history) once the session
+    settles, since the charge is over by then."""
+    if state in FINAL_STATES or state == "settling":
+        raise ApplicationError(f"session is {state}: too late to stop", type="SessionNotStoppable")

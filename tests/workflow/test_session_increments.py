@@ -8,6 +8,7 @@ buys 34.545 kWh, €50 69.09 kWh, €75 103.6 kWh, €100 138.18 kWh.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -182,6 +183,40 @@ async def test_a_card_present_hold_from_an_earlier_day_is_not_incremented(
     assert status.increments_ended == ended and _increments(world) == []
     assert result.authorized is not None and result.authorized.amount_minor == 2500
     assert result.captured is not None and result.captured.amount_minor == 2340
+
+
+async def test_a_reading_past_the_hold_is_stopped_on_while_an_increment_is_unanswered(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """The session keeps deciding while the acquirer has not answered: a reading past what
+    the current hold buys is stopped on at once, not after the increment's timeout. The
+    chaos run found a charge that ran on to Monta's cap (set from the ceiling) while its
+    session waited on an increment, and captured €20 of a €41 charge."""
+    world = FakeWorld(supports_increment=True, increment_mode="hang")
+    async with session_worker(temporal_env.client, world) as queue:
+        handle, car = await _started(temporal_env, world, queue, increment_timeout_s=20.0)
+        await car.hour(increments=0)
+        await car.hour(increments=0)
+        await car.hour()  # 34 kWh: the increment is asked, and hangs
+        await wait_until_asked(world)
+        await car.hour()  # 45 kWh: past what €25 buys (34.5 kWh)
+        stopping = await wait_status(handle, lambda s: s.state == "stopping", limit_s=8)
+        assert stopping.increments_ended is None, "stopped before the increment ended"
+        await car.completed(2500)
+        result: SessionStatus = await handle.result()
+    assert result.reason == "kwh_budget" and result.increments_ended == "unanswered"
+    assert result.authorized is not None and result.authorized.amount_minor == 2500
+    assert result.captured is not None and result.captured.amount_minor == 2500
+    assert world.names().count(c.MONTA_STOP_CHARGE) == 1
+    assert {i.idempotency_key for i in _increments(world)} == {f"{handle.id}/increment/1"}
+
+
+async def wait_until_asked(world: FakeWorld, limit_s: float = 10.0) -> None:
+    for _ in range(int(limit_s / 0.05)):
+        if _increments(world):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no increment was asked")
 
 
 async def test_an_increment_whose_answer_was_lost_is_not_asked_twice(
