@@ -14,6 +14,7 @@ its session (docs/upgrades.md).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +24,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 SIGNAL_RELEASE = "release"
+SIGNAL_EXTEND = "extend"
 QUERY_OWNER = "owner"
 # A claim outlives its expiry a little: the clocks of whoever set the expiry and ours differ.
 EXPIRY_GRACE = timedelta(hours=1)
@@ -48,21 +50,35 @@ class ClaimHolder:
         if session_id == self._claim.owner_session_id:
             self._released_by = session_id
 
+    @workflow.signal(name=SIGNAL_EXTEND)
+    def extend(self, later: Claim) -> None:
+        """The owner's claim lasts until a later expiry (an increment moved the hold's): only
+        the owner's extension counts, and an expiry never moves back."""
+        later = Claim.model_validate(later)
+        same_owner = later.owner_session_id == self._claim.owner_session_id
+        if same_owner and later.expires_at > self._claim.expires_at:
+            self._claim = later
+
     @workflow.query(name=QUERY_OWNER)
     def owner(self) -> str:
         return self._claim.owner_session_id
 
     async def held_until_released(self, expiry_summary: str) -> str:
-        until_expired = self._claim.expires_at + EXPIRY_GRACE - workflow.now()
-        try:
-            await workflow.wait_condition(
-                lambda: self._released_by is not None,
-                timeout=max(until_expired, timedelta(seconds=1)),
-                timeout_summary=expiry_summary,
-            )
-        except TimeoutError:
-            return "expired"
+        while self._released_by is None:
+            claim = self._claim  # replaced, never changed, by an extension
+            until_expired = claim.expires_at + EXPIRY_GRACE - workflow.now()
+            try:
+                await workflow.wait_condition(
+                    partial(self._released_or_replaced, claim),
+                    timeout=max(until_expired, timedelta(seconds=1)),
+                    timeout_summary=expiry_summary,
+                )
+            except TimeoutError:
+                return "expired"
         return "released"
+
+    def _released_or_replaced(self, claim: Claim) -> bool:
+        return self._released_by is not None or self._claim is not claim
 
 
 async def take_claim(
@@ -88,6 +104,17 @@ async def take_claim(
     except WorkflowAlreadyStartedError:
         return False
     return True
+
+
+async def extend_claim(claim_id: str, expires_at: datetime) -> None:
+    """From the owning session, when what it claimed now expires later. A failed signal (the
+    claim already closed) changes nothing."""
+    handle = workflow.get_external_workflow_handle(claim_id)
+    later = Claim(owner_session_id=workflow.info().workflow_id, expires_at=expires_at)
+    try:
+        await handle.signal(SIGNAL_EXTEND, later)
+    except ApplicationError:
+        workflow.logger.info("claim %s was already closed", handle.id)
 
 
 async def give_back(claim_id: str) -> None:

@@ -5,7 +5,8 @@ by any number of sessions: the acquirer's verify only reads the hold's status, s
 them would see it usable and start a charge that only the first capture pays for. The
 session therefore claims the hold right after verifying it, before Monta is called, by
 starting `HoldClaimWorkflow` with an id derived from the hold. The claim ends when the
-session releases it after the hold was captured or voided, or when the hold expires. A
+session releases it after the hold was captured or voided, or when the hold expires (an
+increment that moves the hold's expiry moves the claim's with it). A
 closed claim's id is never reused within the namespace's retention (REJECT_DUPLICATE), and
 by then the acquirer itself refuses a captured, voided or expired hold. Old workers are
 drained only after the longest hold (docs/upgrades.md).
@@ -19,7 +20,7 @@ from datetime import datetime
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 
-from workflows.claims import Claim, ClaimHolder, give_back, take_claim
+from workflows.claims import Claim, ClaimHolder, extend_claim, give_back, take_claim
 
 HOLD_CLAIM_WORKFLOW = "HoldClaimWorkflow"
 HoldClaim = Claim  # the claim's input: its owner and when the hold expires
@@ -56,3 +57,8 @@ async def claim_hold(authorization_id: str, expires_at: datetime) -> bool:
 async def release_hold(authorization_id: str) -> None:
     """Once the hold was captured or voided."""
     await give_back(hold_claim_id(authorization_id))
+
+
+async def extend_hold_claim(authorization_id: str, expires_at: datetime) -> None:
+    """An increment moved the hold's expiry: the claim lasts as long as the hold does."""
+    await extend_claim(hold_claim_id(authorization_id), expires_at)

@@ -27,6 +27,7 @@ from workflows.contracts import (
     SessionRequest,
 )
 from workflows.decide import ENDED_STATES, Facts, overshoot_kwh, projected_price_minor
+from workflows.hold_claim import extend_hold_claim
 from workflows.increments import TopUpFacts, enabled, top_up_amount, top_up_due
 from workflows.scheme_rules import refusing_rule
 from workflows.session_attributes import upsert_hold_expiry
@@ -122,7 +123,7 @@ async def _top_up(request: SessionRequest, data: SessionData, facts: TopUpFacts)
         if data.increments_ended == "unanswered":
             data.unanswered_increment = extra
         return
-    _applied(request, data, number, extra, grown)
+    await _applied(request, data, number, extra, grown)
 
 
 async def recheck_unanswered(request: SessionRequest, data: SessionData) -> None:
@@ -141,12 +142,15 @@ async def recheck_unanswered(request: SessionRequest, data: SessionData) -> None
     except ActivityError as exc:
         data.last_error = failure_text(exc)
         return
-    _applied(request, data, number, extra, grown)
+    await _applied(request, data, number, extra, grown)
 
 
-def _applied(
+async def _applied(
     request: SessionRequest, data: SessionData, number: int, extra: Money, grown: Authorization
 ) -> None:
+    before = data.authorization
+    if data.hold_claimed and before is not None and grown.expires_at > before.expires_at:
+        await extend_hold_claim(grown.authorization_id, grown.expires_at)  # I1 as long as held
     data.authorization = grown
     upsert_hold_expiry(grown)
     data.increments.append(

@@ -9,14 +9,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.claims import QUERY_OWNER
+from workflows.claims import EXPIRY_GRACE, QUERY_OWNER, SIGNAL_EXTEND, Claim
 from workflows.hold_claim import (
     HoldClaimWorkflow,
     claim_hold,
+    extend_hold_claim,
     hold_claim_id,
     release_hold,
 )
@@ -32,6 +33,10 @@ class ClaimingSession:
     @workflow.signal
     def let_go(self) -> None:
         self._release = True
+
+    @workflow.signal
+    async def grown(self, authorization_id: str, expires_at: datetime) -> None:
+        await extend_hold_claim(authorization_id, expires_at)
 
     @workflow.run
     async def run(self, authorization_id: str, expires_at: datetime) -> bool:
@@ -103,3 +108,32 @@ async def test_only_the_owner_releases_and_an_unreleased_claim_ends_at_expiry(
         # The owner's release after expiry finds the claim closed and does not fail.
         await client.get_workflow_handle(owner).signal(ClaimingSession.let_go)
         assert await client.get_workflow_handle(owner).result() is True
+
+
+async def test_an_increment_that_moves_the_holds_expiry_moves_the_claims(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """I1 for as long as the hold lasts: a claim whose hold an increment keeps valid longer
+    is not left to expire (and its id to be taken again once retention has passed)."""
+    client, queue = temporal_env.client, f"claims-{uuid.uuid4().hex[:8]}"
+    grown, forged = uuid.uuid4().hex, uuid.uuid4().hex
+    first_expiry = _soon(3) - EXPIRY_GRACE  # each claim ends 3 s from now unless extended
+    async with _worker(client, queue):
+        owner = await _start(client, queue, grown, first_expiry)
+        other = await _start(client, queue, forged, first_expiry)
+        assert await _owner(client, grown) == owner and await _owner(client, forged) == other
+        await client.get_workflow_handle(owner).signal(
+            ClaimingSession.grown, args=[grown, _soon(3600)]
+        )
+        # Only the owner extends: a signal naming another session changes nothing.
+        forged_claim = client.get_workflow_handle(hold_claim_id(forged))
+        await forged_claim.signal(
+            SIGNAL_EXTEND, Claim(owner_session_id="someone-else", expires_at=_soon(3600))
+        )
+        assert await forged_claim.result() == "expired"
+        await asyncio.sleep(2)  # past the first expiry (plus its grace)
+        claim = client.get_workflow_handle(hold_claim_id(grown))
+        assert (await claim.describe()).status == WorkflowExecutionStatus.RUNNING
+        await client.get_workflow_handle(owner).signal(ClaimingSession.let_go)
+        assert await claim.result() == "released"
+        await client.get_workflow_handle(other).signal(ClaimingSession.let_go)
