@@ -1,6 +1,6 @@
 """The SessionConfig a new session freezes: every field that settings.py also has, plus the
-operator's Monta queue, provider slug, increment ceiling and first hold, and idle fee rule
-for the charge point (workflows cannot read env)."""
+operator's Monta queue, provider slug, and for the charge point its increment ceiling and
+first hold and idle fee rule (workflows cannot read env)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ def session_config(
         for name in SessionConfig.model_fields
         if hasattr(settings, name)
     }
+    ceiling, first_hold = operator.increments_at(charge_point_id)
     return SessionConfig(
         **shared,
         monta_task_queue=operator.monta_task_queue,
         provider_slug=operator.provider_slug,
-        increment_ceiling_minor=operator.increment_ceiling_minor,
-        first_hold_minor=operator.first_hold_minor,
+        increment_ceiling_minor=ceiling,
+        first_hold_minor=first_hold,
         idle_fee=operator.idle_fee_rule(charge_point_id) if charge_point_id else None,
     )

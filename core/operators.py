@@ -14,7 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from core.idle_rules import IdleFeeRule
 
@@ -56,6 +64,9 @@ class Operator(BaseModel):
     # (0: the start's `amount`); the session grows it towards the ceiling. A card-present
     # start keeps whatever hold the terminal placed.
     first_hold_minor: int = Field(default=0, ge=0)
+    # With increments on: charge points where they stay off, the operator's choice per site,
+    # since with them on Monta's caps come from the ceiling (docs/increments.md).
+    increments_off_points: tuple[PositiveInt, ...] = ()
     # Idle fees where Monta's price group has none (docs/idle-fees.md): per charge point id,
     # or "*" for every other point of the operator. Monta's own idle fee always wins.
     idle_fees: dict[str, IdleFeeRule] = {}
@@ -70,6 +81,8 @@ class Operator(BaseModel):
 
     @model_validator(mode="after")
     def _first_hold_within_ceiling(self) -> Operator:
+        if self.increments_off_points and self.increment_ceiling_minor == 0:
+            raise ValueError("increments_off_points needs increments on (increment_ceiling_minor)")
         if self.first_hold_minor == 0:
             return self
         if self.increment_ceiling_minor == 0:
@@ -97,6 +110,12 @@ class Operator(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    def increments_at(self, charge_point_id: int | None) -> tuple[int, int]:
+        """The increment ceiling and first hold at a charge point: (0, 0) where they are off."""
+        if charge_point_id in self.increments_off_points:
+            return 0, 0
+        return self.increment_ceiling_minor, self.first_hold_minor
 
     def idle_fee_rule(self, charge_point_id: int) -> IdleFeeRule | None:
         """The operator's idle settings at a charge point (None: none set); a rule with no

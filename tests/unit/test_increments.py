@@ -122,6 +122,21 @@ def test_the_operators_first_hold_reaches_the_session_and_is_validated() -> None
         _operator(increment_ceiling_minor=15000, first_hold_minor=-1)
 
 
+def test_an_operator_keeps_increments_off_at_the_points_it_names() -> None:
+    """The operator's choice per site: with increments on, Monta's caps come from the
+    ceiling, a risk an operator may not take at every charge point."""
+    op = _operator(
+        increment_ceiling_minor=15000, first_hold_minor=2500, increments_off_points=(21,)
+    )
+    at_21, at_22 = session_config(Settings(), op, 21), session_config(Settings(), op, 22)
+    assert (at_21.increment_ceiling_minor, at_21.first_hold_minor) == (0, 0)
+    assert (at_22.increment_ceiling_minor, at_22.first_hold_minor) == (15000, 2500)
+    with pytest.raises(ValidationError, match="needs increments on"):
+        _operator(increments_off_points=(21,))
+    with pytest.raises(ValidationError):
+        _operator(increment_ceiling_minor=15000, increments_off_points=(0,))
+
+
 async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
     class Fixed(QuoteService):
         async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
