@@ -81,6 +81,8 @@ class TopUps:
         """Before each decision while the charge runs; nothing at all while increments are
         off, or while one is being asked. `watch`: what `decide` is about to be shown."""
         request, data, auth = self._request, self._data, self._data.authorization
+        if self._asking is not None and self._asking.done():
+            self._asking.result()  # an error no answer explains fails the task, not lost
         if self.asking or data.increments_ended is not None or auth is None:
             return
         if not enabled(request.config, auth.amount):
@@ -149,8 +151,7 @@ async def _applied(
     request: SessionRequest, data: SessionData, number: int, extra: Money, grown: Authorization
 ) -> None:
     before = data.authorization
-    if data.hold_claimed and before is not None and grown.expires_at > before.expires_at:
-        await extend_hold_claim(grown.authorization_id, grown.expires_at)  # I1 as long as held
+    later = data.hold_claimed and before is not None and grown.expires_at > before.expires_at
     data.authorization = grown
     upsert_hold_expiry(grown)
     data.increments.append(
@@ -166,3 +167,5 @@ async def _applied(
     data.budget = compute_budget(grown.amount, data.tariff, request.config)
     if not enabled(request.config, grown.amount) and data.increments_ended is None:
         data.increments_ended = "ceiling"
+    if later:  # the claim (I1) lasts as long as the hold does
+        await extend_hold_claim(grown.authorization_id, grown.expires_at)
