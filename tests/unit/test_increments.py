@@ -137,13 +137,16 @@ def test_an_operator_keeps_increments_off_at_the_points_it_names() -> None:
         _operator(increment_ceiling_minor=15000, increments_off_points=(0,))
 
 
-async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
-    class Fixed(QuoteService):
-        async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
-            point = ChargePointInfo(id=charge_point_id, state="available", available=True)
-            return TariffQuote(charge_point=point, tariff=tariff())
+class _FixedTariff(QuoteService):
+    """Quotes on the test tariff, without Monta."""
 
-    service, op = Fixed(Settings()), _operator()
+    async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
+        point = ChargePointInfo(id=charge_point_id, state="available", available=True)
+        return TariffQuote(charge_point=point, tariff=tariff())
+
+
+async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
+    service, op = _FixedTariff(Settings()), _operator()
     off = await service.quote(op, SessionConfig(), 21, 2500, "EUR")
     assert off.increment_ceiling is None
     on = await service.quote(op, SessionConfig(increment_ceiling_minor=10000), 21, 2500, "EUR")
@@ -154,12 +157,7 @@ async def test_the_quote_shows_the_ceiling_and_the_caps_it_sets() -> None:
 
 
 async def test_the_quote_shows_the_first_hold_a_token_start_blocks() -> None:
-    class Fixed(QuoteService):
-        async def tariff(self, operator: Operator, charge_point_id: int) -> TariffQuote:
-            point = ChargePointInfo(id=charge_point_id, state="available", available=True)
-            return TariffQuote(charge_point=point, tariff=tariff())
-
-    service, op = Fixed(Settings()), _operator()
+    service, op = _FixedTariff(Settings()), _operator()
     cfg = SessionConfig(increment_ceiling_minor=15000, first_hold_minor=2500)
     asked = await service.quote(op, cfg, 21, 10000, "EUR")
     assert asked.first_hold == Money(amount_minor=2500, currency="EUR")
