@@ -45,7 +45,7 @@ bench: install
 	$(RUN) python -m bench --full
 
 bench-quick: install
-	timeout 600 $(RUN) python -m bench --quick
+	timeout 900 $(RUN) python -m bench --quick $(BENCH_ARGS)
 
 CHAOS_SEEDS ?= 1 2 3
 chaos: install

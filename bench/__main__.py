@@ -21,6 +21,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--full", action="store_true", help="the full run's parts (--only PART)")
     mode.add_argument("--tiny", action="store_true", help="a few sessions: the harness's test")
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    p.add_argument(
+        "--features",
+        action="store_true",
+        help="--quick/--tiny: incremental authorization and idle fees on (bench/features.py)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the stack's data dir and logs")
     p.add_argument("--workers", type=int, help="worker processes on each side (default 1)")
     p.add_argument(
@@ -42,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(asyncio.run(full.run_full(args.only, args.out, args.budget_s)))
         return 0
     chosen = plans.quick() if args.quick else plans.tiny()
+    if args.features:
+        chosen = plans.with_features(chosen)
     if args.workers:
         chosen = dataclasses.replace(chosen, worker_processes=args.workers)
     doc = asyncio.run(run(chosen, args.out, args.keep))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from temporalio.client import Client
@@ -12,6 +12,9 @@ from temporalio.client import Client
 from api.keys import create_key
 from codec.converter import build_data_converter
 from devstack.stack import Stack
+
+if TYPE_CHECKING:
+    from bench.features import Features
 
 HTTP_TIMEOUT_S = 60.0
 BENCH_OPERATOR = "alpha"
@@ -27,9 +30,10 @@ class BenchContext:
     temporal: Client
     http: httpx.AsyncClient
     keys: dict[str, str] = field(default_factory=dict)  # terminal -> API key
+    features: Features | None = None  # incremental authorization and idle fees on
 
     @classmethod
-    async def connect(cls, stack: Stack) -> BenchContext:
+    async def connect(cls, stack: Stack, features: Features | None = None) -> BenchContext:
         env = stack.chargepay_env()
         converter = build_data_converter(
             SimpleNamespace(codec_keys=env.get("CHARGEPAY_CODEC_KEYS", ""))
@@ -37,7 +41,7 @@ class BenchContext:
         temporal = await Client.connect(stack.temporal_address, data_converter=converter)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, limits=limits)
-        return cls(stack, temporal, http)
+        return cls(stack, temporal, http, features=features)
 
     async def aclose(self) -> None:
         await self.http.aclose()

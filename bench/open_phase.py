@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bench import bursts, calls, hook_entries, hook_floor, signal_reasons, stop_path, truth
+from bench import (
+    bursts,
+    calls,
+    features,
+    hook_entries,
+    hook_floor,
+    signal_reasons,
+    stop_path,
+    truth,
+)
 from bench.context import CHARGEPAY_CLIENT_ID, BenchContext, api_metrics_urls
 from bench.ingest import a_charge
 from bench.ingest import measure as measure_ingest
@@ -68,12 +78,19 @@ class Sampler:
 
 
 def session_config(ctx: BenchContext, plan: Plan) -> SessionConfig:
-    env = ctx.env
+    return session_config_of(ctx.env, plan)
+
+
+def session_config_of(env: Mapping[str, str], plan: Plan) -> SessionConfig:
+    """What the hold sizing needs of the sessions' settings, as the stack's processes read
+    them (the defaults where the environment says nothing)."""
+    defaults = SessionConfig()
+    reserve = env.get("CHARGEPAY_IDLE_RESERVE_MINUTES", str(defaults.idle_reserve_minutes))
     return SessionConfig(
         time_scale=plan.time_scale,
         expected_power_kw=Decimal(env.get("CHARGEPAY_EXPECTED_POWER_KW", "11")),
         budget_safety_margin=Decimal(env.get("CHARGEPAY_BUDGET_SAFETY_MARGIN", "0.05")),
-        idle_reserve_minutes=int(env.get("CHARGEPAY_IDLE_RESERVE_MINUTES", "0")),
+        idle_reserve_minutes=int(reserve),
     )
 
 
@@ -132,6 +149,8 @@ async def run_open_phase(
 ) -> dict[str, Any]:
     terminal = f"bench{index}"
     planned = plan_sessions(phase, kinds, session_config(ctx, plan))
+    if ctx.features is not None:
+        planned = await ctx.features.prepare(ctx, planned)
     key = ctx.key_for(terminal, [p.point_id for p in planned])
     pids = worker_pids(ctx)
     rss_before = total_rss_mb(pids) or 0.0
@@ -274,7 +293,17 @@ def phase_figures(ctx: BenchContext, plan: Plan, raw: dict[str, Any]) -> dict[st
     charge_to_session = {int(c["id"]): str(c["partnerExternalId"]) for c in charges}
     point_to_session = {s.planned.point_id: s.session_id for s in started}
     histories: list[list[EventRow]] = raw["histories"]
+    money = None
+    if ctx.features is not None:
+        money = features.money_check(
+            features.sessions_of(started, statuses),
+            raw["monta"]["charges"],
+            raw["acquirer"]["holds"],
+            ctx.features.setup(plan.time_scale),
+            ctx.money_unit,
+        )
     return {
+        "features": money,
         "outcomes": outs,
         "calls": calls.calls_per_session(reqs, charge_to_session, point_to_session, len(started)),
         "monta_429": calls.count_429(reqs),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,8 @@ class Plan:
     worker_processes: int = 2
     api_processes: int = 2
     phase_timeout_s: float = 600.0  # bound on waiting for a phase's sessions to end
+    # Incremental authorization and idle fees on (bench/features.py)
+    features: bool = False
     session_timeout_s: float = 60.0  # bound on one throughput session
     notes: list[str] = field(default_factory=list)
 
@@ -58,6 +60,20 @@ class Plan:
 
 
 MIX = {"ac": 0.5, "dc": 0.5}
+
+
+# With features on, the cars of the open phase stay plugged in up to 40 emulated minutes
+# after their charge (bench/features.py): 80 s more on the wall at 30x.
+FEATURES_PHASE_TIMEOUT_S = 120.0
+
+
+def with_features(plan: Plan) -> Plan:
+    return replace(
+        plan,
+        mode=f"{plan.mode}-features",
+        features=True,
+        phase_timeout_s=plan.phase_timeout_s + FEATURES_PHASE_TIMEOUT_S,
+    )
 
 
 def quick() -> Plan:

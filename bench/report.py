@@ -170,7 +170,22 @@ def targets(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "history_events_per_session": row(
             "< 200 (one-hour charge)", hist, hist["max"] < 200 if known(hist["max"]) else None
         ),
+        **_features_row(doc, row),
     }
+
+
+def _features_row(doc: Mapping[str, Any], row: Any) -> dict[str, dict[str, Any]]:
+    """With incremental authorization and idle fees on: the chaos run's money figures."""
+    features = doc.get("features")
+    if features is None:
+        return {}
+    money = [p["features"] for p in doc.get("phases", []) if "features" in p]
+    value = {
+        "problems": sum(n for m in money for k, n in m["figures"].items() if k != "finished"),
+        "increments_applied": sum(m["increments_applied"] for m in money),
+        "charges_with_idle_fee": sum(m["idle"]["charges_with_chargepay_fee"] for m in money),
+    }
+    return {"features_money": row("every chaos figure 0", value, features["passed"])}
 
 
 def missing_keys(doc: Mapping[str, Any]) -> list[str]:

@@ -16,9 +16,10 @@ from typing import Any
 
 from bench import ingest, report, signal_reasons, stop_path, throughput
 from bench.context import BenchContext
+from bench.features import Features
 from bench.load import Started
 from bench.machine import git_dirty, git_sha, load_average, machine
-from bench.open_phase import phase_figures, run_open_phase, session_config
+from bench.open_phase import phase_figures, run_open_phase, session_config, session_config_of
 from bench.plan import Plan
 from bench.stats import latency_summary
 from bench.truth import DEFINITIONS, Outcome
@@ -90,6 +91,7 @@ def _phase_summary(raw: dict[str, Any], figs: dict[str, Any]) -> dict[str, Any]:
         "monta_calls": figs["calls"],
         "webhook_ingest": raw["ingest"] or {},
         "history_by_type": figs["history_by_type"],
+        **({"features": figs["features"]} if figs["features"] is not None else {}),
         "stop_bursts": raw["stop_bursts"],
         "floor_probe": raw["floor_probe"],
         "monta_batch_entries": raw["monta_batch_entries"],
@@ -171,8 +173,13 @@ async def run_phases(ctx: BenchContext, plan: Plan) -> dict[str, Any]:
     tp = await throughput.measure(
         ctx, plan, kinds["dc"], session_config(ctx, plan), len(plan.open_phases) + 1
     )
+    extra = {}
+    if ctx.features is not None:
+        money = [f["features"] for _, f in kept]
+        extra["features"] = {**ctx.features.describe(), "passed": all(m["passed"] for m in money)}
     return {
         **headline(kept, ctx.env),
+        **extra,
         "webhook_ingest": ingest.pooled(ingests),
         "throughput": tp,
         "cpu_ms_per_session": {
@@ -200,10 +207,21 @@ async def run(plan: Plan, out_dir: Path = RESULTS, keep: bool = False) -> dict[s
     os.environ.setdefault(SANDBOX_ENV, "off")  # inherited by the stack and the bare workers
     load_at_start = load_average()
     work = Path(tempfile.mkdtemp(prefix="chargepay-bench-"))
-    stack = Stack(stack_config(plan, work))
+    config = stack_config(plan, work)
+    features = None
+    if plan.features:
+        env = Stack(config).chargepay_env()
+        features = Features.of(
+            point_kinds(),
+            plan.open_phases[0].charge_minutes,
+            plan.max_points,
+            session_config_of(env, plan),
+        )
+        config.env.update(features.stack_env(work))
+    stack = Stack(config)
     print(f"[bench] {plan.mode}: starting the stack in {work}", flush=True)
     await asyncio.to_thread(stack.start)
-    ctx = await BenchContext.connect(stack)
+    ctx = await BenchContext.connect(stack, features)
     # SIGTERM (a CI timeout, `kill`) then cancels the run like Ctrl-C, so the stack's
     # processes are stopped instead of outliving the bench.
     task = asyncio.current_task()

@@ -13,7 +13,12 @@ from devstack.envfile import REPO
 OPERATORS_FILE = REPO / "config" / "operators.toml"
 
 
-def _toml_value(value: int | str | float | bool) -> str:
+Value = int | str | float | bool | list[int]
+
+
+def _toml_value(value: Value) -> str:
+    if isinstance(value, list):
+        return json.dumps(value)  # a TOML array of integers is a JSON one
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -23,7 +28,7 @@ def _toml_value(value: int | str | float | bool) -> str:
 
 def write_operators_file(
     dest: Path,
-    overrides: Mapping[str, Mapping[str, int | str | float | bool]],
+    overrides: Mapping[str, Mapping[str, Value]],
     source: Path = OPERATORS_FILE,
 ) -> Path:
     """Copy `source` to `dest`, adding each operator's `overrides` to its table (a key the

@@ -68,7 +68,7 @@ def rules(sessions: int) -> dict[str, dict[str, Rule]]:
     return out
 
 
-def _toml(rule: Rule) -> list[str]:
+def toml_lines(rule: Rule) -> list[str]:
     return [
         f"per_minute_minor = {rule.per_minute_minor}",
         f"grace_minutes = {rule.grace_minutes}",
@@ -87,7 +87,7 @@ def stack_env(data_dir: Path, sessions: int, env: dict[str, str]) -> dict[str, s
     lines = source.read_text().rstrip("\n").splitlines()
     for op, table in rules(sessions).items():
         for key, rule in table.items():
-            lines += ["", f'[operators.{op}.idle_fees."{key}"]', *_toml(rule)]
+            lines += ["", f'[operators.{op}.idle_fees."{key}"]', *toml_lines(rule)]
     dest = data_dir / "operators-chaos.toml"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text("\n".join(lines) + "\n")

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,18 +31,23 @@ DEFINED = (
 )
 
 
-def test_tiny_run_writes_every_key_with_its_definition(tmp_path: Path) -> None:
+def run_tiny(out: Path, *flags: str) -> dict[str, Any]:
     if nginx_binary() is None:
         pytest.skip(NGINX_MISSING)
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--tiny", "--out", str(tmp_path)],
+        [sys.executable, "-m", "bench", "--tiny", *flags, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=850,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    doc = json.loads((tmp_path / "latest.json").read_text())
+    doc: dict[str, Any] = json.loads((out / "latest.json").read_text())
+    return doc
+
+
+def test_tiny_run_writes_every_key_with_its_definition(tmp_path: Path) -> None:
+    doc = run_tiny(tmp_path)
     assert [k for k in REQUIRED_KEYS if k not in doc] == []
     assert [k for k in DEFINED if k not in doc["definitions"]] == []
     assert doc["plan"]["api_processes"] == 2 and doc["plan"]["worker_processes"] == 2
@@ -52,3 +58,16 @@ def test_tiny_run_writes_every_key_with_its_definition(tmp_path: Path) -> None:
     assert {"api", "nginx", "temporal", "workers", "emulators", "driver"} <= roles
     assert phase["cpu"]["cores_by_role"]["floor_probe"] >= 0
     assert (tmp_path / "latest.md").exists()
+
+
+def test_with_features_holds_grow_idle_fees_are_captured_and_the_money_adds_up(
+    tmp_path: Path,
+) -> None:
+    doc = run_tiny(tmp_path, "--features")
+    assert doc["mode"] == "tiny-features"
+    money = doc["phases"][0]["features"]
+    assert money["figures"]["finished"] == 4, money["problems"]
+    assert money["passed"], money["problems"]
+    assert money["holds_grown"] == 2  # the AC sessions; the DC points keep increments off
+    assert money["idle"]["charges_with_chargepay_fee"] >= 1  # the AC car that stayed 20 min
+    assert doc["targets"]["features_money"]["met"] is True
