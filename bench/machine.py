@@ -53,7 +53,8 @@ def git_sha() -> str | None:
 def git_dirty() -> bool | None:
     try:
         done = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # The results directory is the bench's output, not the code it measured.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
             cwd=REPO,
             capture_output=True,
             text=True,
