@@ -44,9 +44,8 @@ class Facts(BaseModel):
     accepted_at: datetime  # Monta accepted the start
     stop_deadline: datetime  # stop before the hold expires (wall instant)
     stop_requested: bool = False
-    # Charge time until the next reading may arrive, counted into the kWh check: set once an
-    # increment failed, when Monta's cap (the ceiling) no longer bounds the hold the session
-    # has and readings below the near-cap band come only every view max lag.
+    # Charge time counted into the kWh check beyond the stop's overshoot, while Monta's cap
+    # (the ceiling) does not bound the hold the session has (session_facts.reading_lead_s).
     reading_lead_s: float = 0.0
 
 

@@ -196,7 +196,7 @@ class ChargeSessionWorkflow:
         ends the charge or the session must stop it."""
         while True:
             await check_if_silent(self.request, self.data, self._inbox)
-            watch = watch_facts(self.data, self.config, workflow.now())
+            watch = watch_facts(self.data, self.config, workflow.now(), self._top_ups.asking)
             self._top_ups.ask_if_due(watch)
             decision = decide(watch)
             snapshot = self.data.snapshot

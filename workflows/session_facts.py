@@ -13,8 +13,24 @@ from workflows.session_deadlines import stop_deadline
 _FAILED = ("declined", "unsupported", "unanswered", "scheme_rule")
 
 
-def watch_facts(data: SessionData, config: SessionConfig, now: datetime) -> Facts:
-    """Only once the charge was accepted: the budget, tariff and hold are known by then."""
+def reading_lead_s(data: SessionData, config: SessionConfig, increment_pending: bool) -> float:
+    """Charge time counted into the kWh check beyond the stop's own overshoot, wherever
+    Monta's cap (set from the ceiling) no longer bounds the hold the session has.
+
+    - An increment failed: the increment's whole lead, as the operator set it.
+    - An increment asked at an earlier decision is still unanswered: the time until the
+      next reading, so a slow answer cannot let the charge run a reading past the hold.
+    """
+    if data.increments_ended in _FAILED:
+        return config.increment_lead_s
+    return config.view_max_lag_s if increment_pending else 0.0
+
+
+def watch_facts(
+    data: SessionData, config: SessionConfig, now: datetime, increment_pending: bool = False
+) -> Facts:
+    """Only once the charge was accepted: the budget, tariff and hold are known by then.
+    `increment_pending`: an increment asked before this decision has no answer yet."""
     assert data.budget and data.tariff and data.accepted_at
     assert data.authorization is not None
     return Facts(
@@ -26,5 +42,5 @@ def watch_facts(data: SessionData, config: SessionConfig, now: datetime) -> Fact
         accepted_at=data.accepted_at,
         stop_deadline=stop_deadline(data.authorization, config),
         stop_requested=data.stop_requested is not None,
-        reading_lead_s=config.increment_lead_s if data.increments_ended in _FAILED else 0.0,
+        reading_lead_s=reading_lead_s(data, config, increment_pending),
     )

@@ -33,6 +33,7 @@ INCREMENTS: dict[str, Any] = {
     "increment_min_minor": 2500,
     "increment_step_minor": 2500,
     "increment_horizon_s": 60.0,
+    "view_max_lag_s": 3600.0,  # readings an hour of charge time apart
 }
 
 
@@ -68,6 +69,13 @@ class Car:
             ),
             limit_s=10,
         )
+
+    async def minute(self, kwh: str) -> SessionStatus:
+        """A reading `kwh` further, one minute of charge time (0.1 s at 600x) later."""
+        self.at += timedelta(seconds=0.1)
+        self.kwh += Decimal(kwh)
+        await push(self.handle, self.world, consumed_kwh=self.kwh, updated_at=self.at)
+        return await wait_status(self.handle, lambda s: s.consumed_kwh == self.kwh, limit_s=10)
 
     async def completed(self, price_minor: int) -> None:
         self.at += timedelta(seconds=1)
@@ -148,7 +156,10 @@ async def test_a_failed_increment_stops_at_the_current_hold(
         stopping = await wait_status(handle, lambda s: s.state == "stopping")
         await car.completed(2340)
         result: SessionStatus = await handle.result()
-    assert stopping.increments_ended == ended and stopping.increments == []
+    # A hanging increment may still be pending when a decision stops at the hold: while
+    # asking, the kWh check counts the energy until the next reading. It ended by settling.
+    assert stopping.increments_ended in ((ended, None) if mode == "hang" else (ended,))
+    assert result.increments_ended == ended and stopping.increments == []
     sent = _increments(world)
     assert len(sent) == calls if calls is not None else len(sent) >= 2
     assert {i.idempotency_key for i in sent} <= {f"{handle.id}/increment/1"}
@@ -209,6 +220,29 @@ async def test_a_reading_past_the_hold_is_stopped_on_while_an_increment_is_unans
     assert result.captured is not None and result.captured.amount_minor == 2500
     assert world.names().count(c.MONTA_STOP_CHARGE) == 1
     assert {i.idempotency_key for i in _increments(world)} == {f"{handle.id}/increment/1"}
+
+
+async def test_a_reading_less_than_a_reading_short_of_the_hold_is_stopped_on_while_asking(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    """While the acquirer has not answered, the kWh check counts the energy the car draws
+    until the next reading (the view's max lag): a reading that leaves less than that in
+    the hold is stopped on at once, not a reading later, past the hold, where Monta's cap
+    (the ceiling) no longer stops it."""
+    world = FakeWorld(supports_increment=True, increment_mode="hang")
+    async with session_worker(temporal_env.client, world) as queue:
+        handle, car = await _started(temporal_env, world, queue, increment_timeout_s=20.0)
+        await car.hour(increments=0)
+        await car.hour(increments=0)
+        await car.hour()  # 34 kWh: the increment is asked, and hangs
+        await wait_until_asked(world)
+        await car.minute("0.3")  # 34.3 kWh at 18 kW: 0.245 kWh left of what €25 buys
+        stopping = await wait_status(handle, lambda s: s.state == "stopping", limit_s=8)
+        assert stopping.increments_ended is None, "stopped before the increment ended"
+        await car.completed(2360)
+        result: SessionStatus = await handle.result()
+    assert result.reason == "kwh_budget" and result.consumed_kwh == Decimal("34.3")
+    assert result.captured is not None and result.captured.amount_minor == 2360
 
 
 async def wait_until_asked(world: FakeWorld, limit_s: float = 10.0) -> None:
@@ -285,7 +319,7 @@ async def test_an_increment_left_unanswered_that_committed_is_settled_on(
         await car.hour()  # 45 kWh: what the car drew while unanswered, past €25, within €50
         await car.completed(3100)
         result: SessionStatus = await handle.result()
-    assert stopping.increments_ended == "unanswered"
+    assert stopping.increments_ended in ("unanswered", None)  # None: stopped while asking
     sent = _increments(world)
     assert {i.idempotency_key for i in sent} == {f"{handle.id}/increment/1"}
     assert {i.extra.amount_minor for i in sent} == {2500}  # the same body: a replay

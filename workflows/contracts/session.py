@@ -73,6 +73,9 @@ class SessionConfig(BaseModel):
     # Wall-clock: an increment the acquirer has not answered by then counts as failed, and
     # the session stops at the hold it has (the key stays the same across retries).
     increment_timeout_s: float = 60.0
+    # The API forwards a reading at least this often below Monta's near-cap band (charge
+    # time): while an increment is being asked, the kWh check counts the energy until then.
+    view_max_lag_s: float = Field(default=60.0, gt=0)
     # The operator's idle fee at this charge point (docs/idle-fees.md), used only where
     # Monta's price group has none; None: no rule of the operator's.
     idle_fee: IdleFeeRule | None = None
