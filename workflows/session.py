@@ -13,7 +13,6 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from core.clock import Clock
     from workflows.contracts import (
         FINAL_STATES,
         QUERY_STATUS,
@@ -28,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         StopRequest,
     )
     from workflows.decide import ENDED_STATES, StopReason, decide
+    from workflows.final_price_watch import final_price_watch_until, next_read_at
     from workflows.idempotency import MEMO_DIGEST, check_digest
     from workflows.operator_actions import (
         UPDATE_OPERATOR_ACTION,
@@ -271,14 +271,11 @@ class ChargeSessionWorkflow:
 
     async def _watch_for_final_price(self) -> None:
         """Captured on the last known price: wait for (and ask Monta) what it finally cost."""
-        clock = Clock(self.config.time_scale)
-        if self.data.final_price_watch_until is None:
-            wall = clock.wall(self.config.completed_watch_limit_s)
-            self.data.final_price_watch_until = workflow.now() + wall
-        limit, look = self.data.final_price_watch_until, self.config.stop_retry_interval_s
+        limit = final_price_watch_until(self.data, self.config, workflow.now())
         while not self.data.charge_completed and workflow.now() < limit:
-            await self._inbox.wait_for(min(limit, workflow.now() + clock.wall(look)))
+            await self._inbox.wait_for(next_read_at(self.data, self.config, workflow.now()))
             if not self.data.charge_completed:
+                self.data.final_price_reads += 1
                 await refresh_charge(self.request, self.data, self._inbox)
             await self._maybe_continue_as_new()
         if self.data.charge_completed:

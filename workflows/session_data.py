@@ -51,6 +51,7 @@ class SessionData(BaseModel):
     stop_confirmed: bool = False  # Monta answered the stop: the charge will not draw more
     stop_attempts: int = 0
     final_price_watch_until: datetime | None = None  # captured before `completed`
+    final_price_reads: int = 0  # reads of the charge since (workflows/final_price_watch.py)
     start_outcome_unknown: bool = False  # a start may have committed; lookups failed
     waiting_for_operator: bool = False  # the hold is stuck open: retried, or an operator acts
     operator_actions: list[str] = []  # "<request id> <user> <action>: <reason>", in order
