@@ -14,6 +14,7 @@ from temporalio.service import RetryConfig
 from api.body_limit import BodyLimit
 from api.dependencies import AppState
 from api.errors import install_error_handlers
+from api.increment_lead import increment_lead_warning
 from api.keystore import KeyStore
 from api.ledger_reads import LedgerReader
 from api.quotes import QuoteService
@@ -50,6 +51,8 @@ async def connect_temporal(settings: Settings, interceptors: Sequence[Any] = ())
 async def _startup_checks(state: AppState) -> None:
     assert state.temporal is not None
     s = state.settings
+    if (warning := increment_lead_warning(s, state.operators)) is not None:
+        log.warning(warning)
     try:
         await check_retention(state.temporal, s.terminal_retry_horizon_s, s.api_retention_check)
     except RetentionTooShort:

@@ -19,14 +19,21 @@ CHARGE_POINT = 201  # AC 22 kW: the first increment comes about 4 minutes in at 
 CEILING_MINOR = 15000
 FIRST_HOLD_MINOR = 2500
 SETTINGS = {"increment_ceiling_minor": CEILING_MINOR, "first_hold_minor": FIRST_HOLD_MINOR}
+# The emulated acquirer answers at once; a short timeout keeps the default lead (300 s of
+# charge time) above the view's lag plus the timeout at TIME_SCALE 30 (api/increment_lead.py).
+INCREMENT_TIMEOUT_S = "5"
 
 
 def operators_env(data_dir: Path) -> dict[str, str]:
-    """The dev stack's operators file (bravo with increments); one set by hand wins."""
+    """The dev stack's operators file (bravo with increments) and the increment's timeout;
+    an operators file set by hand wins."""
     if "CHARGEPAY_OPERATORS_FILE" in os.environ:
         return {}
     path = write_operators_file(data_dir / "operators-dev.toml", {OPERATOR: SETTINGS})
-    return {"CHARGEPAY_OPERATORS_FILE": str(path)}
+    return {
+        "CHARGEPAY_OPERATORS_FILE": str(path),
+        "CHARGEPAY_INCREMENT_TIMEOUT_S": INCREMENT_TIMEOUT_S,
+    }
 
 
 def provision_key(keys_file: Path) -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from api.increment_lead import increment_lead_warning
 from core.operators import load_operators
 from devstack import increments_demo
 from devstack.__main__ import dev_config
 from devstack.stack import Stack, StackPorts
+from settings import Settings
 
 
 def test_the_dev_stack_runs_bravo_with_a_ceiling_and_a_first_hold(
@@ -27,6 +29,9 @@ def test_the_dev_stack_runs_bravo_with_a_ceiling_and_a_first_hold(
     assert operators["bravo"].first_hold_minor == 2500
     assert operators["alpha"].increment_ceiling_minor == 0  # the walk-through's operator
     assert operators["alpha"].locale == "da_DK"  # the rest as committed
+    for name, value in env.items():  # what the dev stack's API reads
+        monkeypatch.setenv(name, value)
+    assert increment_lead_warning(Settings(), operators) is None  # the lead suffices at 30x
     banner = increments_demo.banner("http://127.0.0.1:8000", "cpk_x")
     assert '"charge_point_id": 201' in banner and '"payment_token": "tok_visa"' in banner
 
