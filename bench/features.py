@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.chaos import idle, increments
-from bench.chaos.checks import Session, verdict
+from bench.chaos.checks import Session, captured_minor, price_minor, verdict
 from bench.load import Planned, Started
 from bench.world import PointKind, hold_for_kwh, kwh_for_minutes, point_id
 from core.idle_rules import IdleFeeRule
@@ -49,6 +49,10 @@ RULE = idle.Rule()  # the chaos run's: 20/min after 10 minutes, at most 500 (net
 STAYS_MINUTES = {"ac": (5.0, 20.0, 40.0), "dc": (5.0, 20.0)}
 # Settings for small steps, so a charge grows in several increments (docs/increments.md):
 # the lead covers the view's lag (60 s) plus the timeout at the quick run's 30x.
+# The budget keeps room for this long an idle time's fee: the documented default
+# (docs/configuration.md). The stacks' .env.example sets 0, which leaves an idle fee only
+# the hold's safety margin, so the run sets it back.
+IDLE_RESERVE_MINUTES = 30
 INCREMENT_SETTINGS = {
     "CHARGEPAY_INCREMENT_TIMEOUT_S": "8",
     "CHARGEPAY_INCREMENT_LEAD_S": "300",
@@ -74,7 +78,10 @@ class Features:
         """`points`: the seed's clones of each kind (bench/world.py). The holds are sized
         with the idle fee's reserve, as the sessions' budgets count it."""
         ac = kinds[INCREMENTS_ON]
-        sizing = config.model_copy(update={"idle_fee": IdleFeeRule(**dataclasses.asdict(RULE))})
+        rule = IdleFeeRule(**dataclasses.asdict(RULE))
+        sizing = config.model_copy(
+            update={"idle_fee": rule, "idle_reserve_minutes": IDLE_RESERVE_MINUTES}
+        )
         ceiling = hold_for_kwh(kwh_for_minutes(ac, charge_minutes), ac.tariff, sizing)
         first = hold_for_kwh(
             kwh_for_minutes(ac, charge_minutes * float(FIRST_HOLD_SHARE)), ac.tariff, sizing
@@ -96,7 +103,11 @@ class Features:
         lines = [*path.read_text().rstrip("\n").splitlines(), ""]
         lines += [f'[operators.{OPERATOR}.idle_fees."*"]', *idle.toml_lines(RULE)]
         path.write_text("\n".join(lines) + "\n")
-        return {"CHARGEPAY_OPERATORS_FILE": str(path), **INCREMENT_SETTINGS}
+        return {
+            "CHARGEPAY_OPERATORS_FILE": str(path),
+            "CHARGEPAY_IDLE_RESERVE_MINUTES": str(IDLE_RESERVE_MINUTES),
+            **INCREMENT_SETTINGS,
+        }
 
     async def prepare(self, ctx: BenchContext, planned: list[Planned]) -> list[Planned]:
         """The phase's sessions with their first holds, and each point's next car told how
@@ -127,6 +138,7 @@ class Features:
                 "settings": INCREMENT_SETTINGS,
             },
             "idle_fee": {**dataclasses.asdict(RULE), "points": "*"},
+            "idle_reserve_minutes": IDLE_RESERVE_MINUTES,
             "stays_minutes": {k: list(v) for k, v in STAYS_MINUTES.items()},
         }
 
@@ -151,6 +163,8 @@ def money_check(
     ids = {s.session_id for s in sessions}
     charged = [c for c in charges if str(c.get("partnerExternalId")) in ids]
     v = verdict(sessions, charged, held, money_unit, setup)
+    by_hold = {s.session_id: s.hold_ref for s in sessions}
+    holds_by_id = {h["id"]: h for h in held}
     return {
         "figures": v.figures,
         "passed": v.passed,
@@ -158,7 +172,31 @@ def money_check(
         "increments_applied": increments.applied(held),
         "holds_grown": sum(1 for h in held if h.get("increments")),
         "idle": idle.summary(charged, setup),
+        "idle_collected": idle_collected(charged, by_hold, holds_by_id, setup, money_unit),
     }
+
+
+def idle_collected(
+    charges: list[dict[str, Any]],
+    hold_of: Mapping[str, str | None],
+    holds: Mapping[str, dict[str, Any]],
+    setup: idle.IdleSetup,
+    money_unit: str,
+) -> dict[str, int]:
+    """chargepay's idle fees as due and as captured (above Monta's price, within the hold):
+    a fee above what the hold has left is capped, not collected later."""
+    due = collected = capped = 0
+    for charge in charges:
+        hold = holds.get(hold_of.get(str(charge.get("partnerExternalId"))) or "")
+        fee = idle.expected_fee(charge, setup)
+        if hold is None or fee.by != "chargepay" or fee.fee_minor <= 0:
+            continue
+        energy = min(price_minor(charge, money_unit), int(hold["amount_minor"]))
+        got = max(0, captured_minor(hold) - energy)
+        due += fee.fee_minor
+        collected += got
+        capped += got < fee.fee_minor
+    return {"due_minor": due, "captured_minor": collected, "charges_capped_by_hold": capped}
 
 
 def sessions_of(started: list[Started], statuses: list[SessionStatus | None]) -> list[Session]:

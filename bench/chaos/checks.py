@@ -68,7 +68,7 @@ def price_minor(charge: dict[str, Any], money_unit: str = "major") -> int:
     return from_monta_amount(price, currency_decimals(charge.get("currency") or "EUR"), unit)
 
 
-def _captured(hold: dict[str, Any]) -> int:
+def captured_minor(hold: dict[str, Any]) -> int:
     return sum(int(c["amount_minor"]) for c in hold.get("captures", []))
 
 
@@ -138,8 +138,8 @@ def check_holds(v: Verdict, holds: list[dict[str, Any]], owner: dict[str, str]) 
             v.add("open_holds", **ref, amount_minor=h["amount_minor"], status=h.get("status"))
         if h.get("status") == "expired":
             v.add("expired_holds", **ref, amount_minor=h["amount_minor"])
-        if _captured(h) > int(h["amount_minor"]):
-            v.add("captured_above_authorized", **ref, captured=_captured(h))
+        if captured_minor(h) > int(h["amount_minor"]):
+            v.add("captured_above_authorized", **ref, captured=captured_minor(h))
 
 
 def check_amounts(
@@ -168,7 +168,7 @@ def check_amounts(
         hold = hold_of.get(s.session_id)
         if hold is None:
             continue  # no hold (declined token): nothing to capture
-        captured = _captured(hold)
+        captured = captured_minor(hold)
         mine = by_session.get(s.session_id, [])
         if not mine:
             if captured:
