@@ -15,15 +15,13 @@ _FAILED = ("declined", "unsupported", "unanswered", "scheme_rule")
 
 def reading_lead_s(data: SessionData, config: SessionConfig, increment_pending: bool) -> float:
     """Charge time counted into the kWh check beyond the stop's own overshoot, wherever
-    Monta's cap (set from the ceiling) no longer bounds the hold the session has.
-
-    - An increment failed: the increment's whole lead, as the operator set it.
-    - An increment asked at an earlier decision is still unanswered: the time until the
-      next reading, so a slow answer cannot let the charge run a reading past the hold.
-    """
-    if data.increments_ended in _FAILED:
-        return config.increment_lead_s
-    return config.view_max_lag_s if increment_pending else 0.0
+    Monta's cap (set from the ceiling) no longer bounds the hold the session has: an
+    increment failed, or one asked at an earlier decision is still unanswered. Then the
+    time until the next reading (the API forwards one at least every view max lag), so the
+    charge never runs a reading past the hold, and stops no earlier than that."""
+    if increment_pending or data.increments_ended in _FAILED:
+        return config.view_max_lag_s
+    return 0.0
 
 
 def watch_facts(

@@ -182,7 +182,9 @@ def test_a_failed_increment_stops_the_session_at_its_hold(
     assert final["increments"] == [] and final["increments_ended"] == ended
     hold = _hold(stack, hold_id)
     assert hold["amount_minor"] == FIRST_MINOR and hold["increments"] == []
-    assert _captured_is_the_price(stack, sid, final, hold) <= FIRST_MINOR
+    # It charges on to a reading short of what the hold buys (40 kWh, about €23.60), not a
+    # whole increment lead short (29 kWh, €17.60).
+    assert 0.85 * FIRST_MINOR < _captured_is_the_price(stack, sid, final, hold) <= FIRST_MINOR
 
 
 def test_an_increment_that_timed_out_after_commit_is_applied_once(stack: RunningStack) -> None:

@@ -5,8 +5,9 @@ The lane's numbers (AC point, 11 kW, 45 c/kWh net + 25 % VAT, 120x): the first h
 €25 buys 40 kWh; the session asks for one increment of €25 about 27.5 kWh (a lead of
 9000 s at 11 kW) before that, so at ~12 kWh. The lead covers the increment's whole
 timeout (45 wall seconds, 16.5 kWh at 120x): even an increment left unanswered ends with
-room to stop at the first hold. 45 s outlasts a payment attempt's 30 s start-to-close, so
-the attempt a killed worker lost is retried under the same key within it.
+room to stop at the first hold, which the session then charges to a reading short of.
+45 s outlasts a payment attempt's 30 s start-to-close, so the attempt a killed worker lost
+is retried under the same key within it.
 
 Expected, whatever the fault:
 - an increment that went through (or whose answer was lost) is applied at the acquirer
