@@ -21,6 +21,9 @@ FIRST_HOLD_MINOR = 2500
 SETTINGS = {"increment_ceiling_minor": CEILING_MINOR, "first_hold_minor": FIRST_HOLD_MINOR}
 # The emulated acquirer answers at once; a short timeout keeps the default lead (300 s of
 # charge time) above the view's lag plus the timeout at TIME_SCALE 30 (api/increment_lead.py).
+# It is below a payment attempt's 30 s start-to-close, which docs/configuration.md advises
+# against: an increment in flight on a killed worker would end unanswered (and be asked
+# again before settling). The dev stack kills no worker.
 INCREMENT_TIMEOUT_S = "5"
 
 
