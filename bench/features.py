@@ -42,17 +42,17 @@ if TYPE_CHECKING:
 OPERATOR = "alpha"
 INCREMENTS_ON = "ac"
 FIRST_HOLD_SHARE = Decimal("0.25")  # of the charge the ceiling buys
+RULE = idle.Rule()  # the chaos run's: 20/min after 10 minutes, at most 500 (net)
 # Stays after energy stopped, in emulated minutes, by point kind, one per session in turn:
 # under the grace (10), past it, past the cap (35). DC cars leave before Monta's own idle
 # fee starts (30): the DC hold is sized without it.
-RULE = idle.Rule()  # the chaos run's: 20/min after 10 minutes, at most 500 (net)
 STAYS_MINUTES = {"ac": (5.0, 20.0, 40.0), "dc": (5.0, 20.0)}
-# Settings for small steps, so a charge grows in several increments (docs/increments.md):
-# the lead covers the view's lag (60 s) plus the timeout at the quick run's 30x.
 # The budget keeps room for this long an idle time's fee: the documented default
 # (docs/configuration.md). The stacks' .env.example sets 0, which leaves an idle fee only
 # the hold's safety margin, so the run sets it back.
 IDLE_RESERVE_MINUTES = 30
+# Settings for small steps, so a charge grows in several increments (docs/increments.md):
+# the lead covers the view's lag (60 s) plus the timeout at the quick run's 30x.
 INCREMENT_SETTINGS = {
     "CHARGEPAY_INCREMENT_TIMEOUT_S": "8",
     "CHARGEPAY_INCREMENT_LEAD_S": "300",
