@@ -205,11 +205,7 @@ async def test_a_reading_past_the_hold_is_stopped_on_while_an_increment_is_unans
     session waited on an increment, and captured €20 of a €41 charge."""
     world = FakeWorld(supports_increment=True, increment_mode="hang")
     async with session_worker(temporal_env.client, world) as queue:
-        handle, car = await _started(temporal_env, world, queue, increment_timeout_s=20.0)
-        await car.hour(increments=0)
-        await car.hour(increments=0)
-        await car.hour()  # 34 kWh: the increment is asked, and hangs
-        await wait_until_asked(world)
+        handle, car = await _asked_and_hanging(temporal_env, world, queue)
         await car.hour()  # 45 kWh: past what €25 buys (34.5 kWh)
         stopping = await wait_status(handle, lambda s: s.state == "stopping", limit_s=8)
         assert stopping.increments_ended is None, "stopped before the increment ended"
@@ -231,11 +227,7 @@ async def test_a_reading_less_than_a_reading_short_of_the_hold_is_stopped_on_whi
     (the ceiling) no longer stops it."""
     world = FakeWorld(supports_increment=True, increment_mode="hang")
     async with session_worker(temporal_env.client, world) as queue:
-        handle, car = await _started(temporal_env, world, queue, increment_timeout_s=20.0)
-        await car.hour(increments=0)
-        await car.hour(increments=0)
-        await car.hour()  # 34 kWh: the increment is asked, and hangs
-        await wait_until_asked(world)
+        handle, car = await _asked_and_hanging(temporal_env, world, queue)
         await car.minute("0.3")  # 34.3 kWh at 18 kW: 0.245 kWh left of what €25 buys
         stopping = await wait_status(handle, lambda s: s.state == "stopping", limit_s=8)
         assert stopping.increments_ended is None, "stopped before the increment ended"
@@ -243,6 +235,18 @@ async def test_a_reading_less_than_a_reading_short_of_the_hold_is_stopped_on_whi
         result: SessionStatus = await handle.result()
     assert result.reason == "kwh_budget" and result.consumed_kwh == Decimal("34.3")
     assert result.captured is not None and result.captured.amount_minor == 2360
+
+
+async def _asked_and_hanging(
+    env: WorkflowEnvironment, world: FakeWorld, queue: str
+) -> tuple[WorkflowHandle[Any, SessionStatus], Car]:
+    """A session whose increment was asked at its 34 kWh reading and hangs (20 s timeout)."""
+    handle, car = await _started(env, world, queue, increment_timeout_s=20.0)
+    await car.hour(increments=0)
+    await car.hour(increments=0)
+    await car.hour()  # 34 kWh: the increment is asked, and hangs
+    await wait_until_asked(world)
+    return handle, car
 
 
 async def wait_until_asked(world: FakeWorld, limit_s: float = 10.0) -> None:
